@@ -1,0 +1,176 @@
+/**
+ * buildApp(config, database) assembles the HTTP application without listening, so tests drive it
+ * with `inject` and `server.ts` only listens and closes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import requestContext from './http/context.js';
+import { HttpError } from './http/errors.js';
+import { html, HTML_TYPE } from './http/html.js';
+import { renderPage } from './http/layout.js';
+import { translator, type MessageKey } from './i18n/index.js';
+import { registerAuthRoutes } from './modules/auth/routes.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from './modules/mail/mailer.js';
+import { registerPartnerPages } from './modules/pages/partner-pages.js';
+import { registerPublicPages } from './modules/pages/public-pages.js';
+import { signInForm } from './modules/pages/sign-in-form.js';
+import { projectRoot } from './lib/project-root.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const publicDir = join(projectRoot, 'public');
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Replaces the mailer chosen from the settings (tests). */
+  mailer?: Mailer;
+}
+
+export function createMailer(config: Config): Mailer {
+  return config.smtpUrl
+    ? createSmtpMailer(config.smtpUrl, config.mailFrom)
+    : createOutboxMailer(join(config.dataDir, 'outbox'), config.mailFrom);
+}
+
+export async function buildApp(config: Config, database: Database, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: trustProxySetting(config.trustProxy),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 200 },
+    // Field names never change; only strings come from forms.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  const mailer = options.mailer ?? createMailer(config);
+  app.addHook('onClose', async () => mailer.close());
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    hsts: config.secureCookies ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+    frameguard: { action: 'deny' },
+  });
+  await app.register(requestContext, { config, db: database.db });
+
+  // Pages carry CSRF tokens and personal data: never cached.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => handleError(error, request, reply, config));
+  app.setNotFoundHandler((request, reply) =>
+    handleError(new HttpError(404, 'not_found', 'error.404.title', 'error.404.body'), request, reply, config),
+  );
+
+  registerAssets(app);
+  app.get('/healthz', { config: { session: false } }, async (_request, reply) => {
+    try {
+      await database.ping();
+      return { status: 'ok', database: { engine: database.engine, status: 'ok' } };
+    } catch (error) {
+      reply.log.error({ err: error }, 'health check: database unreachable');
+      return reply.code(503).send({ status: 'unavailable', database: { engine: database.engine, status: 'unreachable' } });
+    }
+  });
+  registerPublicPages(app, config);
+  registerAuthRoutes(app, { config, db: database.db, mailer });
+  registerPartnerPages(app);
+  return app;
+}
+
+/** A hop count becomes proxy-addr's trust function: trust the nearest N proxies. */
+function trustProxySetting(value: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value;
+  return (_address, hop) => hop < value;
+}
+
+function registerAssets(app: FastifyInstance): void {
+  const assets: Record<string, { type: string; body: Buffer }> = {
+    'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(publicDir, 'app.css')) },
+    'favicon.svg': { type: 'image/svg+xml', body: readFileSync(join(publicDir, 'favicon.svg')) },
+  };
+  app.get<{ Params: { name: string } }>('/assets/:name', { config: { session: false } }, async (request, reply) => {
+    const asset = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
+    if (!asset) throw new HttpError(404, 'not_found', 'error.404.title', 'error.404.body');
+    return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
+  });
+}
+
+const STATUS_TITLES: Record<number, MessageKey> = {
+  400: 'error.400.title',
+  401: 'error.401.title',
+  403: 'error.403.title',
+  404: 'error.404.title',
+  413: 'error.413.title',
+  429: 'error.429.title',
+};
+
+/** The one error handler: a readable page (or JSON under /api), 5xx details only in the log. */
+function handleError(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply, config: Config) {
+  const t = request.t ?? translator(config.defaultLocale);
+  let status: number;
+  let code: string;
+  let title: string;
+  let message: string;
+  if (error instanceof HttpError) {
+    status = error.statusCode;
+    code = error.code;
+    title = t(error.titleKey, error.params);
+    message = t(error.bodyKey, error.params);
+    if (typeof error.params['retryAfterSeconds'] === 'number') reply.header('retry-after', String(error.params['retryAfterSeconds']));
+  } else if (error.validation) {
+    status = 400;
+    code = 'invalid_request';
+    title = t('error.400.title');
+    message = error.message;
+  } else if ((error.statusCode ?? 500) < 500) {
+    status = error.statusCode!;
+    code = error.code ?? 'bad_request';
+    title = t(STATUS_TITLES[status] ?? 'error.400.title');
+    message = status === 413 ? t('error.413.body') : error.message;
+  } else {
+    request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    status = 500;
+    code = 'internal_error';
+    title = t('error.500.title');
+    message = t('error.500.body');
+  }
+  if (status >= 500 && error instanceof HttpError) request.log.warn({ code }, 'service unavailable');
+
+  const accept = request.headers.accept ?? '';
+  const wantsJson = request.url.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html'));
+  if (wantsJson) return reply.code(status).send({ error: code, message });
+  if (!request.t) {
+    // The request context itself failed (e.g. the database is down): a page without forms.
+    return reply.code(status).type(HTML_TYPE).send(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${html`<h1>${title}</h1><p>${message}</p>`}</body></html>`);
+  }
+  const extra = status === 401 ? html`<p><a href="/partners#signin">${t('error.401.link')}</a></p>${signInForm(request)}` : html`<p><a href="/partners">${t('error.home')}</a></p>`;
+  return reply
+    .code(status)
+    .type(HTML_TYPE)
+    .send(renderPage(request, { title, body: html`<div class="card"><h1>${title}</h1><p>${message}</p></div>${extra}` }));
+}

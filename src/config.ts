@@ -1,0 +1,220 @@
+/**
+ * One validated settings object, read once at start from the environment and an optional `.env`
+ * file (the environment wins). A bad value stops the start with a message naming the variable.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { parseEurosToCents } from './lib/money.js';
+
+export const LOCALES = ['fr', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const PAYOUT_METHOD_NAMES = ['paypal', 'bank'] as const;
+export type PayoutMethod = (typeof PAYOUT_METHOD_NAMES)[number];
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  baseUrl: URL;
+  /** True when BASE_URL is https: cookies get `Secure` and `__Host-`, responses get HSTS. */
+  secureCookies: boolean;
+  dataDir: string;
+  /** Empty: the embedded database (PGlite) in `dataDir/pglite`. */
+  databaseUrl: string | null;
+  appSecret: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  adminEmails: ReadonlySet<string>;
+  /** Fastify's `trustProxy`: false, true, a hop count or a list of addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  defaultLocale: Locale;
+  payoutMinCents: number;
+  payoutMethods: readonly PayoutMethod[];
+  defaultRateCents: number;
+  clickDedupeHours: number;
+  maxPaidClicksPerDay: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid setting ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalText = z.preprocess(emptyToUndefined, z.string().trim().optional());
+
+const euros = (fallback: string) =>
+  z.preprocess(
+    (value) => emptyToUndefined(value) ?? fallback,
+    z.string().transform((text, ctx) => {
+      const parsed = parseEurosToCents(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: `expected an amount in euros such as 10 or 0.12, got "${text}"` });
+        return z.NEVER;
+      }
+      return parsed.cents;
+    }),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (value) => emptyToUndefined(value) ?? String(fallback),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'expected a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+  );
+
+const emailList = z.preprocess(
+  (value) => emptyToUndefined(value) ?? '',
+  z.string().transform((text, ctx) => {
+    const emails = text
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item !== '');
+    for (const email of emails) {
+      if (!z.email().safeParse(email).success) {
+        ctx.addIssue({ code: 'custom', message: `"${email}" is not an email address` });
+      }
+    }
+    return new Set(emails);
+  }),
+);
+
+const payoutMethods = z.preprocess(
+  (value) => emptyToUndefined(value) ?? 'paypal,bank',
+  z.string().transform((text, ctx) => {
+    // Seed defect 9: the list was compared without trimming, so "paypal, bank" refused "bank".
+    const names = [...new Set(text.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))];
+    const unknown = names.filter((name) => !(PAYOUT_METHOD_NAMES as readonly string[]).includes(name));
+    if (unknown.length > 0 || names.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${PAYOUT_METHOD_NAMES.join(', ')}` });
+      return z.NEVER;
+    }
+    return names as PayoutMethod[];
+  }),
+);
+
+const trustProxy = z.preprocess(
+  (value) => emptyToUndefined(value) ?? 'false',
+  z.string().transform((text, ctx): boolean | number | string[] => {
+    const value = text.trim().toLowerCase();
+    if (value === 'false' || value === '0' || value === 'no') return false;
+    if (value === 'true' || value === 'yes') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const address = /^[0-9a-f.:]+(\/\d{1,3})?$/;
+    if (list.every((item) => address.test(item) || item === 'loopback' || item === 'linklocal' || item === 'uniquelocal')) return list;
+    ctx.addIssue({ code: 'custom', message: 'expected false, true, a hop count, or a comma-separated list of addresses/CIDRs' });
+    return z.NEVER;
+  }),
+);
+
+const schema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  PORT: integer(3000, 0, 65535),
+  BASE_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL such as https://partners.example.com' })
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL, or nothing for the embedded database')
+      .optional(),
+  ),
+  APP_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters long').optional()),
+  SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional()),
+  MAIL_FROM: z.preprocess(emptyToUndefined, z.string().default('Plug & Earn <no-reply@localhost>')),
+  ADMIN_EMAILS: emailList,
+  TRUST_PROXY: trustProxy,
+  DEFAULT_LOCALE: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
+    z.enum(LOCALES).default('fr'),
+  ),
+  PAYOUT_MIN_EUR: euros('10'),
+  PAYOUT_METHODS: payoutMethods,
+  DEFAULT_EPC_EUR: euros('0.12'),
+  CLICK_DEDUPE_HOURS: integer(24, 0, 24 * 365),
+  MAX_PAID_CLICKS_PER_DAY: integer(500, 1, 10_000_000),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+/** Reads `.env` in the working directory, if any; variables already in the environment win. */
+export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+/** Validates the settings; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const s = result.data;
+  const dataDir = resolve(s.DATA_DIR);
+  const baseUrl = new URL(s.BASE_URL ?? `http://localhost:${s.PORT}`);
+  if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
+    throw new ConfigError('BASE_URL', 'must be an origin without a path, query or fragment');
+  }
+  if (s.NODE_ENV === 'production' && !s.APP_SECRET) {
+    throw new ConfigError('APP_SECRET', 'is required when NODE_ENV=production (at least 32 random characters)');
+  }
+  if (s.NODE_ENV === 'production' && !s.BASE_URL) {
+    throw new ConfigError('BASE_URL', 'is required when NODE_ENV=production: sign-in links are built from it');
+  }
+  return {
+    nodeEnv: s.NODE_ENV,
+    host: s.HOST,
+    port: s.PORT,
+    baseUrl,
+    secureCookies: baseUrl.protocol === 'https:',
+    dataDir,
+    databaseUrl: s.DATABASE_URL ?? null,
+    appSecret: s.APP_SECRET ?? persistedSecret(dataDir),
+    smtpUrl: s.SMTP_URL ?? null,
+    mailFrom: s.MAIL_FROM,
+    adminEmails: s.ADMIN_EMAILS,
+    trustProxy: s.TRUST_PROXY,
+    defaultLocale: s.DEFAULT_LOCALE,
+    payoutMinCents: s.PAYOUT_MIN_EUR,
+    payoutMethods: s.PAYOUT_METHODS,
+    defaultRateCents: s.DEFAULT_EPC_EUR,
+    clickDedupeHours: s.CLICK_DEDUPE_HOURS,
+    maxPaidClicksPerDay: s.MAX_PAID_CLICKS_PER_DAY,
+    logLevel: s.LOG_LEVEL,
+  };
+}
+
+/**
+ * Without APP_SECRET (development), a secret is generated once and kept in the data directory, so
+ * sessions and CSRF tokens survive restarts without any setup.
+ */
+function persistedSecret(dataDir: string): string {
+  const file = join(dataDir, 'app-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) return secret;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,44 @@
+/**
+ * Money is an integer number of euro cents everywhere: in the database, in code, in settings once
+ * parsed. Floats never hold money (seed defect 3: `nan` passed every comparison).
+ */
+
+/** Largest amount we accept from a person or a setting: 1 000 000 000,00 €. */
+export const MAX_CENTS = 100_000_000_000;
+
+const DECIMAL_EUROS = /^(\d{1,12})(?:[.,](\d{1,2}))?$/;
+
+export type CentsParse = { ok: true; cents: number } | { ok: false; reason: 'empty' | 'format' | 'too_large' };
+
+/**
+ * Parses a plain decimal euro amount ("12", "12.5", "12,50") into cents, exactly.
+ * Refuses everything else: signs, exponents, `NaN`, `Infinity`, more than two decimals, spaces inside.
+ */
+export function parseEurosToCents(input: string): CentsParse {
+  const text = input.trim();
+  if (text === '') return { ok: false, reason: 'empty' };
+  const match = DECIMAL_EUROS.exec(text);
+  if (!match) return { ok: false, reason: 'format' };
+  const euros = Number(match[1]);
+  const fraction = (match[2] ?? '').padEnd(2, '0');
+  const cents = euros * 100 + Number(fraction);
+  if (cents > MAX_CENTS) return { ok: false, reason: 'too_large' };
+  return { ok: true, cents };
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** Formats cents for display: `1 234,56 €` in French, `€1,234.56` in English. */
+export function formatCents(cents: number, locale: string): string {
+  if (!Number.isSafeInteger(cents)) throw new TypeError(`not an integer amount of cents: ${cents}`);
+  let formatter = formatters.get(locale);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
+      style: 'currency',
+      currency: 'EUR',
+    });
+    formatters.set(locale, formatter);
+  }
+  // Integer division keeps the value exact; Intl only sees a number with two decimals at most.
+  return formatter.format(cents / 100);
+}

@@ -1,0 +1,68 @@
+/** The public pages of the seed: landing and FAQ, with the promised rate and threshold from settings. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import { html, HTML_TYPE } from '../../http/html.js';
+import { renderPage } from '../../http/layout.js';
+import type { Translate } from '../../i18n/index.js';
+import { formatCents } from '../../lib/money.js';
+import { signInForm } from './sign-in-form.js';
+
+export function methodList(config: Config, t: Translate): string {
+  return config.payoutMethods.map((method) => t(`method.${method}`)).join(', ');
+}
+
+export function landingPage(request: FastifyRequest, config: Config, form: { email?: string; error?: string } = {}): string {
+  const { t, locale } = request;
+  const min = formatCents(config.payoutMinCents, locale);
+  return renderPage(request, {
+    title: t('landing.title'),
+    mainClass: 'landing',
+    body: html`<section class="hero">
+  <h1>${t('landing.title')}</h1>
+  <p class="pitch">${t('landing.pitch.start')} <strong>${t('landing.pitch.rate', { rate: formatCents(config.defaultRateCents, locale) })}</strong>.</p>
+  <ul class="points">
+    <li>${t('landing.point.noContent')}</li>
+    <li>${t('landing.point.caps')}</li>
+    <li>${t('landing.point.payment', { min, methods: methodList(config, t) })}</li>
+  </ul>
+</section>
+${signInForm(request, form)}
+<section class="how">
+  <h2>${t('landing.how.title')}</h2>
+  <ol>
+    <li>${t('landing.how.1')}</li>
+    <li>${t('landing.how.2')}</li>
+    <li>${t('landing.how.3', { min })}</li>
+  </ol>
+  <p><a href="/partners/leaderboard">${t('landing.links.leaderboard')}</a> · <a href="/partners/faq">${t('landing.links.faq')}</a></p>
+</section>`,
+  });
+}
+
+export function registerPublicPages(app: FastifyInstance, config: Config): void {
+  app.get('/', async (_request, reply) => reply.redirect('/partners', 302));
+
+  app.get('/partners', async (request, reply) => reply.type(HTML_TYPE).send(landingPage(request, config)));
+
+  app.get('/partners/faq', async (request, reply) => {
+    const { t, locale } = request;
+    const min = formatCents(config.payoutMinCents, locale);
+    const qa = [
+      [t('faq.q.earn'), html`${t('faq.a.earn')}`],
+      [t('faq.q.control'), html`${t('faq.a.control')}`],
+      [t('faq.q.safety'), html`${t('faq.a.safety')}`],
+      [t('faq.q.valid'), html`${t('faq.a.valid', { hours: config.clickDedupeHours, cap: config.maxPaidClicksPerDay })}`],
+      [
+        t('faq.q.payment'),
+        html`${t('faq.a.payment', { min, methods: methodList(config, t) })} <a href="/partners/earnings">${t('faq.a.payment.link')}</a>.`,
+      ],
+    ] as const;
+    const page = renderPage(request, {
+      title: t('faq.title'),
+      body: html`<h1>${t('faq.title')}</h1>
+<div class="faq">${qa.map(([question, answer]) => html`<details><summary>${question}</summary><p>${answer}</p></details>`)}</div>
+<p><a href="/partners">${t('faq.back')}</a></p>`,
+    });
+    return reply.type(HTML_TYPE).send(page);
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * Start-up shared by the server and the CLI: validated settings, the database (locked when
+ * embedded), migrations applied. Errors come back as one readable line for the terminal.
+ */
+import { ConfigError, loadConfig, readEnvironment, type Config } from './config.js';
+import { openDatabase, type Database, type Logger } from './db/client.js';
+import { DataDirectoryLockedError } from './db/lock.js';
+import { migrate } from './db/migrate.js';
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  appliedMigrations: string[];
+}
+
+export async function startRuntime(logger: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+  const config = loadConfig(readEnvironment());
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  try {
+    const appliedMigrations = options.migrate === false ? [] : await migrate(database);
+    return { config, database, appliedMigrations };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A one-line explanation for errors a person can fix (bad setting, locked directory), else null. */
+export function explainStartupError(error: unknown): string | null {
+  if (error instanceof ConfigError || error instanceof DataDirectoryLockedError) return error.message;
+  if (error instanceof Error && /^(Migration|Cannot reach PostgreSQL)/.test(error.message)) return error.message;
+  return null;
+}

@@ -1,0 +1,46 @@
+/** Listens, logs, and shuts down gracefully on SIGTERM/SIGINT. Everything else is in buildApp. */
+import closeWithGrace from 'close-with-grace';
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { purgeExpiredAccessData } from './modules/auth/housekeeping.js';
+import { explainStartupError, startRuntime } from './runtime.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+
+async function main(): Promise<void> {
+  const { config, database, appliedMigrations } = await startRuntime(logger);
+  logger.level = config.logLevel;
+  if (appliedMigrations.length > 0) logger.info({ appliedMigrations }, 'database migrated');
+
+  const app = await buildApp(config, database, { logger: { level: config.logLevel } });
+  app.addHook('onClose', async () => database.close());
+
+  const housekeeping = setInterval(() => {
+    purgeExpiredAccessData(database.db).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
+  }, 60 * 60 * 1000);
+  housekeeping.unref();
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    clearInterval(housekeeping);
+    await app.close();
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    {
+      baseUrl: config.baseUrl.href,
+      database: database.engine === 'pglite' ? `embedded (${config.dataDir}/pglite)` : 'PostgreSQL (DATABASE_URL)',
+      mail: config.smtpUrl ? 'SMTP' : `outbox folder ${config.dataDir}/outbox`,
+    },
+    `Plug & Earn is ready: open ${new URL('/partners', config.baseUrl).href}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  const explanation = explainStartupError(error);
+  if (explanation) logger.fatal(explanation);
+  else logger.fatal({ err: error }, 'could not start');
+  process.exitCode = 1;
+});
