@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { migrate, readMigrations } from '../../src/db/migrate.js';
+import { schema } from '../../src/db/schema.js';
+import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
+
+describe.each(ENGINES)('database layer on %s', (engine) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+  });
+  afterAll(async () => database?.close());
+
+  it('applies every migration once, and again is a no-op', async () => {
+    const versions = await database.db.execute(sql`select version from schema_migrations order by version`);
+    expect(versions.rows.map((r) => (r as { version: string }).version)).toEqual(readMigrations().map((m) => m.version));
+    expect(await migrate(database)).toEqual([]);
+  });
+
+  it('has every table and column that the Drizzle schema declares', async () => {
+    for (const table of Object.values(schema)) {
+      const name = getTableName(table);
+      const rows = await database.db.execute(
+        sql`select column_name from information_schema.columns where table_schema = 'public' and table_name = ${name}`,
+      );
+      const actual = rows.rows.map((r) => (r as { column_name: string }).column_name);
+      const declared = Object.values(getTableColumns(table)).map((column) => column.name);
+      expect(actual, name).toEqual(expect.arrayContaining(declared));
+    }
+  });
+
+  it('has the spec’s ledger tables with checked money and states', async () => {
+    const rows = await database.db.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    const tables = rows.rows.map((r) => (r as { table_name: string }).table_name);
+    expect(tables).toEqual(expect.arrayContaining(['partners', 'metric_events', 'payouts', 'withdraw_requests', 'login_tokens', 'sessions', 'audit_log']));
+    const partner = await database.db.execute(sql`insert into partners (email) values ('ledger@example.com') returning id`);
+    const id = (partner.rows[0] as { id: string }).id;
+    await expect(
+      database.db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status) values (${id}, 1000, 'paypal', 'x', 'x', 'lost')`),
+    ).rejects.toThrow();
+    await expect(
+      database.db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked) values (${id}, -5, 'paypal', 'x', 'x')`),
+    ).rejects.toThrow();
+    await expect(database.db.execute(sql`insert into partners (email) values ('UPPER@example.com')`)).rejects.toThrow();
+  });
+
+  it('returns int8 as a JavaScript number on both engines', async () => {
+    const result = await database.db.execute(sql`select count(*) as n, 9007199254740991::int8 as big, 5::int4 as small`);
+    expect(result.rows[0]).toEqual({ n: expect.any(Number), big: 9007199254740991, small: 5 });
+    const error = await database.db.execute(sql`select 9007199254740993::int8 as too_big`).catch((e: Error) => e);
+    expect(String((error as Error).cause ?? error)).toMatch(/beyond JavaScript's safe integers/);
+  });
+
+  it('rolls a failed migration back and reports it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pe-migrations-'));
+    writeFileSync(join(dir, '9001_good.sql'), 'CREATE TABLE migration_probe (id int);');
+    writeFileSync(join(dir, '9002_broken.sql'), 'CREATE TABLE migration_probe_2 (id int); SELECT no_such_function();');
+    await expect(migrate(database, readMigrations(dir))).rejects.toThrow(/Migration 9002_broken failed/);
+    const probes = await database.db.execute(
+      sql`select table_name from information_schema.tables where table_name like 'migration_probe%' order by 1`,
+    );
+    expect(probes.rows).toEqual([{ table_name: 'migration_probe' }]);
+    const recorded = await database.db.execute(sql`select version from schema_migrations where version like '900%'`);
+    expect(recorded.rows).toEqual([{ version: '9001' }]);
+  });
+});
+
+describe('embedded database directory', () => {
+  it('keeps data across restarts and refuses a second opener in the same process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pe-pglite-'));
+    const first = await openDatabase({ databaseUrl: null, dataDir, logger: quietLogger });
+    await migrate(first);
+    await first.db.execute(sql`insert into partners (email) values ('kept@example.com')`);
+    await expect(openDatabase({ databaseUrl: null, dataDir, logger: quietLogger })).rejects.toThrow(/already open in process/);
+    await first.close();
+    const second = await openDatabase({ databaseUrl: null, dataDir, logger: quietLogger });
+    const rows = await second.db.execute(sql`select email from partners`);
+    expect(rows.rows).toEqual([{ email: 'kept@example.com' }]);
+    await second.close();
+  });
+});
+
+describe('PostgreSQL', () => {
+  it('lets two processes migrate one database at once', async () => {
+    const database = await createTestDatabase('postgres', { migrate: false });
+    const other = await openDatabase({ databaseUrl: database.url!, dataDir: null, logger: quietLogger });
+    try {
+      const [a, b] = await Promise.all([migrate(database), migrate(other)]);
+      expect([...a, ...b].sort()).toEqual(readMigrations().map((m) => m.version));
+    } finally {
+      await other.close();
+      await database.close();
+    }
+  });
+
+  it('says clearly when it cannot reach the server', async () => {
+    await expect(
+      openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/nothing', dataDir: null, logger: quietLogger }),
+    ).rejects.toThrow(/Cannot reach PostgreSQL at DATABASE_URL/);
+  });
+});
