@@ -28,16 +28,23 @@ export function parseEurosToCents(input: string): CentsParse {
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** Formats cents for display: `1 234,56 €` in French, `€1,234.56` in English. */
-export function formatCents(cents: number, locale: string): string {
+/**
+ * Formats cents for display: `1 234,56 €` in French, `€1,234.56` in English. `wholeEuros` drops
+ * `,00` from round amounts (« Paiement dès 10 € »); balances keep their cents.
+ */
+export function formatCents(cents: number, locale: string, options: { wholeEuros?: boolean } = {}): string {
   if (!Number.isSafeInteger(cents)) throw new TypeError(`not an integer amount of cents: ${cents}`);
-  let formatter = formatters.get(locale);
+  const whole = options.wholeEuros === true && cents % 100 === 0;
+  const key = `${locale}:${whole}`;
+  let formatter = formatters.get(key);
   if (!formatter) {
     formatter = new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
       style: 'currency',
       currency: 'EUR',
+      minimumFractionDigits: whole ? 0 : 2,
+      maximumFractionDigits: whole ? 0 : 2,
     });
-    formatters.set(locale, formatter);
+    formatters.set(key, formatter);
   }
   // Integer division keeps the value exact; Intl only sees a number with two decimals at most.
   return formatter.format(cents / 100);

@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
 import { createTestApp, TEST_SECRET, Visitor, type TestApp } from '../support/test-app.js';
 
 async function count(t: TestApp, table: string): Promise<number> {
-  const result = await t.database.db.execute(sql.raw(`select count(*)::int8 as n from ${table}`));
-  return (result.rows[0] as { n: number }).n;
+  const result = await queryRows<Record<string, unknown>>(t.database.db, sql.raw(`select count(*)::int8 as n from ${table}`));
+  return (result[0] as { n: number }).n;
 }
 
 describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
@@ -32,8 +33,8 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     expect(link.searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // Only the SHA-256 of the token is stored.
-    const stored = await t.database.db.execute(sql`select token_hash from login_tokens`);
-    expect(JSON.stringify(stored.rows)).not.toContain(link.searchParams.get('token'));
+    const stored = await queryRows<Record<string, unknown>>(t.database.db, sql`select token_hash from login_tokens`);
+    expect(JSON.stringify(stored)).not.toContain(link.searchParams.get('token'));
 
     const confirm = await visitor.get(link.pathname + link.search);
     expect(confirm.statusCode).toBe(200);
@@ -54,8 +55,8 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     expect(portal.statusCode).toBe(200);
     expect(portal.body).toContain('new.partner@example.com');
     expect(portal.body).toContain('Se déconnecter');
-    const sessions = await t.database.db.execute(sql`select id_hash from sessions`);
-    expect(JSON.stringify(sessions.rows)).not.toContain(sessionCookie.value);
+    const sessions = await queryRows<Record<string, unknown>>(t.database.db, sql`select id_hash from sessions`);
+    expect(JSON.stringify(sessions)).not.toContain(sessionCookie.value);
   });
 
   it('answers a known and an unknown email with the same status and page', async () => {
@@ -161,8 +162,8 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
   });
 
   it('gives a forged cookie or the seed’s partner_id cookie nothing', async () => {
-    const partnerRow = await t.database.db.execute(sql`select id from partners limit 1`);
-    const partnerId = (partnerRow.rows[0] as { id: string }).id;
+    const partnerRow = await queryRows<Record<string, unknown>>(t.database.db, sql`select id from partners limit 1`);
+    const partnerId = (partnerRow[0] as { id: string }).id;
     for (const cookie of [`partner_id=${partnerId}`, 'pe_session=forged', `pe_session=${'A'.repeat(43)}`, `pe_session=${partnerId}`]) {
       for (const url of ['/partner/portal', '/partners/earnings']) {
         const response = await t.app.inject({ url, headers: { cookie, accept: 'text/html' } });
@@ -226,10 +227,10 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     await boss.signIn('boss@example.com', t.mailer);
     expect((await boss.get('/admin')).statusCode).toBe(200);
     expect(boss.lastPage).toContain('Back-office');
-    const role = await t.database.db.execute(sql`select role from partners where email = 'boss@example.com'`);
-    expect((role.rows[0] as { role: string }).role).toBe('admin');
-    const audit = await t.database.db.execute(sql`select action, to_state from audit_log where action = 'role_changed'`);
-    expect(audit.rows).toContainEqual({ action: 'role_changed', to_state: 'admin' });
+    const role = await queryRows<Record<string, unknown>>(t.database.db, sql`select role from partners where email = 'boss@example.com'`);
+    expect((role[0] as { role: string }).role).toBe('admin');
+    const audit = await queryRows<Record<string, unknown>>(t.database.db, sql`select action, to_state from audit_log where action = 'role_changed'`);
+    expect(audit).toContainEqual({ action: 'role_changed', to_state: 'admin' });
 
     const partner = new Visitor(t.app);
     await partner.signIn('plain@example.com', t.mailer);
@@ -283,8 +284,8 @@ describe('per-address rate limit', () => {
       const other = new Visitor(t.app, { 'x-forwarded-for': '198.51.100.8' });
       await other.get('/partners');
       expect((await other.post('/partner/magic', { email: 'other@example.com' })).statusCode).toBe(200);
-      const rows = await t.database.db.execute(sql`select bucket from rate_limit_hits`);
-      expect(JSON.stringify(rows.rows)).not.toContain('198.51.100');
+      const rows = await queryRows<Record<string, unknown>>(t.database.db, sql`select bucket from rate_limit_hits`);
+      expect(JSON.stringify(rows)).not.toContain('198.51.100');
     } finally {
       await t.close();
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase, queryRows } from '../../src/db/client.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { schema } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
@@ -16,31 +16,31 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
   afterAll(async () => database?.close());
 
   it('applies every migration once, and again is a no-op', async () => {
-    const versions = await database.db.execute(sql`select version from schema_migrations order by version`);
-    expect(versions.rows.map((r) => (r as { version: string }).version)).toEqual(readMigrations().map((m) => m.version));
+    const versions = await queryRows<{ version: string }>(database.db, sql`select version from schema_migrations order by version`);
+    expect(versions.map((r) => (r as { version: string }).version)).toEqual(readMigrations().map((m) => m.version));
     expect(await migrate(database)).toEqual([]);
   });
 
   it('has every table and column that the Drizzle schema declares', async () => {
     for (const table of Object.values(schema)) {
       const name = getTableName(table);
-      const rows = await database.db.execute(
+      const rows = await queryRows<Record<string, unknown>>(database.db, 
         sql`select column_name from information_schema.columns where table_schema = 'public' and table_name = ${name}`,
       );
-      const actual = rows.rows.map((r) => (r as { column_name: string }).column_name);
+      const actual = rows.map((r) => (r as { column_name: string }).column_name);
       const declared = Object.values(getTableColumns(table)).map((column) => column.name);
       expect(actual, name).toEqual(expect.arrayContaining(declared));
     }
   });
 
   it('has the spec’s ledger tables with checked money and states', async () => {
-    const rows = await database.db.execute(
+    const rows = await queryRows<Record<string, unknown>>(database.db, 
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
-    const tables = rows.rows.map((r) => (r as { table_name: string }).table_name);
+    const tables = rows.map((r) => (r as { table_name: string }).table_name);
     expect(tables).toEqual(expect.arrayContaining(['partners', 'metric_events', 'payouts', 'withdraw_requests', 'login_tokens', 'sessions', 'audit_log']));
-    const partner = await database.db.execute(sql`insert into partners (email) values ('ledger@example.com') returning id`);
-    const id = (partner.rows[0] as { id: string }).id;
+    const partner = await queryRows<Record<string, unknown>>(database.db, sql`insert into partners (email) values ('ledger@example.com') returning id`);
+    const id = (partner[0] as { id: string }).id;
     await expect(
       database.db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status) values (${id}, 1000, 'paypal', 'x', 'x', 'lost')`),
     ).rejects.toThrow();
@@ -51,9 +51,9 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
   });
 
   it('returns int8 as a JavaScript number on both engines', async () => {
-    const result = await database.db.execute(sql`select count(*) as n, 9007199254740991::int8 as big, 5::int4 as small`);
-    expect(result.rows[0]).toEqual({ n: expect.any(Number), big: 9007199254740991, small: 5 });
-    const error = await database.db.execute(sql`select 9007199254740993::int8 as too_big`).catch((e: Error) => e);
+    const result = await queryRows<Record<string, unknown>>(database.db, sql`select count(*) as n, 9007199254740991::int8 as big, 5::int4 as small`);
+    expect(result[0]).toEqual({ n: expect.any(Number), big: 9007199254740991, small: 5 });
+    const error = await queryRows<Record<string, unknown>>(database.db, sql`select 9007199254740993::int8 as too_big`).catch((e: Error) => e);
     expect(String((error as Error).cause ?? error)).toMatch(/beyond JavaScript's safe integers/);
   });
 
@@ -62,12 +62,12 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     writeFileSync(join(dir, '9001_good.sql'), 'CREATE TABLE migration_probe (id int);');
     writeFileSync(join(dir, '9002_broken.sql'), 'CREATE TABLE migration_probe_2 (id int); SELECT no_such_function();');
     await expect(migrate(database, readMigrations(dir))).rejects.toThrow(/Migration 9002_broken failed/);
-    const probes = await database.db.execute(
+    const probes = await queryRows<Record<string, unknown>>(database.db, 
       sql`select table_name from information_schema.tables where table_name like 'migration_probe%' order by 1`,
     );
-    expect(probes.rows).toEqual([{ table_name: 'migration_probe' }]);
-    const recorded = await database.db.execute(sql`select version from schema_migrations where version like '900%'`);
-    expect(recorded.rows).toEqual([{ version: '9001' }]);
+    expect(probes).toEqual([{ table_name: 'migration_probe' }]);
+    const recorded = await queryRows<Record<string, unknown>>(database.db, sql`select version from schema_migrations where version like '900%'`);
+    expect(recorded).toEqual([{ version: '9001' }]);
   });
 });
 
@@ -81,7 +81,7 @@ describe('embedded database directory', () => {
     await first.close();
     const second = await openDatabase({ databaseUrl: null, dataDir, logger: quietLogger });
     const rows = await second.db.execute(sql`select email from partners`);
-    expect(rows.rows).toEqual([{ email: 'kept@example.com' }]);
+    expect(rows).toEqual([{ email: 'kept@example.com' }]);
     await second.close();
   });
 });

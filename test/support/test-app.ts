@@ -67,13 +67,18 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
  * A browser-like visitor for `inject`: keeps cookies between requests and reads the CSRF token of
  * the last page, so tests drive forms the way a person does.
  */
+let addressCounter = 1;
+function nextAddress(): string {
+  const n = addressCounter++;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 export class Visitor {
   readonly cookies = new Map<string, string>();
   lastPage = '';
 
   /** Each visitor comes from its own address, as distinct people do (rate limits are per address). */
-  readonly remoteAddress = `10.${Visitor.next >> 16 & 255}.${Visitor.next >> 8 & 255}.${Visitor.next++ & 255}`;
-  private static next = 1;
+  readonly remoteAddress = nextAddress();
 
   constructor(private readonly app: FastifyInstance, private readonly headers: Record<string, string> = {}) {}
 

@@ -44,6 +44,11 @@ describe('formatCents', () => {
     expect(formatCents(12, 'fr').replace(/\s/g, ' ')).toBe('0,12 €');
     expect(formatCents(123456, 'en')).toBe('€1,234.56');
   });
+  it('drops ,00 from whole euros only when asked', () => {
+    expect(formatCents(1000, 'fr', { wholeEuros: true }).replace(/\s/g, ' ')).toBe('10 €');
+    expect(formatCents(1050, 'fr', { wholeEuros: true }).replace(/\s/g, ' ')).toBe('10,50 €');
+    expect(formatCents(1000, 'fr').replace(/\s/g, ' ')).toBe('10,00 €');
+  });
   it('refuses anything that is not integer cents', () => {
     expect(() => formatCents(1.5, 'fr')).toThrow(TypeError);
     expect(() => formatCents(Number.NaN, 'fr')).toThrow(TypeError);

@@ -11,13 +11,18 @@ export function methodList(config: Config, t: Translate): string {
   return config.payoutMethods.map((method) => t(`method.${method}`)).join(', ');
 }
 
-export function landingPage(request: FastifyRequest, config: Config, form: { email?: string; error?: string } = {}): string {
+export function landingPage(
+  request: FastifyRequest,
+  config: Config,
+  form: { email?: string; error?: string; signedOut?: boolean } = {},
+): string {
   const { t, locale } = request;
-  const min = formatCents(config.payoutMinCents, locale);
+  const min = formatCents(config.payoutMinCents, locale, { wholeEuros: true });
   return renderPage(request, {
     title: t('landing.title'),
     mainClass: 'landing',
-    body: html`<section class="hero">
+    body: html`${form.signedOut ? html`<p class="notice" role="status">${t('logout.done')}</p>` : ''}
+<section class="hero">
   <h1>${t('landing.title')}</h1>
   <p class="pitch">${t('landing.pitch.start')} <strong>${t('landing.pitch.rate', { rate: formatCents(config.defaultRateCents, locale) })}</strong>.</p>
   <ul class="points">
@@ -26,7 +31,7 @@ export function landingPage(request: FastifyRequest, config: Config, form: { ema
     <li>${t('landing.point.payment', { min, methods: methodList(config, t) })}</li>
   </ul>
 </section>
-${signInForm(request, form)}
+${signInForm(request, { email: form.email, error: form.error })}
 <section class="how">
   <h2>${t('landing.how.title')}</h2>
   <ol>
@@ -42,11 +47,13 @@ ${signInForm(request, form)}
 export function registerPublicPages(app: FastifyInstance, config: Config): void {
   app.get('/', async (_request, reply) => reply.redirect('/partners', 302));
 
-  app.get('/partners', async (request, reply) => reply.type(HTML_TYPE).send(landingPage(request, config)));
+  app.get<{ Querystring: { signed_out?: string } }>('/partners', async (request, reply) =>
+    reply.type(HTML_TYPE).send(landingPage(request, config, { signedOut: request.query.signed_out === '1' })),
+  );
 
   app.get('/partners/faq', async (request, reply) => {
     const { t, locale } = request;
-    const min = formatCents(config.payoutMinCents, locale);
+    const min = formatCents(config.payoutMinCents, locale, { wholeEuros: true });
     const qa = [
       [t('faq.q.earn'), html`${t('faq.a.earn')}`],
       [t('faq.q.control'), html`${t('faq.a.control')}`],
