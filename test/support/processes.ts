@@ -1,0 +1,63 @@
+/** Runs the built server and CLI as real processes, the way a self-hoster does. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/lib/project-root.js';
+
+let built = false;
+/** Compiles `src/` to `dist/` once per test file (npm test has built already; this keeps files standalone). */
+export function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
+  built = true;
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  origin: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  for (const key of Object.keys(base)) {
+    if (/^(PORT|BASE_URL|DATA_DIR|DATABASE_URL|APP_SECRET|SMTP_URL|ADMIN_EMAILS|TRUST_PROXY|NODE_ENV)$/.test(key)) delete base[key];
+  }
+  return { ...base, LOG_LEVEL: 'info', ...env };
+}
+
+/** Starts `dist/src/server.js`; resolves once it listens (or rejects with its output if it exits). */
+export async function startServer(env: Record<string, string>, cwd: string): Promise<RunningServer> {
+  const child = spawn(process.execPath, [join(projectRoot, 'dist/src/server.js')], { cwd, env: cleanEnv({ PORT: '0', ...env }) });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) {
+        clearInterval(timer);
+        resolve(match[1]!);
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return { child, origin, output: () => out, exited };
+}
+
+/** Runs a command to completion: the server expected to fail, or the CLI. */
+export async function runNode(script: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(projectRoot, script), ...args], { cwd, env: cleanEnv(env) });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
