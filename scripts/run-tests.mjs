@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Runs every Vitest suite once and refuses a green run that skipped something: each tier
+// (unit, db, api, process, e2e) must have executed tests, and nothing may be skipped or todo.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+const REQUIRED_TIERS = ['unit', 'db', 'api', 'process', 'e2e'];
+const report = 'test-results/vitest.json';
+mkdirSync('test-results', { recursive: true });
+
+const run = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
+
+let results;
+try {
+  results = JSON.parse(readFileSync(report, 'utf8'));
+} catch (error) {
+  console.error(`No test report (${error.message}); vitest exited with ${run.status}.`);
+  process.exit(1);
+}
+
+const problems = [];
+const perTier = Object.fromEntries(REQUIRED_TIERS.map((tier) => [tier, 0]));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of results.testResults) {
+  const tier = /\/test\/([^/]+)\//.exec(file.name)?.[1];
+  for (const test of file.assertionResults) {
+    if (test.status === 'passed') {
+      passed++;
+      if (tier in perTier) perTier[tier]++;
+    } else if (test.status === 'failed') failed++;
+    else skipped++;
+  }
+  if (file.status === 'failed' && file.assertionResults.every((t) => t.status !== 'failed')) {
+    problems.push(`${file.name} failed outside any test: ${file.message ?? 'see above'}`);
+    failed++;
+  }
+}
+for (const [tier, count] of Object.entries(perTier)) {
+  if (count === 0) problems.push(`no test of the "${tier}" tier ran`);
+}
+if (skipped > 0) problems.push(`${skipped} test(s) were skipped or left todo: every suite must run`);
+
+console.log('');
+for (const [tier, count] of Object.entries(perTier)) console.log(`  ${tier.padEnd(8)} ${count} passed`);
+for (const problem of problems) console.error(`✗ ${problem}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(run.status === 0 && failed === 0 && problems.length === 0 ? 0 : 1);
