@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createMailer } from '../../src/app.js';
@@ -12,7 +13,6 @@ import { projectRoot } from '../../src/lib/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { testConfig } from '../support/test-app.js';
-import type { FastifyInstance } from 'fastify';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const shots = join(projectRoot, 'test-results', 'screenshots');
@@ -118,13 +118,13 @@ describe('sign-in in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${origin}/partners`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Plug & Earn — Become a partner');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(shots, 'landing-mobile-en.png'), fullPage: true });
 
     // Skip link first, then keyboard only to the form.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
     await page.getByLabel('Your email address').focus();
     await page.keyboard.type('phone@example.com');
     await page.keyboard.press('Enter');
