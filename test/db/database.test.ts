@@ -80,7 +80,7 @@ describe('embedded database directory', () => {
     await expect(openDatabase({ databaseUrl: null, dataDir, logger: quietLogger })).rejects.toThrow(/already open in process/);
     await first.close();
     const second = await openDatabase({ databaseUrl: null, dataDir, logger: quietLogger });
-    const rows = await second.db.execute(sql`select email from partners`);
+    const rows = await queryRows(second.db, sql`select email from partners`);
     expect(rows).toEqual([{ email: 'kept@example.com' }]);
     await second.close();
   });

@@ -46,7 +46,8 @@ describe('the server on the embedded database', () => {
     expect(eml).toContain('To: outbox@example.com');
     expect(eml).toContain('Content-Type: text/html');
     expect(eml).toContain('Content-Type: text/plain');
-    expect(server.output()).toMatch(/"signInLink":"http:\/\/localhost:0\/partner\/login\?token=[\w-]{43}"/);
+    // The log line may reach the pipe a moment after the response.
+    await expect.poll(() => server.output(), { timeout: 5_000 }).toMatch(/"signInLink":"http:\/\/localhost:0\/partner\/login\?token=[\w-]{43}"/);
   });
 
   it('refuses a second server and the CLI on the same data directory', async () => {
