@@ -146,12 +146,12 @@ function handleError(error: FastifyError | HttpError, request: FastifyRequest, r
     status = 400;
     code = 'invalid_request';
     title = t('error.400.title');
-    message = error.message;
+    message = t('error.400.body');
   } else if ((error.statusCode ?? 500) < 500) {
     status = error.statusCode!;
     code = error.code ?? 'bad_request';
     title = t(STATUS_TITLES[status] ?? 'error.400.title');
-    message = status === 413 ? t('error.413.body') : error.message;
+    message = status === 413 ? t('error.413.body') : t('error.400.body');
   } else {
     request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
     status = 500;

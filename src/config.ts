@@ -154,6 +154,9 @@ const schema = z.object({
   ),
 });
 
+/** Every variable the service reads (documented in `.env.example` and the README). */
+export const SETTING_NAMES = Object.keys(schema.shape);
+
 /** Reads `.env` in the working directory, if any; variables already in the environment win. */
 export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   const file = join(cwd, '.env');

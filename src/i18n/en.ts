@@ -108,6 +108,7 @@ export const en: Record<MessageKey, string> = {
   'error.429.title': 'Too many requests',
   'error.429.body': 'You made too many requests in a short time. Try again in {minutes} min.',
   'error.400.title': 'Invalid request',
+  'error.400.body': 'The request holds an invalid value. Check the form or the link and try again.',
   'error.413.title': 'Request too large',
   'error.413.body': 'The data sent is too large.',
   'error.500.title': 'Server error',

@@ -107,6 +107,7 @@ export const fr = {
   'error.429.title': 'Trop de demandes',
   'error.429.body': 'Tu as fait trop de demandes en peu de temps. Réessaie dans {minutes} min.',
   'error.400.title': 'Requête invalide',
+  'error.400.body': 'La requête contient une valeur invalide. Vérifie le formulaire ou le lien et réessaie.',
   'error.413.title': 'Requête trop volumineuse',
   'error.413.body': 'Les données envoyées sont trop volumineuses.',
   'error.500.title': 'Erreur du serveur',

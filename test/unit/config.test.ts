@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readEnvironment } from '../../src/config.js';
+import { parseEnv } from 'node:util';
+import { ConfigError, loadConfig, readEnvironment, SETTING_NAMES } from '../../src/config.js';
+import { projectRoot } from '../../src/lib/project-root.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'pe-config-'));
 
@@ -97,5 +99,18 @@ describe('readEnvironment', () => {
     expect(env.PORT).toBe('5000');
     expect(env.PAYOUT_MIN_EUR).toBe('25');
     expect(existsSync(join(cwd, '.env'))).toBe(true);
+  });
+});
+
+describe('documentation of the settings', () => {
+  it('.env.example lists every setting and loads as it is', () => {
+    const example = parseEnv(readFileSync(join(projectRoot, '.env.example'), 'utf8'));
+    expect(Object.keys(example).sort()).toEqual([...SETTING_NAMES].sort());
+    expect(() => loadConfig({ ...example, DATA_DIR: dir() })).not.toThrow();
+  });
+
+  it('the README’s configuration table names every setting', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    for (const name of SETTING_NAMES) expect(readme, name).toContain(`\`${name}\``);
   });
 });
