@@ -7,17 +7,23 @@ import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import requestContext from './http/context.js';
+import requestContext, { cookieNames } from './http/context.js';
 import { HttpError } from './http/errors.js';
 import { html, HTML_TYPE } from './http/html.js';
 import { renderPage } from './http/layout.js';
+import { redactUrl } from './http/logging.js';
 import { translator, type MessageKey } from './i18n/index.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './modules/mail/mailer.js';
+import { registerAdminPages } from './modules/admin/admin-pages.js';
+import { registerApiRoutes } from './modules/api/api-routes.js';
+import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
+import { ConflictError, InputError, NotFoundError } from './lib/errors.js';
 import { registerPublicPages } from './modules/pages/public-pages.js';
 import { signInForm } from './modules/pages/sign-in-form.js';
 import { projectRoot } from './lib/project-root.js';
@@ -73,6 +79,21 @@ export async function buildApp(config: Config, database: Database, options: AppO
     frameguard: { action: 'deny' },
   });
   await app.register(requestContext, { config, db: database.db });
+  // Forms are url-encoded, the API is JSON: no other body type is accepted.
+  app.removeContentTypeParser('text/plain');
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Plug & Earn API', version: '1', description: 'Amounts are integer euro cents.' },
+      servers: [{ url: config.baseUrl.origin }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN, for /api/admin/ only' },
+          session: { type: 'apiKey', in: 'cookie', name: cookieNames(config).session },
+        },
+      },
+    },
+    hideUntagged: true,
+  });
 
   // Pages carry CSRF tokens and personal data: never cached.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -96,9 +117,13 @@ export async function buildApp(config: Config, database: Database, options: AppO
       return reply.code(503).send({ status: 'unavailable', database: { engine: database.engine, status: 'unreachable' } });
     }
   });
+  const deps = { config, db: database.db };
   registerPublicPages(app, config);
-  registerAuthRoutes(app, { config, db: database.db, mailer });
-  registerPartnerPages(app);
+  registerAuthRoutes(app, { ...deps, mailer });
+  registerRedirectRoute(app, deps);
+  registerPartnerPages(app, deps);
+  registerAdminPages(app, deps);
+  registerApiRoutes(app, deps);
   return app;
 }
 
@@ -112,6 +137,7 @@ function registerAssets(app: FastifyInstance): void {
   const assets: Record<string, { type: string; body: Buffer }> = {
     'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(publicDir, 'app.css')) },
     'favicon.svg': { type: 'image/svg+xml', body: readFileSync(join(publicDir, 'favicon.svg')) },
+    'app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(publicDir, 'app.js')) },
   };
   app.get<{ Params: { name: string } }>('/assets/:name', { config: { session: false } }, async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
@@ -130,13 +156,30 @@ const STATUS_TITLES: Record<number, MessageKey> = {
 };
 
 /** The one error handler: a readable page (or JSON under /api), 5xx details only in the log. */
-function handleError(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply, config: Config) {
+function handleError(error: FastifyError | HttpError | InputError | ConflictError | NotFoundError, request: FastifyRequest, reply: FastifyReply, config: Config) {
   const t = request.t ?? translator(config.defaultLocale);
   let status: number;
   let code: string;
   let title: string;
   let message: string;
-  if (error instanceof HttpError) {
+  let field: string | undefined;
+  if (error instanceof InputError) {
+    status = 400;
+    code = 'invalid_input';
+    field = error.field;
+    title = t('error.400.title');
+    message = t(error.messageKey, error.params);
+  } else if (error instanceof ConflictError) {
+    status = 409;
+    code = error.code;
+    title = t('error.409.title');
+    message = t(error.messageKey, error.params);
+  } else if (error instanceof NotFoundError) {
+    status = 404;
+    code = 'not_found';
+    title = t('error.404.title');
+    message = t('error.404.body');
+  } else if (error instanceof HttpError) {
     status = error.statusCode;
     code = error.code;
     title = t(error.titleKey, error.params);
@@ -146,14 +189,15 @@ function handleError(error: FastifyError | HttpError, request: FastifyRequest, r
     status = 400;
     code = 'invalid_request';
     title = t('error.400.title');
-    message = t('error.400.body');
+    // The API's callers get the validator's precise words; people get a sentence in their language.
+    message = request.url.startsWith('/api/') ? error.message : t('error.400.body');
   } else if ((error.statusCode ?? 500) < 500) {
     status = error.statusCode!;
     code = error.code ?? 'bad_request';
     title = t(STATUS_TITLES[status] ?? 'error.400.title');
     message = status === 413 ? t('error.413.body') : t('error.400.body');
   } else {
-    request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    request.log.error({ err: error, url: redactUrl(request.url), method: request.method }, 'request failed');
     status = 500;
     code = 'internal_error';
     title = t('error.500.title');
@@ -163,7 +207,7 @@ function handleError(error: FastifyError | HttpError, request: FastifyRequest, r
 
   const accept = request.headers.accept ?? '';
   const wantsJson = request.url.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html'));
-  if (wantsJson) return reply.code(status).send({ error: code, message });
+  if (wantsJson) return reply.code(status).send(field ? { error: code, message, field } : { error: code, message });
   if (!request.t) {
     // The request context itself failed (e.g. the database is down): a page without forms.
     return reply.code(status).type(HTML_TYPE).send(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${html`<h1>${title}</h1><p>${message}</p>`}</body></html>`);

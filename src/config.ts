@@ -37,6 +37,10 @@ export interface Config {
   clickDedupeHours: number;
   maxPaidClicksPerDay: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token for the operators' JSON API; null = no token access (operator session only). */
+  adminApiToken: string | null;
+  /** Load demo campaigns, partners and clicks into an empty database (never in production). */
+  demoData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +152,11 @@ const schema = z.object({
   DEFAULT_EPC_EUR: euros('0.12'),
   CLICK_DEDUPE_HOURS: integer(24, 0, 24 * 365),
   MAX_PAID_CLICKS_PER_DAY: integer(500, 1, 10_000_000),
+  ADMIN_API_TOKEN: optionalText.pipe(z.string().min(32, 'must be at least 32 characters long').optional()),
+  DEMO_DATA: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
+    z.enum(['auto', 'true', 'false']).default('auto'),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -203,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     clickDedupeHours: s.CLICK_DEDUPE_HOURS,
     maxPaidClicksPerDay: s.MAX_PAID_CLICKS_PER_DAY,
     logLevel: s.LOG_LEVEL,
+    adminApiToken: s.ADMIN_API_TOKEN ?? null,
+    demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
   };
 }
 
@@ -218,6 +229,12 @@ function persistedSecret(dataDir: string): string {
   }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  try {
+    // 'wx': two processes starting at once on a new directory must end up with one secret.
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(file, 'utf8').trim();
+  }
 }

@@ -28,6 +28,6 @@ export async function startRuntime(logger: Logger, options: { migrate?: boolean 
 /** A one-line explanation for errors a person can fix (bad setting, locked directory), else null. */
 export function explainStartupError(error: unknown): string | null {
   if (error instanceof ConfigError || error instanceof DataDirectoryLockedError) return error.message;
-  if (error instanceof Error && /^(Migration|Cannot reach PostgreSQL)/.test(error.message)) return error.message;
+  if (error instanceof Error && /^(Migration|Two migration files|Cannot reach PostgreSQL)/.test(error.message)) return error.message;
   return null;
 }

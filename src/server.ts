@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
+import { loggerOptions } from './http/logging.js';
 import { purgeExpiredAccessData } from './modules/auth/housekeeping.js';
 import { explainStartupError, startRuntime } from './runtime.js';
 
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   if (appliedMigrations.length > 0) logger.info({ appliedMigrations }, 'database migrated');
 
-  const app = await buildApp(config, database, { logger: { level: config.logLevel } });
+  const app = await buildApp(config, database, { logger: loggerOptions(config.logLevel) });
   app.addHook('onClose', async () => database.close());
 
   const housekeeping = setInterval(() => {
@@ -27,7 +28,14 @@ async function main(): Promise<void> {
     await app.close();
   });
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Port taken, say: close the database so the process can exit at once.
+    clearInterval(housekeeping);
+    await app.close();
+    throw error;
+  }
   app.log.info(
     {
       baseUrl: config.baseUrl.href,

@@ -1,8 +1,8 @@
 /**
  * Drizzle's view of the tables, for typed queries. The SQL files in `migrations/` are the source of
- * truth; `test/db/schema.test.ts` checks that every column declared here exists there.
+ * truth; `test/db/database.test.ts` checks that every column declared here exists there.
  */
-import { bigint, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -12,6 +12,7 @@ export const partners = pgTable('partners', {
   role: text('role', { enum: ['partner', 'admin'] }).notNull().default('partner'),
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
   pseudonym: text('pseudonym'),
+  isDemo: boolean('is_demo').notNull().default(false),
   createdAt: at('created_at').notNull().defaultNow(),
   lastLoginAt: at('last_login_at'),
 });
@@ -53,4 +54,107 @@ export const auditLog = pgTable('audit_log', {
   detail: text('detail'),
 });
 
-export const schema = { partners, loginTokens, sessions, rateLimitHits, auditLog };
+export const CAMPAIGN_STATUSES = ['active', 'paused', 'ended'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const campaigns = pgTable('campaigns', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  targetUrl: text('target_url').notNull(),
+  rateCents: integer('rate_cents').notNull(),
+  status: text('status', { enum: CAMPAIGN_STATUSES }).notNull().default('active'),
+  posts: text('posts').array().notNull().default([]),
+  isDemo: boolean('is_demo').notNull().default(false),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+export const trackedLinks = pgTable('tracked_links', {
+  code: text('code').primaryKey(),
+  partnerId: uuid('partner_id').notNull(),
+  campaignId: uuid('campaign_id').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const VERDICTS = ['valid', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+export type RefusalReason = Exclude<Verdict, 'valid'>;
+export const REFUSAL_REASONS = VERDICTS.filter((v): v is RefusalReason => v !== 'valid');
+
+export const metricEvents = pgTable('metric_events', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  kind: text('kind', { enum: ['click'] }).notNull(),
+  occurredAt: at('occurred_at').notNull().defaultNow(),
+  partnerId: uuid('partner_id').notNull(),
+  campaignId: uuid('campaign_id').notNull(),
+  linkCode: text('link_code').notNull(),
+  verdict: text('verdict', { enum: VERDICTS }).notNull(),
+  amountCents: integer('amount_cents').notNull(),
+  visitorHash: text('visitor_hash'),
+});
+
+export const clickDedupe = pgTable(
+  'click_dedupe',
+  {
+    linkCode: text('link_code').notNull(),
+    visitorKey: text('visitor_key').notNull(),
+    countedAt: at('counted_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.linkCode, table.visitorKey] })],
+);
+
+export const partnerDailyStats = pgTable(
+  'partner_daily_stats',
+  {
+    partnerId: uuid('partner_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    validClicks: integer('valid_clicks').notNull().default(0),
+    earnedCents: bigint('earned_cents', { mode: 'number' }).notNull().default(0),
+    bot: integer('bot').notNull().default(0),
+    duplicate: integer('duplicate').notNull().default(0),
+    self: integer('self').notNull().default(0),
+    overCap: integer('over_cap').notNull().default(0),
+    inactive: integer('inactive').notNull().default(0),
+    suspended: integer('suspended').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.partnerId, table.day] })],
+);
+
+export const withdrawRequests = pgTable('withdraw_requests', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  partnerId: uuid('partner_id').notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
+  detailsEncrypted: text('details_encrypted').notNull(),
+  detailsMasked: text('details_masked').notNull(),
+  status: text('status', { enum: ['requested', 'approved', 'paid', 'rejected'] }).notNull().default('requested'),
+  idempotencyKey: text('idempotency_key'),
+  reason: text('reason'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  processedAt: at('processed_at'),
+});
+
+export const payouts = pgTable('payouts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  withdrawRequestId: uuid('withdraw_request_id').notNull().unique(),
+  partnerId: uuid('partner_id').notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
+  reference: text('reference').notNull(),
+  paidAt: at('paid_at').notNull().defaultNow(),
+});
+
+export const schema = {
+  partners,
+  loginTokens,
+  sessions,
+  rateLimitHits,
+  auditLog,
+  campaigns,
+  trackedLinks,
+  metricEvents,
+  clickDedupe,
+  partnerDailyStats,
+  withdrawRequests,
+  payouts,
+};

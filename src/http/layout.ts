@@ -71,8 +71,9 @@ ${page.body}
 </html>`}`;
 }
 
+/** Query-only (`?lang=en&…`): a path taken from the request could be `//elsewhere` and leave the site. */
 function languageHref(request: FastifyRequest, code: string): string {
-  const url = new URL(request.url, 'http://local');
-  url.searchParams.set('lang', code);
-  return url.pathname + url.search;
+  const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+  query.set('lang', code);
+  return `?${query.toString()}`;
 }

@@ -52,7 +52,11 @@ describe('public pages', () => {
 
     const visitor = new Visitor(t.app, { 'accept-language': 'fr-FR' });
     const french = await visitor.get('/partners');
-    expect(french.body).toContain('href="/partners?lang=en"');
+    expect(french.body).toContain('href="?lang=en"');
+    // The switch never takes the path from the request: `//elsewhere` must not become a link.
+    const tricky = await visitor.get('/.//evil.example?days=7');
+    expect(tricky.body).not.toContain('href="//evil.example');
+    expect(tricky.body).toContain('href="?days=7&amp;lang=en"');
     const switched = await visitor.get('/partners?lang=en');
     expect(switched.body).toContain('Become a partner');
     const kept = await visitor.get('/partners/faq');
@@ -70,11 +74,11 @@ describe('public pages', () => {
     expect(body).toContain('href="/partners/earnings"');
   });
 
-  it('validates the leaderboard’s days (1 to 90) and says the page is a placeholder', async () => {
+  it('validates the leaderboard’s days (1 to 90)', async () => {
     for (const days of ['', '?days=1', '?days=7', '?days=90']) {
       const response = await t.app.inject({ url: `/partners/leaderboard${days}` });
       expect(response.statusCode, days).toBe(200);
-      expect(response.body).toContain('espace réservé');
+      expect(response.body).toContain('Aucun clic récent.');
     }
     for (const days of ['0', '-1', '91', 'abc', '1e9', '7.5', '', '%00', '99999999999999999999']) {
       const response = await t.app.inject({ url: `/partners/leaderboard?days=${days}` });
@@ -126,7 +130,7 @@ describe('public pages', () => {
     await visitor.signIn('pages@example.com', t.mailer);
     const portal = await visitor.get('/partner/portal');
     expect(portal.body).toContain('Connecté : pages@example.com');
-    expect(portal.body).toContain('prochaine version');
+    expect(portal.body).toContain('Aucune campagne active pour le moment.');
     const earnings = await visitor.get('/partners/earnings');
     expect(earnings.statusCode).toBe(200);
     expect(earnings.body).toContain('Compte : pa…s@example.com');

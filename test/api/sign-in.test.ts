@@ -250,6 +250,14 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     expect(sentToSpam).toBe(5);
   });
 
+  it('ends the sessions of a partner who is suspended', async () => {
+    const visitor = new Visitor(t.app);
+    await visitor.signIn('suspend-me@example.com', t.mailer);
+    expect((await visitor.get('/partner/portal')).statusCode).toBe(200);
+    await t.database.db.execute(sql`update partners set status = 'suspended' where email = 'suspend-me@example.com'`);
+    expect((await visitor.get('/partner/portal')).statusCode).toBe(401);
+  });
+
   it('refuses a suspended partner at sign-in', async () => {
     const visitor = new Visitor(t.app);
     await visitor.get('/partners');

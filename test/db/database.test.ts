@@ -68,6 +68,12 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     expect(probes).toEqual([{ table_name: 'migration_probe' }]);
     const recorded = await queryRows<Record<string, unknown>>(database.db, sql`select version from schema_migrations where version like '900%'`);
     expect(recorded).toEqual([{ version: '9001' }]);
+
+    // An applied migration edited afterwards is refused; two files with one version too.
+    writeFileSync(join(dir, '9001_good.sql'), 'CREATE TABLE migration_probe (id int, edited int);');
+    await expect(migrate(database, readMigrations(dir).slice(0, 1))).rejects.toThrow(/was changed after it was applied/);
+    writeFileSync(join(dir, '9001_twin.sql'), 'SELECT 1;');
+    expect(() => readMigrations(dir)).toThrow(/Two migration files share the version 9001/);
   });
 });
 

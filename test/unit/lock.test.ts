@@ -24,4 +24,18 @@ describe('data directory lock', () => {
     const lock = lockDataDirectory(file);
     lock.release();
   });
+
+  it('takes over a lock naming this very pid that this process does not hold (restarted container)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pe-lock-')), 'pglite.lock');
+    writeFileSync(file, JSON.stringify({ pid: process.pid, host: hostname(), since: 'before the restart' }));
+    lockDataDirectory(file).release();
+  });
+
+  it('refuses a lock held from another host sharing the volume, and an unreadable one', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pe-lock-')), 'pglite.lock');
+    writeFileSync(file, JSON.stringify({ pid: 1, host: 'another-container', since: 'now' }));
+    expect(() => lockDataDirectory(file)).toThrow(/already open on host another-container/);
+    writeFileSync(file, '');
+    expect(() => lockDataDirectory(file)).toThrow(/unreadable lock file/);
+  });
 });

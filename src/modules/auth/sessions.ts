@@ -25,6 +25,7 @@ export async function createSession(db: Db, partnerId: string, now = new Date())
   return { id, expiresAt };
 }
 
+/** The live session's partner; a suspended partner's sessions open nothing. */
 export async function findSession(db: Db, id: string, now = new Date()): Promise<SignedInPartner | null> {
   const rows = await db
     .select({
@@ -36,7 +37,7 @@ export async function findSession(db: Db, id: string, now = new Date()): Promise
     })
     .from(sessions)
     .innerJoin(partners, eq(partners.id, sessions.partnerId))
-    .where(and(eq(sessions.idHash, sha256Hex(id)), gt(sessions.expiresAt, now)))
+    .where(and(eq(sessions.idHash, sha256Hex(id)), gt(sessions.expiresAt, now), eq(partners.status, 'active')))
     .limit(1);
   return rows[0] ?? null;
 }

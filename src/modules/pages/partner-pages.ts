@@ -1,13 +1,24 @@
-/**
- * Pages whose full content belongs to later issues (portal links, earnings, leaderboard, back-office).
- * They already enforce their access rules and parameters, and say plainly that they are placeholders.
- */
-import type { FastifyInstance } from 'fastify';
+/** The partner's own pages: portal (links and posts), earnings, the public leaderboard. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { REFUSAL_REASONS } from '../../db/schema.js';
+import { CSRF_FIELD } from '../../http/context.js';
 import { HttpError } from '../../http/errors.js';
-import { requireOperator, requirePartner } from '../../http/guards.js';
-import { html, HTML_TYPE } from '../../http/html.js';
+import { requirePartner } from '../../http/guards.js';
+import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
+import { InputError } from '../../lib/errors.js';
+import { formatCents } from '../../lib/money.js';
+import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
+import { readyPost } from '../campaigns/ready-posts.js';
+import { partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
+import { dailyClicksChart } from '../earnings/chart.js';
+import { leaderboard } from '../earnings/leaderboard.js';
+import { partnerStatsCsv } from '../earnings/statement-csv.js';
+import { getPartner, setPseudonym } from '../partners/partners.js';
+import { methodList } from './public-pages.js';
 
 const leaderboardQuery = {
   type: 'object',
@@ -22,53 +33,152 @@ export function parseLeaderboardDays(value: string | undefined): number | null {
   return days >= 1 && days <= 90 ? days : null;
 }
 
-export function registerPartnerPages(app: FastifyInstance): void {
-  app.get('/partner/portal', async (request, reply) => {
+export function invalidDays(): HttpError {
+  return new HttpError(400, 'invalid_days', 'error.400.title', 'leaderboard.error.days');
+}
+
+export function registerPartnerPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+  async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean } = {}): Promise<string> {
     const partner = requirePartner(request);
-    const { t } = request;
-    const page = renderPage(request, {
+    const { t, locale } = request;
+    const [links, me] = await Promise.all([partnerLinks(db, partner.partnerId, { activeOnly: true }), getPartner(db, partner.partnerId)]);
+    const cards = links.map((link) => {
+      const url = linkUrl(config.baseUrl, link.code);
+      const fieldId = `link-${link.code}`;
+      return html`<article class="card campaign">
+  <h2>${link.campaignName}${link.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</h2>
+  <p class="rate">${t('portal.rate', { rate: formatCents(link.rateCents, locale) })}</p>
+  <label for="${fieldId}">${t('portal.link')}</label>
+  <div class="copy-row"><input id="${fieldId}" type="text" readonly value="${url}"><button type="button" class="copy" data-copy="${fieldId}" data-done="${t('portal.copied')}">${t('portal.copy')}</button></div>
+  ${link.posts.length === 0 ? '' : html`<h3>${t('portal.posts')}</h3>${link.posts.map((post, index) => {
+    const postId = `post-${link.code}-${index}`;
+    return html`<div class="post"><textarea id="${postId}" readonly rows="4" aria-label="${t('portal.post', { n: index + 1 })}">${readyPost(post, url)}</textarea><button type="button" class="copy" data-copy="${postId}" data-done="${t('portal.copied')}">${t('portal.copyPost')}</button></div>`;
+  })}`}
+</article>`;
+    });
+    const pseudonymValue = form.pseudonym ?? me.pseudonym ?? '';
+    return renderPage(request, {
       title: t('portal.title'),
       body: html`<h1>${t('portal.title')}</h1>
 <p>${t('portal.welcome', { email: partner.email })}</p>
 ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.admin')}</a></p>` : ''}
-<p class="notice">${t('portal.pending')}</p>`,
+<p>${t('portal.intro')}</p>
+${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
+<section class="card" aria-labelledby="settings-title">
+  <h2 id="settings-title">${t('portal.settings')}</h2>
+  <form method="post" action="/partner/pseudonym">
+    <input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">
+    <label for="pseudonym">${t('portal.pseudonym.label')}</label>
+    <input id="pseudonym" name="pseudonym" type="text" maxlength="40" value="${pseudonymValue}" aria-describedby="pseudonym-help${form.error ? ' pseudonym-error' : ''}"${form.error ? html` aria-invalid="true"` : ''}>
+    ${form.error ? html`<p class="error" id="pseudonym-error" role="alert">${form.error}</p>` : ''}
+    ${form.saved ? html`<p class="ok" role="status">${t('portal.pseudonym.saved')}</p>` : ''}
+    <p class="help" id="pseudonym-help">${t('portal.pseudonym.help', { masked: maskEmail(partner.email) })}</p>
+    <button type="submit">${t('portal.pseudonym.submit')}</button>
+  </form>
+</section>
+<script src="/assets/app.js" defer></script>`,
     });
-    return reply.type(HTML_TYPE).send(page);
-  });
+  }
+
+  app.get<{ Querystring: { saved?: string } }>('/partner/portal', async (request, reply) =>
+    reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1' })),
+  );
+
+  app.post<{ Body: { pseudonym?: string } }>(
+    '/partner/pseudonym',
+    { schema: { body: { type: 'object', properties: { pseudonym: { type: 'string', maxLength: 400 }, [CSRF_FIELD]: { type: 'string' } } } } },
+    async (request, reply) => {
+      const partner = requirePartner(request);
+      try {
+        await setPseudonym(db, partner.partnerId, request.body.pseudonym ?? '');
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        const page = await portalPage(request, { pseudonym: request.body.pseudonym, error: request.t(error.messageKey, error.params) });
+        return reply.code(400).type(HTML_TYPE).send(page);
+      }
+      return reply.redirect('/partner/portal?saved=1', 303);
+    },
+  );
 
   app.get('/partners/earnings', async (request, reply) => {
     const partner = requirePartner(request);
-    const { t } = request;
+    const { t, locale } = request;
+    const [balance, series] = await Promise.all([
+      partnerBalance(db, partner.partnerId, { fallbackEpcCents: config.defaultRateCents }),
+      dailyValidClicks(db, partner.partnerId, 30),
+    ]);
+    const money = (cents: number) => formatCents(cents, locale);
+    const figures: Array<[string, string, string?]> = [
+      [t('earnings.clicks90'), String(balance.validClicks90d)],
+      [t('earnings.epc'), money(balance.epcCents90d), t('earnings.epc.help')],
+      [t('earnings.gross'), money(balance.earnedCents)],
+      [t('earnings.pendingAmount'), money(balance.pendingCents)],
+      [t('earnings.paid'), money(balance.paidCents)],
+      [t('earnings.available'), money(balance.availableCents)],
+    ];
+    const notCounted = REFUSAL_REASONS.filter((reason) => balance.notCounted[reason] > 0);
+    const chartTable: Html = html`<table class="sr-only"><caption>${t('earnings.chart.title')}</caption><thead><tr><th scope="col">${t('earnings.day')}</th><th scope="col">${t('earnings.validClicks')}</th></tr></thead><tbody>${series.map((point) => html`<tr><td>${point.day}</td><td>${point.clicks}</td></tr>`)}</tbody></table>`;
     const page = renderPage(request, {
       title: t('earnings.title'),
       body: html`<h1>${t('earnings.title')}</h1>
 <p>${t('earnings.account', { email: maskEmail(partner.email) })}</p>
-<p class="notice">${t('earnings.pending')}</p>`,
+<dl class="figures">${figures.map(([label, value, help], index) => html`<div class="figure${index === figures.length - 1 ? ' main' : ''}"><dt>${label}</dt><dd>${value}</dd>${help ? html`<dd class="help">${help}</dd>` : ''}</div>`)}</dl>
+<section class="card">
+  <h2>${t('earnings.chart.title')}</h2>
+  ${dailyClicksChart(series, { title: t('earnings.chart.title'), clicks: (n, day) => t('earnings.chart.bar', { n, day }) })}
+  ${chartTable}
+  <p><a href="/partners/earnings.csv" download>${t('earnings.csv')}</a></p>
+</section>
+<section class="card">
+  <h2>${t('earnings.notCounted.title', { days: RECENT_DAYS })}</h2>
+  ${notCounted.length === 0
+    ? html`<p>${t('earnings.notCounted.none')}</p>`
+    : html`<ul class="reasons">${notCounted.map((reason) => html`<li><strong>${balance.notCounted[reason]}</strong> — ${t(`reason.${reason}`)}</li>`)}</ul>`}
+</section>
+<section class="card">
+  <h2>${t('earnings.withdraw.title')}</h2>
+  <p>${t('earnings.withdraw.rules', { min: formatCents(config.payoutMinCents, locale, { wholeEuros: true }), methods: methodList(config, t) })}</p>
+  <p class="notice">${t('earnings.withdraw.pending')}</p>
+</section>`,
     });
     return reply.type(HTML_TYPE).send(page);
   });
 
-  app.get<{ Querystring: { days?: string } }>(
-    '/partners/leaderboard',
-    { schema: { querystring: leaderboardQuery } },
-    async (request, reply) => {
-      const days = parseLeaderboardDays(request.query.days);
-      if (days === null) throw new HttpError(400, 'invalid_days', 'error.400.title', 'leaderboard.error.days');
-      const { t } = request;
-      const page = renderPage(request, {
-        title: t('leaderboard.title', { days }),
-        body: html`<h1>${t('leaderboard.title', { days })}</h1><p class="notice">${t('leaderboard.pending')}</p>`,
-      });
-      return reply.type(HTML_TYPE).send(page);
-    },
-  );
+  app.get('/partners/earnings.csv', async (request, reply) => {
+    const partner = requirePartner(request);
+    const csv = await partnerStatsCsv(db, partner.partnerId);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="plug-and-earn-statistiques.csv"')
+      .header('cache-control', 'no-store')
+      .send('\ufeff' + csv);
+  });
 
-  app.get('/admin', async (request, reply) => {
-    requireOperator(request);
+  app.get<{ Querystring: { days?: string } }>('/partners/leaderboard', { schema: { querystring: leaderboardQuery } }, async (request, reply) => {
+    const days = parseLeaderboardDays(request.query.days);
+    if (days === null) throw invalidDays();
     const { t } = request;
+    const board = await leaderboard(db, days, { partnerId: request.auth?.partnerId ?? null });
+    const periods = [1, 7, 30, 90].map((d) =>
+      d === days ? html`<strong aria-current="true">${t('leaderboard.period', { days: d })}</strong>` : html`<a href="/partners/leaderboard?days=${d}">${t('leaderboard.period', { days: d })}</a>`,
+    );
+    const rows = board.top.map(
+      (row) => html`<tr${row.isMe ? html` class="me"` : ''}><td>#${row.rank}</td><td>${row.label}${row.isMe ? html` <span class="badge">${t('leaderboard.you')}</span>` : ''}</td><td class="num">${row.clicks}</td></tr>`,
+    );
+    const mine = request.auth
+      ? board.me
+        ? html`<p class="card">${t('leaderboard.myRank', { rank: board.me.rank, clicks: board.me.clicks })}</p>`
+        : html`<p class="card">${t('leaderboard.notRanked')}</p>`
+      : '';
     const page = renderPage(request, {
-      title: t('admin.title'),
-      body: html`<h1>${t('admin.title')}</h1><p class="notice">${t('admin.pending')}</p>`,
+      title: t('leaderboard.title', { days }),
+      body: html`<h1>${t('leaderboard.title', { days })}</h1>
+<p class="periods">${periods}</p>
+${mine}
+${rows.length === 0
+  ? html`<p>${t('leaderboard.empty')}</p>`
+  : html`<table class="board"><caption class="sr-only">${t('leaderboard.title', { days })}</caption><thead><tr><th scope="col">${t('leaderboard.rank')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('leaderboard.clicks')}</th></tr></thead><tbody>${rows}</tbody></table>`}
+<p class="help">${t('leaderboard.help')}</p>`,
     });
     return reply.type(HTML_TYPE).send(page);
   });

@@ -1,0 +1,243 @@
+/**
+ * The JSON API: the partner's own data (`/api/me/…`), the public leaderboard, and the operators'
+ * campaigns and partners (`/api/admin/…`, operator session or `Authorization: Bearer ADMIN_API_TOKEN`).
+ * Every route carries its schema; @fastify/swagger turns them into /api/openapi.json.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
+import { HttpError } from '../../http/errors.js';
+import { requireOperator, requirePartner } from '../../http/guards.js';
+import { safeEqual } from '../../lib/crypto.js';
+import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Actor, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { readyPost } from '../campaigns/ready-posts.js';
+import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
+import { partnerBalance } from '../earnings/balance.js';
+import { leaderboard } from '../earnings/leaderboard.js';
+import { invalidDays, parseLeaderboardDays } from '../pages/partner-pages.js';
+import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
+
+const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
+const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+const campaignJson = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    targetUrl: { type: 'string' },
+    ratePerClickCents: { type: 'integer' },
+    ratePerClickEur: { type: 'string', description: 'Decimal euros, exact' },
+    status: { type: 'string', enum: ['active', 'paused', 'ended'] },
+    posts: { type: 'array', items: { type: 'string' } },
+    isDemo: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const campaignBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', maxLength: 1000 },
+    targetUrl: { type: 'string', maxLength: 4000 },
+    ratePerClickEur: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 40 }], description: 'Euros per valid click, e.g. 0.12 or "0,12"; absent = DEFAULT_EPC_EUR' },
+    posts: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 20000 } },
+  },
+  additionalProperties: false,
+} as const;
+
+const partnerJson = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string' },
+    pseudonym: { type: ['string', 'null'] },
+    role: { type: 'string' },
+    status: { type: 'string' },
+    isDemo: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+function campaignView(campaign: Campaign) {
+  return {
+    id: campaign.id,
+    name: campaign.name,
+    targetUrl: campaign.targetUrl,
+    ratePerClickCents: campaign.rateCents,
+    ratePerClickEur: `${Math.floor(campaign.rateCents / 100)}.${String(campaign.rateCents % 100).padStart(2, '0')}`,
+    status: campaign.status,
+    posts: campaign.posts,
+    isDemo: campaign.isDemo,
+    createdAt: campaign.createdAt.toISOString(),
+  };
+}
+
+function partnerView(partner: Partner) {
+  return {
+    id: partner.id,
+    email: partner.email,
+    pseudonym: partner.pseudonym,
+    role: partner.role,
+    status: partner.status,
+    isDemo: partner.isDemo,
+    createdAt: partner.createdAt.toISOString(),
+  };
+}
+
+/**
+ * An operator: by bearer token when an Authorization header is sent (and then only by it), else by
+ * the signed-in operator's session.
+ */
+export function requireApiOperator(request: FastifyRequest, config: Config): Actor {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const token = /^Bearer (\S+)$/.exec(header)?.[1];
+    if (!config.adminApiToken || !token || !safeEqual(token, config.adminApiToken)) {
+      throw new HttpError(401, 'invalid_token', 'error.401.title', 'error.401.body');
+    }
+    return { id: null, label: 'api-token' };
+  }
+  const operator = requireOperator(request);
+  return { id: operator.partnerId, label: operator.email };
+}
+
+export function registerApiRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+  type Security = Array<Record<string, string[]>>;
+  const me = { tags: ['partner'], security: [{ session: [] }] as Security };
+  const admin = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
+
+  app.get('/api/me/links', {
+    schema: {
+      ...me,
+      summary: 'The signed-in partner’s tracked link for every active campaign, with ready-to-post texts',
+      response: {
+        200: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              campaignId: { type: 'string' },
+              campaignName: { type: 'string' },
+              code: { type: 'string' },
+              url: { type: 'string' },
+              ratePerClickCents: { type: 'integer' },
+              posts: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+        401: error,
+      },
+    },
+  }, async (request) => {
+    const partner = requirePartner(request);
+    const links = await partnerLinks(db, partner.partnerId, { activeOnly: true });
+    return links.map((link) => {
+      const url = linkUrl(config.baseUrl, link.code);
+      return { campaignId: link.campaignId, campaignName: link.campaignName, code: link.code, url, ratePerClickCents: link.rateCents, posts: link.posts.map((post) => readyPost(post, url)) };
+    });
+  });
+
+  app.get('/api/me/balance', {
+    schema: {
+      ...me,
+      summary: 'The signed-in partner’s balance in integer cents, over all time',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            earnedCents: { type: 'integer' },
+            paidCents: { type: 'integer' },
+            pendingCents: { type: 'integer' },
+            availableCents: { type: 'integer' },
+            validClicks90d: { type: 'integer' },
+            epcCents90d: { type: 'integer' },
+            notCounted: { type: 'object', properties: Object.fromEntries(REFUSAL_REASONS.map((reason) => [reason, { type: 'integer' }])) },
+          },
+        },
+        401: error,
+      },
+    },
+  }, async (request) => {
+    const partner = requirePartner(request);
+    const balance = await partnerBalance(db, partner.partnerId, { fallbackEpcCents: config.defaultRateCents });
+    return {
+      earnedCents: balance.earnedCents,
+      paidCents: balance.paidCents,
+      pendingCents: balance.pendingCents,
+      availableCents: balance.availableCents,
+      validClicks90d: balance.validClicks90d,
+      epcCents90d: balance.epcCents90d,
+      notCounted: balance.notCounted,
+    };
+  });
+
+  app.get<{ Querystring: { days?: string } }>('/api/leaderboard', {
+    schema: {
+      tags: ['public'],
+      summary: 'Top 20 partners by valid clicks over the last `days` days (1–90, default 7)',
+      querystring: { type: 'object', properties: { days: { type: 'string', maxLength: 32 } } },
+      response: {
+        200: { type: 'array', items: { type: 'object', properties: { rank: { type: 'integer' }, label: { type: 'string' }, clicks: { type: 'integer' } } } },
+        400: error,
+      },
+    },
+  }, async (request) => {
+    const days = parseLeaderboardDays(request.query.days);
+    if (days === null) throw invalidDays();
+    const board = await leaderboard(db, days);
+    return board.top.map(({ rank, label, clicks }) => ({ rank, label, clicks }));
+  });
+
+  app.get('/api/admin/campaigns', {
+    schema: { ...admin, summary: 'All campaigns', response: { 200: { type: 'array', items: campaignJson }, 401: error, 403: error } },
+  }, async (request) => {
+    requireApiOperator(request, config);
+    return (await listCampaigns(db)).map(campaignView);
+  });
+
+  app.post<{ Body: CampaignInput }>('/api/admin/campaigns', {
+    schema: { ...admin, summary: 'Create a campaign; every existing partner gets a link at once', body: campaignBody, response: { 201: campaignJson, 400: error, 401: error, 403: error } },
+  }, async (request, reply) => {
+    const actor = requireApiOperator(request, config);
+    const campaign = await createCampaign(db, request.body ?? {}, config.defaultRateCents, actor);
+    return reply.code(201).send(campaignView(campaign));
+  });
+
+  app.patch<{ Params: { id: string }; Body: CampaignInput }>('/api/admin/campaigns/:id', {
+    schema: { ...admin, summary: 'Edit a campaign (past clicks keep their rate)', params: idParam, body: campaignBody, response: { 200: campaignJson, 400: error, 404: error } },
+  }, async (request) => {
+    const actor = requireApiOperator(request, config);
+    return campaignView(await updateCampaign(db, request.params.id, request.body ?? {}, actor));
+  });
+
+  const transitions: Array<[string, CampaignStatus]> = [['pause', 'paused'], ['resume', 'active'], ['end', 'ended']];
+  for (const [verb, status] of transitions) {
+    app.post<{ Params: { id: string } }>(`/api/admin/campaigns/:id/${verb}`, {
+      schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a campaign (409 when not allowed from its state)`, params: idParam, response: { 200: campaignJson, 404: error, 409: error } },
+    }, async (request) => {
+      const actor = requireApiOperator(request, config);
+      return campaignView(await setCampaignStatus(db, request.params.id, status, actor));
+    });
+  }
+
+  app.get<{ Querystring: { q?: string } }>('/api/admin/partners', {
+    schema: { ...admin, summary: 'Partners, optionally filtered by email or pseudonym', querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 } } }, response: { 200: { type: 'array', items: partnerJson } } },
+  }, async (request) => {
+    requireApiOperator(request, config);
+    return (await listPartners(db, { search: request.query.q })).map(partnerView);
+  });
+
+  for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
+    app.post<{ Params: { id: string } }>(`/api/admin/partners/:id/${verb}`, {
+      schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a partner`, params: idParam, response: { 200: partnerJson, 404: error } },
+    }, async (request) => {
+      const actor = requireApiOperator(request, config);
+      return partnerView(await setPartnerStatus(db, request.params.id, status, actor));
+    });
+  }
+
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { session: false } }, async () => app.swagger());
+
+}

@@ -1,0 +1,156 @@
+/**
+ * Campaigns: a target URL, a rate per valid click in cents, ready-to-post texts, a status.
+ * The same functions serve the back-office, the JSON API and the CLI.
+ */
+import { asc, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { campaigns, CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/schema.js';
+import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
+import { parseEurosToCents } from '../../lib/money.js';
+import { writeAudit } from '../audit/audit-log.js';
+import { ensureTrackedLinks } from './tracked-links.js';
+
+export type Campaign = typeof campaigns.$inferSelect;
+
+/** Highest rate an operator may set per click: 100 €, far above any real programme. */
+export const MAX_RATE_CENTS = 10_000;
+export const MAX_POSTS = 10;
+export const MAX_POST_LENGTH = 2000;
+
+export interface CampaignInput {
+  name?: unknown;
+  targetUrl?: unknown;
+  /** Euros as a decimal string ("0.12", "0,12") or a JSON number (0.12). */
+  ratePerClickEur?: unknown;
+  posts?: unknown;
+}
+
+export interface Actor {
+  id: string | null;
+  label: string;
+}
+
+interface CleanCampaign {
+  name: string;
+  targetUrl: string;
+  rateCents: number;
+  posts: string[];
+}
+
+export function cleanCampaignInput(input: CampaignInput, defaultRateCents: number, partial = false): Partial<CleanCampaign> {
+  const out: Partial<CleanCampaign> = {};
+  if (input.name !== undefined || !partial) {
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length < 1 || name.length > 120) throw new InputError('name', 'campaign.error.name');
+    out.name = name;
+  }
+  if (input.targetUrl !== undefined || !partial) {
+    out.targetUrl = cleanTargetUrl(input.targetUrl);
+  }
+  if (input.ratePerClickEur !== undefined && input.ratePerClickEur !== '') {
+    out.rateCents = cleanRate(input.ratePerClickEur);
+  } else if (!partial) {
+    out.rateCents = defaultRateCents;
+  }
+  if (input.posts !== undefined || !partial) {
+    out.posts = cleanPosts(input.posts);
+  }
+  return out;
+}
+
+function cleanTargetUrl(value: unknown): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError('targetUrl', 'campaign.error.url');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || text.length > 2048 || url.username || url.password) {
+    throw new InputError('targetUrl', 'campaign.error.url');
+  }
+  return url.href;
+}
+
+function cleanRate(value: unknown): number {
+  // A JSON number is read through its shortest decimal text (0.12 → "0.12"), never multiplied as a float.
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value : '';
+  const parsed = parseEurosToCents(text);
+  if (!parsed.ok || parsed.cents > MAX_RATE_CENTS) throw new InputError('ratePerClickEur', 'campaign.error.rate', { max: MAX_RATE_CENTS / 100 });
+  return parsed.cents;
+}
+
+function cleanPosts(value: unknown): string[] {
+  const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : typeof value === 'string' ? splitPosts(value) : null;
+  if (!list || list.length > MAX_POSTS) throw new InputError('posts', 'campaign.error.posts', { max: MAX_POSTS, length: MAX_POST_LENGTH });
+  const posts = list.map((post) => (typeof post === 'string' ? post.trim() : null));
+  if (posts.some((post) => post === null || post.length > MAX_POST_LENGTH)) {
+    throw new InputError('posts', 'campaign.error.posts', { max: MAX_POSTS, length: MAX_POST_LENGTH });
+  }
+  return (posts as string[]).filter((post) => post !== '');
+}
+
+/** Posts typed in one text area are separated by a line holding only `---`. */
+export function splitPosts(text: string): string[] {
+  return text.split(/^\s*---\s*$/m).map((post) => post.trim()).filter(Boolean);
+}
+
+export async function createCampaign(db: Db, input: CampaignInput, defaultRateCents: number, actor: Actor, options: { isDemo?: boolean } = {}): Promise<Campaign> {
+  const clean = cleanCampaignInput(input, defaultRateCents) as CleanCampaign;
+  return db.transaction(async (tx) => {
+    const [campaign] = await tx.insert(campaigns).values({ ...clean, isDemo: options.isDemo ?? false }).returning();
+    await ensureTrackedLinks(tx, { campaignId: campaign!.id });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_created', subject: `campaign:${campaign!.id}`, toState: campaign!.status, detail: `${clean.name} · ${clean.rateCents} cents` });
+    return campaign!;
+  });
+}
+
+export async function updateCampaign(db: Db, id: string, input: CampaignInput, actor: Actor): Promise<Campaign> {
+  const clean = cleanCampaignInput(input, 0, true);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+    if (!before) throw new NotFoundError('campaign');
+    if (Object.keys(clean).length === 0) return before;
+    const [after] = await tx.update(campaigns).set({ ...clean, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
+    const changes = Object.keys(clean).map((key) => `${key}`).join(', ');
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_updated', subject: `campaign:${id}`, detail: `${changes}${clean.rateCents !== undefined ? ` · rate ${before.rateCents} → ${clean.rateCents} cents` : ''}` });
+    return after!;
+  });
+}
+
+const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
+  active: ['paused', 'ended'],
+  paused: ['active', 'ended'],
+  ended: [],
+};
+
+/** active ⇄ paused, and either → ended (final). Anything else is a 409 that changes nothing. */
+export async function setCampaignStatus(db: Db, id: string, to: CampaignStatus, actor: Actor): Promise<Campaign> {
+  if (!CAMPAIGN_STATUSES.includes(to)) throw new InputError('status', 'campaign.error.status');
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+    if (!before) throw new NotFoundError('campaign');
+    if (!TRANSITIONS[before.status].includes(to)) {
+      throw new ConflictError('campaign_transition', 'campaign.error.transition', { from: before.status, to });
+    }
+    const [after] = await tx.update(campaigns).set({ status: to, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_status', subject: `campaign:${id}`, fromState: before.status, toState: to });
+    return after!;
+  });
+}
+
+export async function listCampaigns(db: Db): Promise<Campaign[]> {
+  return db.select().from(campaigns).orderBy(asc(sql`case ${campaigns.status} when 'active' then 0 when 'paused' then 1 else 2 end`), desc(campaigns.createdAt));
+}
+
+export async function getCampaign(db: Db, id: string): Promise<Campaign> {
+  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!campaign) throw new NotFoundError('campaign');
+  return campaign;
+}
+
+/** The highest rate of an active campaign, for the landing's « jusqu'à » promise. */
+export async function highestActiveRate(db: Db): Promise<number | null> {
+  const [row] = await db.select({ max: sql<number | null>`max(${campaigns.rateCents})` }).from(campaigns).where(eq(campaigns.status, 'active'));
+  return row?.max ?? null;
+}

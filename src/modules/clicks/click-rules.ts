@@ -1,0 +1,42 @@
+/** The parts of the validity rules that need no database: bots, link previews and prefetches. */
+import { createHmac } from 'node:crypto';
+import { isbot } from 'isbot';
+
+/** An empty user agent is no browser a person uses: counted as a bot. */
+export function isBotUserAgent(userAgent: string | undefined): boolean {
+  const ua = (userAgent ?? '').trim();
+  return ua === '' || isbot(ua);
+}
+
+/** Browsers' speculative loads are not clicks: they redirect but are never recorded. */
+export function isPrefetch(headers: Record<string, string | string[] | undefined>): boolean {
+  const value = (name: string) => String(headers[name] ?? '').toLowerCase();
+  return (
+    value('purpose').includes('prefetch') ||
+    value('sec-purpose').includes('prefetch') ||
+    value('x-purpose').includes('preview') ||
+    value('x-moz').includes('prefetch')
+  );
+}
+
+/** UTC calendar day of a moment, as YYYY-MM-DD: the unit of caps and daily statistics. */
+export function utcDay(moment: Date): string {
+  return moment.toISOString().slice(0, 10);
+}
+
+/**
+ * The visitor stored on a click: a keyed hash of address and user agent under a key that changes
+ * every UTC day, so no raw address is kept and visitors cannot be followed from one day to the next.
+ */
+export function visitorHash(secret: string, address: string, userAgent: string, moment: Date): string {
+  const dayKey = createHmac('sha256', secret).update(`visitor-day\0${utcDay(moment)}`).digest();
+  return createHmac('sha256', dayKey).update(`${address}\0${userAgent}`).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The de-duplication key of a visitor on one link, kept only while the window lasts. Bound to the
+ * link, so keys of two links cannot be matched to one visitor.
+ */
+export function dedupeKey(secret: string, code: string, address: string, userAgent: string): string {
+  return createHmac('sha256', secret).update(`click-dedupe\0${code}\0${address}\0${userAgent}`).digest('base64url').slice(0, 22);
+}

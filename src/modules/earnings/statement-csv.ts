@@ -1,0 +1,37 @@
+/** A partner's daily statistics as CSV, straight from the click ledger (the source of truth). */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
+
+/** Quotes a CSV cell, and defuses spreadsheet formulas (=, +, -, @ at the start of a text cell). */
+export function csvCell(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string> {
+  const rows = await queryRows<Record<string, string | number>>(
+    db,
+    sql`select (e.occurred_at at time zone 'UTC')::date::text as day, c.name as campaign,
+               count(*)::int8 as clicks,
+               count(*) filter (where e.verdict = 'valid')::int8 as valid_clicks,
+               coalesce(sum(e.amount_cents), 0)::int8 as earned_cents,
+               count(*) filter (where e.verdict = 'bot')::int8 as bot,
+               count(*) filter (where e.verdict = 'duplicate')::int8 as duplicate,
+               count(*) filter (where e.verdict = 'self')::int8 as self,
+               count(*) filter (where e.verdict = 'over_cap')::int8 as over_cap,
+               count(*) filter (where e.verdict = 'inactive')::int8 as inactive,
+               count(*) filter (where e.verdict = 'suspended')::int8 as suspended
+        from metric_events e join campaigns c on c.id = e.campaign_id
+        where e.partner_id = ${partnerId} and e.kind = 'click'
+        group by 1, c.name, c.id order by 1, 2`,
+  );
+  const header = ['day', 'campaign', 'clicks', 'valid_clicks', 'earned_eur', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended'];
+  const lines = rows.map((r) => {
+    const cents = Number(r.earned_cents);
+    const euros = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, r.bot, r.duplicate, r.self, r.over_cap, r.inactive, r.suspended].join(',');
+  });
+  return [header.join(','), ...lines].join('\r\n') + '\r\n';
+}
