@@ -4,6 +4,7 @@ import pino from 'pino';
 import { buildApp } from './app.js';
 import { loggerOptions } from './http/logging.js';
 import { purgeExpiredAccessData } from './modules/auth/housekeeping.js';
+import { isEmptyDatabase, loadDemoData } from './modules/demo/demo-data.js';
 import { explainStartupError, startRuntime } from './runtime.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
@@ -12,12 +13,16 @@ async function main(): Promise<void> {
   const { config, database, appliedMigrations } = await startRuntime(logger);
   logger.level = config.logLevel;
   if (appliedMigrations.length > 0) logger.info({ appliedMigrations }, 'database migrated');
+  if (config.demoData && (await isEmptyDatabase(database.db))) {
+    const loaded = await loadDemoData(database.db);
+    logger.info(loaded, 'empty database: demo data loaded (marked as demo; set DEMO_DATA=false to start empty)');
+  }
 
   const app = await buildApp(config, database, { logger: loggerOptions(config.logLevel) });
   app.addHook('onClose', async () => database.close());
 
   const housekeeping = setInterval(() => {
-    purgeExpiredAccessData(database.db).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
+    purgeExpiredAccessData(database.db, config.clickDedupeHours).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
   }, 60 * 60 * 1000);
   housekeeping.unref();
 

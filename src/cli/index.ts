@@ -1,36 +1,157 @@
 #!/usr/bin/env node
 /**
- * The command line: the same services as the web, from a terminal.
- *   plug-and-earn migrate     apply pending database migrations
+ * The command line: the same services as the web, from a terminal. On the embedded database it
+ * refuses to run while a server holds the data directory (the directory lock says so).
  */
+import { userInfo, hostname } from 'node:os';
+import { parseArgs } from 'node:util';
 import pino from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { CAMPAIGN_STATUSES, type CampaignStatus } from '../db/schema.js';
+import { translator } from '../i18n/index.js';
+import { ConflictError, InputError, NotFoundError } from '../lib/errors.js';
+import { formatCents } from '../lib/money.js';
+import { createCampaign, listCampaigns, setCampaignStatus, type Actor } from '../modules/campaigns/campaigns.js';
+import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-stats.js';
+import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
+import { getPartner, listPartners, setPartnerStatus } from '../modules/partners/partners.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
 
-const USAGE = `Usage: npm run cli -- <command>
+const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
-  migrate    apply pending database migrations and exit
-  help       show this help`;
+  migrate                                   apply pending database migrations and exit
+  campaigns list
+  campaigns create --name N --url URL [--rate EUR] [--post TEXT]...
+  campaigns pause|resume|end <campaign-id>
+  partners list [--search TEXT]
+  partners suspend|reinstate <partner-id-or-email> [--reason TEXT]
+  stats verify                              recompute the daily summaries from the click ledger and compare
+  stats rebuild                             replace the daily summaries with the recomputed ones
+  demo load                                 load the demo data into an empty database
+  help                                      show this help`;
 
 const logger = pino({ level: 'warn' });
+const cliActor: Actor = { id: null, label: `cli (${safeUser()}@${hostname()})` };
 
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  switch (command) {
-    case 'migrate': {
-      const { database, appliedMigrations } = await startRuntime(logger);
-      await database.close();
-      console.log(appliedMigrations.length ? `Applied migrations: ${appliedMigrations.join(', ')}` : 'Database is up to date.');
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+class UsageError extends Error {}
+
+type Command = (args: string[], runtime: { config: Config; database: Database }) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  async 'campaigns list'(_args, { database }) {
+    const list = await listCampaigns(database.db);
+    if (list.length === 0) console.log('No campaign.');
+    for (const c of list) console.log(`${c.id}  ${c.status.padEnd(6)}  ${formatCents(c.rateCents, 'en').padStart(8)}  ${c.name}  → ${c.targetUrl}`);
+    return 0;
+  },
+  async 'campaigns create'(args, { config, database }) {
+    const { values } = parseArgs({ args, options: { name: { type: 'string' }, url: { type: 'string' }, rate: { type: 'string' }, post: { type: 'string', multiple: true } } });
+    const campaign = await createCampaign(database.db, { name: values.name, targetUrl: values.url, ratePerClickEur: values.rate, posts: values.post ?? [] }, config.defaultRateCents, cliActor);
+    console.log(`Created campaign ${campaign.id} (${campaign.name}, ${formatCents(campaign.rateCents, 'en')} per valid click).`);
+    return 0;
+  },
+  async 'partners list'(args, { database }) {
+    const { values } = parseArgs({ args, options: { search: { type: 'string' } } });
+    const list = await listPartners(database.db, { search: values.search, limit: 10_000 });
+    if (list.length === 0) console.log('No partner.');
+    for (const p of list) console.log(`${p.id}  ${p.status.padEnd(9)}  ${p.role.padEnd(7)}  ${p.email}${p.pseudonym ? `  (${p.pseudonym})` : ''}`);
+    return 0;
+  },
+  async 'stats verify'(_args, { database }) {
+    const mismatches = await verifyDailyStats(database.db);
+    if (mismatches.length === 0) {
+      console.log('Daily summaries match the click ledger.');
       return 0;
     }
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    console.error(`${mismatches.length} partner-day(s) disagree with the click ledger, e.g. ${mismatches.slice(0, 5).map((m) => `${m.partner_id} ${m.day}`).join(', ')}. Run "stats rebuild" to repair.`);
+    return 1;
+  },
+  async 'stats rebuild'(_args, { database }) {
+    await rebuildDailyStats(database.db);
+    console.log('Daily summaries rebuilt from the click ledger.');
+    return 0;
+  },
+  async 'demo load'(_args, { database }) {
+    if (!(await isEmptyDatabase(database.db))) {
+      console.error('The database is not empty: demo data is only loaded into an empty database.');
+      return 1;
+    }
+    const loaded = await loadDemoData(database.db);
+    console.log(`Demo data loaded: ${loaded.campaigns} campaigns, ${loaded.partners} partners, ${loaded.clicks} clicks.`);
+    return 0;
+  },
+};
+
+for (const [verb, status] of [['pause', 'paused'], ['resume', 'active'], ['end', 'ended']] as const) {
+  commands[`campaigns ${verb}`] = async (args, { database }) => {
+    const id = args[0];
+    if (!id) throw new UsageError(`campaigns ${verb} needs a campaign id (see "campaigns list")`);
+    if (!CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw new UsageError('unknown status');
+    const campaign = await setCampaignStatus(database.db, id, status, cliActor);
+    console.log(`Campaign ${campaign.id} is now ${campaign.status}.`);
+    return 0;
+  };
+}
+
+for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
+  commands[`partners ${verb}`] = async (args, { database }) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' } } });
+    const who = positionals[0];
+    if (!who) throw new UsageError(`partners ${verb} needs a partner id or email (see "partners list")`);
+    const partner = who.includes('@')
+      ? (await listPartners(database.db, { search: who, limit: 10_000 })).find((p) => p.email === who.toLowerCase())
+      : await getPartner(database.db, who);
+    if (!partner) throw new NotFoundError('partner');
+    const after = await setPartnerStatus(database.db, partner.id, status, cliActor, values.reason);
+    console.log(`Partner ${after.email} is now ${after.status}.`);
+    return 0;
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, second, ...rest] = argv;
+  if (first === undefined || first === 'help' || first === '--help') {
+    console.log(USAGE);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === 'migrate') {
+    const { database, appliedMigrations } = await startRuntime(logger);
+    await database.close();
+    console.log(appliedMigrations.length ? `Applied migrations: ${appliedMigrations.join(', ')}` : 'Database is up to date.');
+    return 0;
+  }
+  const command = commands[`${first} ${second ?? ''}`];
+  if (!command) {
+    console.error(`Unknown command "${argv.join(' ')}".\n\n${USAGE}`);
+    return 2;
+  }
+  const runtime = await startRuntime(logger);
+  try {
+    return await command(rest, runtime);
+  } catch (error) {
+    const t = translator('en');
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof InputError) console.error(`Invalid ${error.field}: ${t(error.messageKey, error.params)}`);
+    else if (error instanceof ConflictError) console.error(t(error.messageKey, error.params));
+    else if (error instanceof NotFoundError) console.error(`No such ${error.what}.`);
+    else throw error;
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    await runtime.database.close();
   }
 }
 

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import { loginTokens, partners } from '../../db/schema.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import { writeAudit } from '../audit/audit-log.js';
+import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
 import { createSession, deleteSessionByHash } from './sessions.js';
 
 export const LOGIN_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -24,6 +25,8 @@ export async function issueLoginToken(db: Db, email: string, now = new Date()): 
       .values({ email })
       .onConflictDoUpdate({ target: partners.email, set: { email: sql`excluded.email` } })
       .returning({ id: partners.id });
+    // A new partner gets a link for every campaign at once (a known one already has them).
+    await ensureTrackedLinks(tx, { partnerId: partner!.id });
     const token = randomToken(32);
     await tx.insert(loginTokens).values({
       tokenHash: sha256Hex(token),

@@ -105,7 +105,14 @@ export async function createCampaign(db: Db, input: CampaignInput, defaultRateCe
   });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function assertCampaignId(id: string): void {
+  if (!UUID.test(id)) throw new NotFoundError('campaign');
+}
+
 export async function updateCampaign(db: Db, id: string, input: CampaignInput, actor: Actor): Promise<Campaign> {
+  assertCampaignId(id);
   const clean = cleanCampaignInput(input, 0, true);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
@@ -127,6 +134,7 @@ const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
 /** active ⇄ paused, and either → ended (final). Anything else is a 409 that changes nothing. */
 export async function setCampaignStatus(db: Db, id: string, to: CampaignStatus, actor: Actor): Promise<Campaign> {
   if (!CAMPAIGN_STATUSES.includes(to)) throw new InputError('status', 'campaign.error.status');
+  assertCampaignId(id);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!before) throw new NotFoundError('campaign');
@@ -144,6 +152,7 @@ export async function listCampaigns(db: Db): Promise<Campaign[]> {
 }
 
 export async function getCampaign(db: Db, id: string): Promise<Campaign> {
+  assertCampaignId(id);
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw new NotFoundError('campaign');
   return campaign;

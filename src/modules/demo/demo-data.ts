@@ -1,0 +1,87 @@
+/**
+ * Demo data for a newcomer's empty database: campaigns, partners and 60 days of clicks, every row
+ * marked `is_demo` and every name saying « démo ». Never loaded when NODE_ENV=production.
+ * Clicks are inserted in bulk, then the daily summary is rebuilt from them (the same code as
+ * `stats rebuild`), so the demo follows the ledger's rules without replaying thousands of requests.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
+import { campaigns, partners } from '../../db/schema.js';
+import { writeAudit } from '../audit/audit-log.js';
+import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
+import { rebuildDailyStats } from '../earnings/daily-stats.js';
+
+const DEMO_CAMPAIGNS = [
+  { name: 'Démo · Box bio du mois', targetUrl: 'https://example.com/box-bio', rateCents: 12, status: 'active' as const, posts: ['Ma box bio du mois est arrivée 🌱 Tout est local et de saison : {link}', 'Envie de manger mieux sans y passer des heures ? Regarde ça : {link}'] },
+  { name: 'Démo · Appli de méditation', targetUrl: 'https://example.com/meditation', rateCents: 8, status: 'active' as const, posts: ['10 minutes par jour ont changé mes matins. Essai gratuit ici : {link}'] },
+  { name: 'Démo · Soldes d’hiver (terminée)', targetUrl: 'https://example.com/soldes', rateCents: 5, status: 'ended' as const, posts: [] },
+];
+
+const DEMO_PARTNERS = [
+  ['lina.demo@example.com', 'Lina (démo)'],
+  ['max.demo@example.com', null],
+  ['sofia.demo@example.com', 'Sofia (démo)'],
+  ['yanis.demo@example.com', null],
+  ['a.demo@example.com', null],
+  ['chloe.demo@example.com', 'Chloé (démo)'],
+] as const;
+
+/** True when nothing has been created yet: no partner and no campaign. */
+export async function isEmptyDatabase(db: Db): Promise<boolean> {
+  const [row] = await queryRows<{ n: number }>(db, sql`select (select count(*) from partners) + (select count(*) from campaigns) as n`);
+  return Number(row?.n ?? 0) === 0;
+}
+
+/** A deterministic pseudo-random sequence, so the demo looks the same on every machine. */
+function sequence(seed: string): () => number {
+  let counter = 0;
+  return () => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaigns: number; partners: number; clicks: number }> {
+  return db.transaction(async (tx) => {
+    const created = await tx.insert(campaigns).values(DEMO_CAMPAIGNS.map((c) => ({ ...c, isDemo: true }))).returning();
+    const people = await tx
+      .insert(partners)
+      .values(DEMO_PARTNERS.map(([email, pseudonym]) => ({ email, pseudonym, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
+      .returning();
+    await ensureTrackedLinks(tx);
+    const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(
+      tx,
+      sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status from tracked_links l join campaigns c on c.id = l.campaign_id`,
+    );
+    const random = sequence('plug-and-earn-demo');
+    const rows: Array<{ at: Date; partner: string; campaign: string; code: string; verdict: string; amount: number }> = [];
+    people.forEach((partner, rank) => {
+      const popularity = 6 / (rank + 1); // a few stars and a long tail
+      for (const link of links.filter((l) => l.partner_id === partner.id)) {
+        for (let day = 59; day >= 0; day--) {
+          const clicks = Math.floor(random() * popularity * 3);
+          for (let i = 0; i < clicks; i++) {
+            const at = new Date(now.getTime() - day * 86_400_000 - Math.floor(random() * 80_000_000) % (day === 0 ? 3_600_000 : 86_400_000));
+            const roll = random();
+            const ended = link.status !== 'active' && day < 30;
+            const verdict = ended ? 'inactive' : roll < 0.08 ? 'bot' : roll < 0.14 ? 'duplicate' : 'valid';
+            rows.push({ at, partner: partner.id, campaign: link.campaign_id, code: link.code, verdict, amount: verdict === 'valid' ? link.rate_cents : 0 });
+          }
+        }
+      }
+    });
+    for (let i = 0; i < rows.length; i += 2000) {
+      const batch = rows.slice(i, i + 2000);
+      await tx.execute(sql`insert into metric_events (kind, occurred_at, partner_id, campaign_id, link_code, verdict, amount_cents)
+        select 'click', at, partner, campaign, code, verdict, amount
+        from unnest(${`{${batch.map((r) => `"${r.at.toISOString()}"`).join(',')}}`}::timestamptz[],
+                    ${`{${batch.map((r) => r.partner).join(',')}}`}::uuid[],
+                    ${`{${batch.map((r) => r.campaign).join(',')}}`}::uuid[],
+                    ${`{${batch.map((r) => r.code).join(',')}}`}::text[],
+                    ${`{${batch.map((r) => r.verdict).join(',')}}`}::text[],
+                    ${`{${batch.map((r) => r.amount).join(',')}}`}::int[]) as t(at, partner, campaign, code, verdict, amount)`);
+    }
+    await writeAudit(tx, { actorId: null, actorLabel: 'system (demo)', action: 'demo_data_loaded', detail: `${created.length} campaigns, ${people.length} partners, ${rows.length} clicks` });
+    await rebuildDailyStats(tx);
+    return { campaigns: created.length, partners: people.length, clicks: rows.length };
+  });
+}

@@ -1,0 +1,194 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
+import { partnerBalance } from '../../src/modules/earnings/balance.js';
+import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
+import { setPartnerStatus } from '../../src/modules/partners/partners.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
+import { addCampaign, addPartner, BROWSER_UA, click, defaultRules, eventRows, linkCode, operator } from '../support/fixtures.js';
+
+const DAY = 86_400_000;
+
+describe.each(ENGINES)('the click ledger on %s', (engine) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    if (database) expect(await verifyDailyStats(database.db)).toEqual([]);
+    await database?.close();
+  });
+
+  it('pays a valid click the campaign rate and stores no raw address', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `valid-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.12');
+    const code = await linkCode(db, partner, campaign.id);
+    expect(code).toMatch(/^[0-9A-Za-z]{10}$/);
+    expect(await click(db, code, { address: '203.0.113.77' })).toEqual({ verdict: 'valid', amountCents: 12 });
+    const [event] = await eventRows(db, partner);
+    expect(event).toMatchObject({ verdict: 'valid', amount_cents: 12, link_code: code });
+    expect(event!.visitor_hash).toMatch(/^[\w-]{22}$/);
+    const everything = JSON.stringify(await queryRows(db, sql`select * from metric_events`)) + JSON.stringify(await queryRows(db, sql`select * from click_dedupe`));
+    expect(everything).not.toContain('203.0.113.77');
+  });
+
+  it('refuses bots, link previews and empty user agents (bot)', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `bots-${engine}@example.com`);
+    const campaign = await addCampaign(db);
+    const code = await linkCode(db, partner, campaign.id);
+    for (const ua of ['', '   ', 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'facebookexternalhit/1.1', 'Slackbot-LinkExpanding 1.0', 'Twitterbot/1.0', 'curl/8.5.0', 'WhatsApp/2.23.20.0']) {
+      expect((await click(db, code, { userAgent: ua })).verdict, ua).toBe('bot');
+    }
+    expect((await partnerBalance(db, partner, { fallbackEpcCents: 12 })).notCounted.bot).toBe(8);
+  });
+
+  it('counts the same visitor on the same link once per window (duplicate)', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `dupes-${engine}@example.com`);
+    const [a, b] = [await addCampaign(db), await addCampaign(db)];
+    const codeA = await linkCode(db, partner, a.id);
+    const codeB = await linkCode(db, partner, b.id);
+    const visitor = { address: '198.51.100.1', userAgent: BROWSER_UA };
+    const t0 = new Date('2026-03-01T10:00:00Z');
+    expect((await click(db, codeA, { ...visitor, now: t0 })).verdict).toBe('valid');
+    expect((await click(db, codeA, { ...visitor, now: new Date(t0.getTime() + 3600_000) })).verdict).toBe('duplicate');
+    expect((await click(db, codeA, { ...visitor, now: new Date(t0.getTime() + 23.9 * 3600_000) })).verdict).toBe('duplicate');
+    // Another link, another user agent, another address: new visitors.
+    expect((await click(db, codeB, { ...visitor, now: t0 })).verdict).toBe('valid');
+    expect((await click(db, codeA, { address: '198.51.100.1', userAgent: `${BROWSER_UA} Other`, now: t0 })).verdict).toBe('valid');
+    expect((await click(db, codeA, { address: '198.51.100.2', userAgent: BROWSER_UA, now: t0 })).verdict).toBe('valid');
+    // The window is over: counted again.
+    expect((await click(db, codeA, { ...visitor, now: new Date(t0.getTime() + 24 * 3600_000) })).verdict).toBe('valid');
+  });
+
+  it('never pays a partner for their own click (self)', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `self-${engine}@example.com`);
+    const other = await addPartner(db, `other-${engine}@example.com`);
+    const campaign = await addCampaign(db);
+    const code = await linkCode(db, partner, campaign.id);
+    expect(await click(db, code, { signedIn: partner })).toEqual({ verdict: 'self', amountCents: 0 });
+    expect((await click(db, code, { signedIn: other })).verdict).toBe('valid');
+  });
+
+  it('stops paying beyond the daily cap (over_cap) and pays again the next day', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `cap-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.10');
+    const code = await linkCode(db, partner, campaign.id);
+    const rules = { ...defaultRules, maxPaidClicksPerDay: 3 };
+    const day1 = new Date('2026-04-10T23:00:00Z');
+    const verdicts = [];
+    for (let i = 0; i < 5; i++) verdicts.push((await click(db, code, { now: day1, rules })).verdict);
+    expect(verdicts).toEqual(['valid', 'valid', 'valid', 'over_cap', 'over_cap']);
+    expect((await click(db, code, { now: new Date('2026-04-11T00:30:00Z'), rules })).verdict).toBe('valid');
+    const balance = await partnerBalance(db, partner, { fallbackEpcCents: 12, now: new Date('2026-04-11T12:00:00Z') });
+    expect(balance.earnedCents).toBe(40);
+    expect(balance.notCounted.over_cap).toBe(2);
+  });
+
+  it('redirects but does not pay for paused or ended campaigns (inactive) and suspended partners', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `inactive-${engine}@example.com`);
+    const campaign = await addCampaign(db);
+    const code = await linkCode(db, partner, campaign.id);
+    await setCampaignStatus(db, campaign.id, 'paused', operator);
+    expect((await click(db, code)).verdict).toBe('inactive');
+    await setCampaignStatus(db, campaign.id, 'active', operator);
+    expect((await click(db, code)).verdict).toBe('valid');
+    await setPartnerStatus(db, partner, 'suspended', operator);
+    expect((await click(db, code)).verdict).toBe('suspended');
+    await setPartnerStatus(db, partner, 'active', operator);
+    await setCampaignStatus(db, campaign.id, 'ended', operator);
+    expect((await click(db, code)).verdict).toBe('inactive');
+  });
+
+  it('keeps each click at the rate of its moment when the rate changes', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `rates-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.12');
+    const code = await linkCode(db, partner, campaign.id);
+    await click(db, code);
+    await updateCampaign(db, campaign.id, { ratePerClickEur: '0.30' }, operator);
+    await click(db, code);
+    await updateCampaign(db, campaign.id, { ratePerClickEur: 0.05 }, operator);
+    await click(db, code);
+    expect((await eventRows(db, partner)).map((e) => e.amount_cents)).toEqual([12, 30, 5]);
+    expect((await partnerBalance(db, partner, { fallbackEpcCents: 12 })).earnedCents).toBe(47);
+  });
+
+  it('counts a click 200 days old exactly like one from today, over all time', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `old-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.12');
+    const code = await linkCode(db, partner, campaign.id);
+    const now = new Date();
+    await click(db, code, { now: new Date(now.getTime() - 200 * DAY) });
+    await click(db, code, { now: new Date(now.getTime() - 100 * DAY) });
+    await click(db, code, { now: new Date(now.getTime() - 89 * DAY) });
+    await click(db, code, { now });
+    const balance = await partnerBalance(db, partner, { fallbackEpcCents: 99, now });
+    expect(balance.earnedCents).toBe(48);
+    expect(balance.validClicks90d).toBe(2);
+    expect(balance.earned90dCents).toBe(24);
+    expect(balance.epcCents90d).toBe(12);
+    expect(balance.availableCents).toBe(48);
+
+    // Pending and paid money, all time: earned = available + pending + paid.
+    await db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status)
+      values (${partner}, 10, 'paypal', 'x', 'x', 'requested'), (${partner}, 5, 'paypal', 'x', 'x', 'approved'), (${partner}, 3, 'paypal', 'x', 'x', 'rejected')`);
+    const [paidRequest] = await queryRows<{ id: string }>(db, sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status)
+      values (${partner}, 20, 'bank', 'x', 'x', 'paid') returning id`);
+    await db.execute(sql`insert into payouts (withdraw_request_id, partner_id, amount_cents, method, reference) values (${paidRequest!.id}, ${partner}, 20, 'bank', 'REF-1')`);
+    const after = await partnerBalance(db, partner, { fallbackEpcCents: 99, now });
+    expect(after).toMatchObject({ earnedCents: 48, pendingCents: 15, paidCents: 20, availableCents: 13 });
+    expect(after.earnedCents).toBe(after.availableCents + after.pendingCents + after.paidCents);
+  });
+
+  it('gives the fallback EPC when there is no valid click in 90 days', async () => {
+    const partner = await addPartner(database.db, `quiet-${engine}@example.com`);
+    expect((await partnerBalance(database.db, partner, { fallbackEpcCents: 12 })).epcCents90d).toBe(12);
+  });
+
+  it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {
+    const db = database.db;
+    expect(await verifyDailyStats(db)).toEqual([]);
+    await db.execute(sql`update partner_daily_stats set valid_clicks = valid_clicks + 1 where ctid = (select ctid from partner_daily_stats limit 1)`);
+    expect(await verifyDailyStats(db)).toHaveLength(1);
+    await rebuildDailyStats(db);
+    expect(await verifyDailyStats(db)).toEqual([]);
+  });
+});
+
+describe('concurrent clicks on real PostgreSQL', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(async () => database?.close());
+
+  it('never pays more than the cap, and counts one visitor once, however many clicks race', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, 'race@example.com');
+    const campaign = await addCampaign(db, '0.12');
+    const code = await linkCode(db, partner, campaign.id);
+    const rules = { ...defaultRules, maxPaidClicksPerDay: 10 };
+    const now = new Date();
+    const crowd = await Promise.all(Array.from({ length: 40 }, (_, i) => click(db, code, { address: `10.9.0.${i}`, now, rules })));
+    expect(crowd.filter((c) => c.verdict === 'valid')).toHaveLength(10);
+    expect(crowd.filter((c) => c.verdict === 'over_cap')).toHaveLength(30);
+
+    const other = await addPartner(db, 'race-2@example.com');
+    const otherCode = await linkCode(db, other, campaign.id);
+    const same = await Promise.all(Array.from({ length: 15 }, () => click(db, otherCode, { address: '10.9.9.9', now, rules })));
+    expect(same.filter((c) => c.verdict === 'valid')).toHaveLength(1);
+    expect(same.filter((c) => c.verdict === 'duplicate')).toHaveLength(14);
+
+    const balance = await partnerBalance(db, partner, { fallbackEpcCents: 12 });
+    expect(balance.earnedCents).toBe(120);
+    expect(await verifyDailyStats(db)).toEqual([]);
+  });
+});
