@@ -1,0 +1,177 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { ENGINES } from '../support/databases.js';
+import { addCampaign, BROWSER_UA, partnerIdByEmail } from '../support/fixtures.js';
+import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
+
+const text = (body: string) => body.replace(/[\u00a0\u202f]/g, ' ');
+
+describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) => {
+  let t: TestApp;
+  let partner: Visitor;
+  let code: string;
+  beforeAll(async () => {
+    t = await createTestApp(engine, { TRUST_PROXY: 'loopback' });
+    await addCampaign(t.database.db, '0.12', 'Box bio');
+    partner = new Visitor(t.app);
+    await partner.signIn('maker@example.com', t.mailer);
+    const links = await partner.request({ method: 'GET', url: '/api/me/links' });
+    expect(links.statusCode).toBe(200);
+    const list = links.json() as Array<{ code: string; url: string; campaignName: string; posts: string[] }>;
+    expect(list).toHaveLength(1);
+    code = list[0]!.code;
+    expect(list[0]!.url).toBe(`http://partners.test/r/${code}`);
+  });
+  afterAll(async () => t?.close());
+
+  const visit = (headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') =>
+    t.app.inject({ method, url: `/r/${code}`, headers: { 'user-agent': BROWSER_UA, ...headers } });
+
+  async function events(): Promise<Array<{ verdict: string; amount_cents: number }>> {
+    return queryRows(t.database.db, sql`select verdict, amount_cents from metric_events order by id`);
+  }
+
+  it('redirects to the stored URL, records the click, and ignores any URL in the request', async () => {
+    const response = await t.app.inject({ url: `/r/${code}?url=https://evil.example&next=//evil.example`, headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': '203.0.113.1', host: 'evil.example' } });
+    expect(response.statusCode).toBe(302);
+    expect(response.headers.location).toBe('https://brand.example/offer?utm=pe');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(await events()).toEqual([{ verdict: 'valid', amount_cents: 12 }]);
+  });
+
+  it('answers unknown or malformed codes with a 404 page and records nothing', async () => {
+    for (const bad of ['zzzzzzzzzz', 'short', '../../etc', 'a'.repeat(40), '%3Cscript%3E']) {
+      const response = await t.app.inject({ url: `/r/${bad}`, headers: { accept: 'text/html' } });
+      expect(response.statusCode, bad).toBe(404);
+      expect(response.body).toContain('Page introuvable');
+    }
+    expect(await events()).toHaveLength(1);
+  });
+
+  it('redirects HEAD and prefetch requests without recording them', async () => {
+    expect((await visit({ 'x-forwarded-for': '203.0.113.2' }, 'HEAD')).statusCode).toBe(302);
+    for (const headers of [{ purpose: 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { 'x-purpose': 'preview' }]) {
+      const response = await visit({ ...headers, 'x-forwarded-for': '203.0.113.3' });
+      expect(response.statusCode).toBe(302);
+    }
+    expect(await events()).toHaveLength(1);
+  });
+
+  it('records bots and the partner’s own clicks without paying them', async () => {
+    expect((await visit({ 'user-agent': 'facebookexternalhit/1.1', 'x-forwarded-for': '203.0.113.4' })).statusCode).toBe(302);
+    expect((await visit({ 'user-agent': '', 'x-forwarded-for': '203.0.113.5' })).statusCode).toBe(302);
+    const own = await partner.request({ method: 'GET', url: `/r/${code}`, headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': '203.0.113.6' } });
+    expect(own.statusCode).toBe(302);
+    expect((await events()).map((e) => e.verdict)).toEqual(['valid', 'bot', 'bot', 'self']);
+  });
+
+  it('tells visitors apart by X-Forwarded-For only when TRUST_PROXY says so', async () => {
+    await visit({ 'x-forwarded-for': '203.0.113.7' });
+    await visit({ 'x-forwarded-for': '203.0.113.7' });
+    await visit({ 'x-forwarded-for': '203.0.113.8' });
+    expect((await events()).slice(-3).map((e) => e.verdict)).toEqual(['valid', 'duplicate', 'valid']);
+
+    const untrusting = await createTestApp(engine, { TRUST_PROXY: 'false' });
+    try {
+      await addCampaign(untrusting.database.db);
+      const v = new Visitor(untrusting.app);
+      await v.signIn('p2@example.com', untrusting.mailer);
+      const [link] = (await v.request({ method: 'GET', url: '/api/me/links' })).json() as Array<{ code: string }>;
+      for (const address of ['198.51.100.1', '198.51.100.2']) {
+        await untrusting.app.inject({ url: `/r/${link!.code}`, headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': address } });
+      }
+      const verdicts = await queryRows<{ verdict: string }>(untrusting.database.db, sql`select verdict from metric_events order by id`);
+      expect(verdicts.map((r) => r.verdict)).toEqual(['valid', 'duplicate']);
+    } finally {
+      await untrusting.close();
+    }
+  });
+
+  it('shows the earnings page with figures, chart, reasons, and the balance API agrees', async () => {
+    const page = await partner.get('/partners/earnings');
+    expect(page.statusCode).toBe(200);
+    const body = text(page.body);
+    expect(body).toContain('Compte : ma…r@example.com');
+    expect(body).toMatch(/<dt>Clics valides \(90 j\)<\/dt><dd>3<\/dd>/);
+    expect(body).toMatch(/<dt>Gains bruts<\/dt><dd>0,36 €<\/dd>/);
+    expect(body).toMatch(/<dt>Disponible<\/dt><dd>0,36 €<\/dd>/);
+    expect(body).toMatch(/<dt>EPC \(90 j\)<\/dt><dd>0,12 €<\/dd>/);
+    expect(body).toContain('<svg class="chart"');
+    expect(body).toContain('<strong>2</strong> — robot ou aperçu de lien');
+    expect(body).toContain('<strong>1</strong> — ton propre clic');
+    expect(body).toContain('<strong>1</strong> — même visiteur déjà compté récemment');
+    const balance = (await partner.request({ method: 'GET', url: '/api/me/balance' })).json();
+    expect(balance).toEqual({
+      earnedCents: 36,
+      paidCents: 0,
+      pendingCents: 0,
+      availableCents: 36,
+      validClicks90d: 3,
+      epcCents90d: 12,
+      notCounted: { bot: 2, duplicate: 1, self: 1, over_cap: 0, inactive: 0, suspended: 0 },
+    });
+    expect((await t.app.inject({ url: '/api/me/balance' })).statusCode).toBe(401);
+  });
+
+  it('exports daily statistics as CSV', async () => {
+    const csv = await partner.request({ method: 'GET', url: '/partners/earnings.csv' });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toContain('attachment');
+    const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('day,campaign,clicks,valid_clicks,earned_eur,bot,duplicate,self,over_cap,inactive,suspended');
+    expect(lines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}","Box bio",7,3,0\.36,2,1,1,0,0,0$/);
+  });
+
+  it('shows the portal with the link, copy buttons and ready posts carrying the disclosure', async () => {
+    await t.app.inject({ url: '/' });
+    const campaignId = (await queryRows<{ id: string }>(t.database.db, sql`select id from campaigns where name = 'Box bio'`))[0]!.id;
+    await t.database.db.execute(sql`update campaigns set posts = array['Ma box bio est là : {link}', 'Sans lien ni mention'] where id = ${campaignId}`);
+    const page = await partner.get('/partner/portal');
+    expect(page.body).toContain(`value="http://partners.test/r/${code}"`);
+    expect(page.body).toContain('data-copy=');
+    expect(page.body).toContain(`Ma box bio est là : http://partners.test/r/${code}\n#ad · Publicité`);
+    expect(page.body).toContain(`Sans lien ni mention\nhttp://partners.test/r/${code}\n#ad · Publicité`);
+    expect(page.body).toContain('<script src="/assets/app.js" defer></script>');
+    expect((await t.app.inject({ url: '/assets/app.js' })).statusCode).toBe(200);
+  });
+
+  it('lets a partner pick a pseudonym, escapes it everywhere, and refuses bad or taken ones', async () => {
+    await partner.get('/partner/portal');
+    const saved = await partner.post('/partner/pseudonym', { pseudonym: 'Max Bio' });
+    expect(saved.statusCode).toBe(303);
+    const board = await partner.get('/partners/leaderboard?days=7');
+    expect(board.body).toContain('Max Bio');
+    expect(board.body).toContain('Ton rang : #1 avec 3 clic(s) valide(s).');
+    await partner.get('/partner/portal');
+    const bad = await partner.post('/partner/pseudonym', { pseudonym: '<script>alert(1)</script>' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('2 à 40 caractères');
+    expect(bad.body).not.toContain('<script>alert(1)</script>');
+    expect(bad.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const other = new Visitor(t.app);
+    await other.signIn('copycat@example.com', t.mailer);
+    await other.get('/partner/portal');
+    const taken = await other.post('/partner/pseudonym', { pseudonym: 'max bio' });
+    expect(taken.statusCode).toBe(400);
+    expect(taken.body).toContain('déjà pris');
+    // A hostile pseudonym written straight into the database still renders as text.
+    const id = await partnerIdByEmail(t.database.db, 'maker@example.com');
+    await t.database.db.execute(sql`update partners set pseudonym = '<img src=x onerror=alert(1)>' where id = ${id}`);
+    const escaped = await t.app.inject({ url: '/partners/leaderboard' });
+    expect(escaped.body).not.toContain('<img src=x');
+    expect(escaped.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    const api = (await t.app.inject({ url: '/api/leaderboard?days=7' })).json();
+    expect(api).toEqual([{ rank: 1, label: '<img src=x onerror=alert(1)>', clicks: 3 }]);
+    expect(JSON.stringify(api)).not.toContain(id);
+  });
+
+  it('refuses bad leaderboard periods on the API too', async () => {
+    for (const days of ['0', '-1', '91', 'abc', '1e9']) {
+      const response = await t.app.inject({ url: `/api/leaderboard?days=${days}` });
+      expect(response.statusCode, days).toBe(400);
+      expect(response.json().error).toBe('invalid_days');
+    }
+  });
+});
