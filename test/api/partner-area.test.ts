@@ -51,7 +51,8 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
 
   it('redirects HEAD and prefetch requests without recording them', async () => {
     expect((await visit({ 'x-forwarded-for': '203.0.113.2' }, 'HEAD')).statusCode).toBe(302);
-    for (const headers of [{ purpose: 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { 'x-purpose': 'preview' }]) {
+    const prefetches: Array<Record<string, string>> = [{ purpose: 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { 'x-purpose': 'preview' }];
+    for (const headers of prefetches) {
       const response = await visit({ ...headers, 'x-forwarded-for': '203.0.113.3' });
       expect(response.statusCode).toBe(302);
     }

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { projectRoot } from '../../src/lib/project-root.js';
@@ -67,7 +67,7 @@ describe('earning in a real browser', () => {
     await new Promise((resolve) => brand?.close(resolve));
   });
 
-  async function signIn(page: import('playwright-core').Page, email: string) {
+  async function signIn(page: Page, email: string) {
     await page.goto(`${origin}/partners`);
     await page.getByLabel('Ton adresse email').fill(email);
     await page.getByRole('button', { name: 'Recevoir le lien d’accès' }).click();
