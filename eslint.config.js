@@ -19,6 +19,7 @@ export default tseslint.config(
     files: ['public/**/*.js'],
     languageOptions: {
       globals: { document: 'readonly', window: 'readonly', navigator: 'readonly', Element: 'readonly', setTimeout: 'readonly' },
+      sourceType: 'script',
     },
   },
   {

@@ -21,3 +21,15 @@ document.addEventListener('click', (event) => {
     done();
   }
 });
+
+// The account holder only matters for bank transfers: hide it while PayPal is chosen.
+const method = document.getElementById('w-method');
+const holder = document.getElementById('w-holder');
+if (method && holder) {
+  const field = holder.closest('.field');
+  const sync = () => {
+    if (field) field.hidden = method.value !== 'bank';
+  };
+  method.addEventListener('change', sync);
+  sync();
+}

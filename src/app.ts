@@ -23,6 +23,8 @@ import { registerAdminPages } from './modules/admin/admin-pages.js';
 import { registerApiRoutes } from './modules/api/api-routes.js';
 import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
+import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
+import { registerWithdrawalApi } from './modules/withdrawals/withdrawal-api.js';
 import { ConflictError, InputError, NotFoundError } from './lib/errors.js';
 import { registerPublicPages } from './modules/pages/public-pages.js';
 import { signInForm } from './modules/pages/sign-in-form.js';
@@ -124,6 +126,8 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerPartnerPages(app, deps);
   registerAdminPages(app, deps);
   registerApiRoutes(app, deps);
+  registerAdminWithdrawals(app, { ...deps, mailer });
+  registerWithdrawalApi(app, { ...deps, mailer });
   return app;
 }
 

@@ -2,10 +2,11 @@
  * One validated settings object, read once at start from the environment and an optional `.env`
  * file (the environment wins). A bad value stops the start with a message naming the variable.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { electronicFormatIBAN, isValidBIC, isValidIBAN } from 'ibantools';
 import { z } from 'zod';
 import { parseEurosToCents } from './lib/money.js';
 
@@ -41,6 +42,10 @@ export interface Config {
   adminApiToken: string | null;
   /** Load demo campaigns, partners and clicks into an empty database (never in production). */
   demoData: boolean;
+  /** 32-byte key for payout details at rest (AES-256-GCM); derived from APP_SECRET unless set. */
+  payoutDetailsKey: Buffer;
+  /** The account SEPA transfers are paid from; null until configured (SEPA export refused). */
+  sepaDebtor: { name: string; iban: string; bic: string | null } | null;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +158,22 @@ const schema = z.object({
   CLICK_DEDUPE_HOURS: integer(24, 0, 24 * 365),
   MAX_PAID_CLICKS_PER_DAY: integer(500, 1, 10_000_000),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(32, 'must be at least 32 characters long').optional()),
+  PAYOUT_DETAILS_KEY: optionalText.pipe(z.string().min(32, 'must be at least 32 characters long').optional()),
+  SEPA_DEBTOR_NAME: optionalText.pipe(z.string().max(70, 'must be at most 70 characters (SEPA)').optional()),
+  SEPA_DEBTOR_IBAN: optionalText.pipe(
+    z
+      .string()
+      .transform((value) => electronicFormatIBAN(value) ?? '')
+      .refine((value) => isValidIBAN(value), 'expected a valid IBAN')
+      .optional(),
+  ),
+  SEPA_DEBTOR_BIC: optionalText.pipe(
+    z
+      .string()
+      .transform((value) => value.replace(/\s+/g, '').toUpperCase())
+      .refine((value) => isValidBIC(value), 'expected a valid BIC (8 or 11 characters)')
+      .optional(),
+  ),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -192,6 +213,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (s.NODE_ENV === 'production' && !s.BASE_URL) {
     throw new ConfigError('BASE_URL', 'is required when NODE_ENV=production: sign-in links are built from it');
   }
+  if ((s.SEPA_DEBTOR_NAME || s.SEPA_DEBTOR_BIC) && !s.SEPA_DEBTOR_IBAN) {
+    throw new ConfigError('SEPA_DEBTOR_IBAN', 'is required with SEPA_DEBTOR_NAME and SEPA_DEBTOR_BIC');
+  }
+  if (s.SEPA_DEBTOR_IBAN && !s.SEPA_DEBTOR_NAME) {
+    throw new ConfigError('SEPA_DEBTOR_NAME', 'is required with SEPA_DEBTOR_IBAN');
+  }
+  const appSecret = s.APP_SECRET ?? persistedSecret(dataDir);
   return {
     nodeEnv: s.NODE_ENV,
     host: s.HOST,
@@ -200,7 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secureCookies: baseUrl.protocol === 'https:',
     dataDir,
     databaseUrl: s.DATABASE_URL ?? null,
-    appSecret: s.APP_SECRET ?? persistedSecret(dataDir),
+    appSecret,
     smtpUrl: s.SMTP_URL ?? null,
     mailFrom: s.MAIL_FROM,
     adminEmails: s.ADMIN_EMAILS,
@@ -214,6 +242,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: s.LOG_LEVEL,
     adminApiToken: s.ADMIN_API_TOKEN ?? null,
     demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
+    payoutDetailsKey: Buffer.from(hkdfSync('sha256', s.PAYOUT_DETAILS_KEY ?? appSecret, 'plug-and-earn', 'payout-details-v1', 32)),
+    sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };
 }
 

@@ -13,6 +13,7 @@ export const partners = pgTable('partners', {
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
   pseudonym: text('pseudonym'),
   isDemo: boolean('is_demo').notNull().default(false),
+  locale: text('locale', { enum: ['fr', 'en'] }),
   createdAt: at('created_at').notNull().defaultNow(),
   lastLoginAt: at('last_login_at'),
 });
@@ -120,6 +121,9 @@ export const partnerDailyStats = pgTable(
   (table) => [primaryKey({ columns: [table.partnerId, table.day] })],
 );
 
+export const WITHDRAWAL_STATUSES = ['requested', 'approved', 'paid', 'rejected'] as const;
+export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
+
 export const withdrawRequests = pgTable('withdraw_requests', {
   id: uuid('id').primaryKey().defaultRandom(),
   partnerId: uuid('partner_id').notNull(),
@@ -127,11 +131,26 @@ export const withdrawRequests = pgTable('withdraw_requests', {
   method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
   detailsEncrypted: text('details_encrypted').notNull(),
   detailsMasked: text('details_masked').notNull(),
-  status: text('status', { enum: ['requested', 'approved', 'paid', 'rejected'] }).notNull().default('requested'),
+  status: text('status', { enum: WITHDRAWAL_STATUSES }).notNull().default('requested'),
   idempotencyKey: text('idempotency_key'),
+  fingerprint: text('fingerprint'),
   reason: text('reason'),
+  reference: text('reference'),
   createdAt: at('created_at').notNull().defaultNow(),
+  approvedAt: at('approved_at'),
   processedAt: at('processed_at'),
+  decidedBy: text('decided_by'),
+  payoutFile: text('payout_file'),
+});
+
+export const payoutFiles = pgTable('payout_files', {
+  messageId: text('message_id').primaryKey(),
+  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
+  requestIds: uuid('request_ids').array().notNull(),
+  totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+  paidAt: at('paid_at'),
 });
 
 export const payouts = pgTable('payouts', {
@@ -157,4 +176,5 @@ export const schema = {
   partnerDailyStats,
   withdrawRequests,
   payouts,
+  payoutFiles,
 };

@@ -138,10 +138,10 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect(balance.availableCents).toBe(48);
 
     // Pending and paid money, all time: earned = available + pending + paid.
-    await db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status)
-      values (${partner}, 10, 'paypal', 'x', 'x', 'requested'), (${partner}, 5, 'paypal', 'x', 'x', 'approved'), (${partner}, 3, 'paypal', 'x', 'x', 'rejected')`);
-    const [paidRequest] = await queryRows<{ id: string }>(db, sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status)
-      values (${partner}, 20, 'bank', 'x', 'x', 'paid') returning id`);
+    await db.execute(sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status, reason)
+      values (${partner}, 10, 'paypal', 'x', 'x', 'requested', null), (${partner}, 5, 'paypal', 'x', 'x', 'approved', null), (${partner}, 3, 'paypal', 'x', 'x', 'rejected', 'no')`);
+    const [paidRequest] = await queryRows<{ id: string }>(db, sql`insert into withdraw_requests (partner_id, amount_cents, method, details_encrypted, details_masked, status, reference)
+      values (${partner}, 20, 'bank', 'x', 'x', 'paid', 'REF-1') returning id`);
     await db.execute(sql`insert into payouts (withdraw_request_id, partner_id, amount_cents, method, reference) values (${paidRequest!.id}, ${partner}, 20, 'bank', 'REF-1')`);
     const after = await partnerBalance(db, partner, { fallbackEpcCents: 99, now });
     expect(after).toMatchObject({ earnedCents: 48, pendingCents: 15, paidCents: 20, availableCents: 13 });

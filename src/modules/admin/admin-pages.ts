@@ -52,9 +52,9 @@ export function registerAdminPages(app: FastifyInstance, { config, db }: { confi
 <ul class="tiles">
   <li><a href="/admin/campaigns">${t('admin.campaigns')}</a></li>
   <li><a href="/admin/partners">${t('admin.partners')}</a></li>
+  <li><a href="/admin/withdrawals">${t('admin.withdrawals')}</a></li>
   <li><a href="/admin/audit">${t('admin.audit')}</a></li>
-</ul>
-<p class="notice">${t('admin.withdrawals.pending')}</p>`,
+</ul>`,
     }));
   });
 

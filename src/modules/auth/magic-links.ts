@@ -61,7 +61,7 @@ export type SignInResult =
 export async function signInWithToken(
   db: Db,
   token: string,
-  options: { adminEmails: ReadonlySet<string>; previousSessionHash: string | null },
+  options: { adminEmails: ReadonlySet<string>; previousSessionHash: string | null; locale?: 'fr' | 'en' },
   now = new Date(),
 ): Promise<SignInResult> {
   if (!TOKEN_FORMAT.test(token)) return { kind: 'invalid' };
@@ -80,7 +80,7 @@ export async function signInWithToken(
       return { kind: 'suspended' } as const;
     }
     const role = options.adminEmails.has(partner.email) ? 'admin' : 'partner';
-    await tx.update(partners).set({ role, lastLoginAt: now }).where(eq(partners.id, partner.id));
+    await tx.update(partners).set({ role, lastLoginAt: now, ...(options.locale ? { locale: options.locale } : {}) }).where(eq(partners.id, partner.id));
     if (role !== partner.role) {
       await writeAudit(tx, {
         actorId: null,

@@ -102,6 +102,8 @@ ${signInForm(request, { email })}`,
     const result = await signInWithToken(db, token, {
       adminEmails: config.adminEmails,
       previousSessionHash: request.auth?.sessionIdHash ?? null,
+      // The language the partner signs in with is the one their emails will use.
+      locale: request.locale,
     });
     if (result.kind === 'invalid') return reply.code(410).type(HTML_TYPE).send(invalidLinkPage(request, 'used'));
     if (result.kind === 'suspended') {

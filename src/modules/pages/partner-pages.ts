@@ -9,7 +9,7 @@ import { requirePartner } from '../../http/guards.js';
 import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
-import { InputError } from '../../lib/errors.js';
+import { ConflictError, InputError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { readyPost } from '../campaigns/ready-posts.js';
@@ -18,7 +18,8 @@ import { dailyClicksChart } from '../earnings/chart.js';
 import { leaderboard } from '../earnings/leaderboard.js';
 import { partnerStatsCsv } from '../earnings/statement-csv.js';
 import { getPartner, setPseudonym } from '../partners/partners.js';
-import { methodList } from './public-pages.js';
+import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
+import { partnerWithdrawals, requestWithdrawal } from '../withdrawals/withdrawals.js';
 
 const leaderboardQuery = {
   type: 'object',
@@ -100,12 +101,13 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     },
   );
 
-  app.get('/partners/earnings', async (request, reply) => {
+  async function earningsPage(request: FastifyRequest, form: WithdrawForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [balance, series] = await Promise.all([
+    const [balance, series, history] = await Promise.all([
       partnerBalance(db, partner.partnerId, { fallbackEpcCents: config.defaultRateCents }),
       dailyValidClicks(db, partner.partnerId, 30),
+      partnerWithdrawals(db, partner.partnerId),
     ]);
     const money = (cents: number) => formatCents(cents, locale);
     const figures: Array<[string, string, string?]> = [
@@ -118,7 +120,7 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     ];
     const notCounted = REFUSAL_REASONS.filter((reason) => balance.notCounted[reason] > 0);
     const chartTable: Html = html`<table class="sr-only"><caption>${t('earnings.chart.title')}</caption><thead><tr><th scope="col">${t('earnings.day')}</th><th scope="col">${t('earnings.validClicks')}</th></tr></thead><tbody>${series.map((point) => html`<tr><td>${point.day}</td><td>${point.clicks}</td></tr>`)}</tbody></table>`;
-    const page = renderPage(request, {
+    return renderPage(request, {
       title: t('earnings.title'),
       body: html`<h1>${t('earnings.title')}</h1>
 <p>${t('earnings.account', { email: maskEmail(partner.email) })}</p>
@@ -135,14 +137,43 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     ? html`<p>${t('earnings.notCounted.none')}</p>`
     : html`<ul class="reasons">${notCounted.map((reason) => html`<li><strong>${balance.notCounted[reason]}</strong> — ${t(`reason.${reason}`)}</li>`)}</ul>`}
 </section>
-<section class="card">
-  <h2>${t('earnings.withdraw.title')}</h2>
-  <p>${t('earnings.withdraw.rules', { min: formatCents(config.payoutMinCents, locale, { wholeEuros: true }), methods: methodList(config, t) })}</p>
-  <p class="notice">${t('earnings.withdraw.pending')}</p>
-</section>`,
+${withdrawalSection(request, config, balance.availableCents, history, form)}
+<script src="/assets/app.js" defer></script>`,
     });
-    return reply.type(HTML_TYPE).send(page);
+  }
+
+  app.get<{ Querystring: { requested?: string } }>('/partners/earnings', async (request, reply) => {
+    const notice = request.query.requested === '1' ? request.t('withdraw.requested') : undefined;
+    return reply.type(HTML_TYPE).send(await earningsPage(request, { notice }));
   });
+
+  app.post<{ Body: Record<string, string | undefined> }>(
+    '/partners/withdraw',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: Object.fromEntries(['amount', 'method', 'details', 'holderName', 'idempotencyKey', CSRF_FIELD].map((name) => [name, { type: 'string', maxLength: 500 }])),
+        },
+      },
+    },
+    async (request, reply) => {
+      const partner = requirePartner(request);
+      const body = request.body;
+      try {
+        await requestWithdrawal(db, config, partner.partnerId, body, body.idempotencyKey ?? null);
+      } catch (error) {
+        if (!(error instanceof InputError) && !(error instanceof ConflictError)) throw error;
+        const field = error instanceof InputError ? error.field : 'amount';
+        const message = request.t(error.messageKey, { ...error.params, min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) });
+        // A changed form must not replay the first request: a new key for the next try.
+        const values = { ...body, idempotencyKey: error instanceof ConflictError ? undefined : body.idempotencyKey };
+        const status = error instanceof ConflictError ? (error.code === 'idempotency_mismatch' ? 422 : 409) : 400;
+        return reply.code(status).type(HTML_TYPE).send(await earningsPage(request, { values, error: { field: field === 'idempotencyKey' ? 'amount' : field, message } }));
+      }
+      return reply.redirect('/partners/earnings?requested=1', 303);
+    },
+  );
 
   app.get('/partners/earnings.csv', async (request, reply) => {
     const partner = requirePartner(request);

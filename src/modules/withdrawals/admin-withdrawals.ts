@@ -1,0 +1,176 @@
+/**
+ * The operators' withdrawals: a list filtered by state with each partner's click verdicts for a
+ * fraud look, approve / reject (reason required) / pay (reference required), the detail view with
+ * the full payout details, and the SEPA and PayPal payout files.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config, PayoutMethod } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { WITHDRAWAL_STATUSES, type WithdrawalStatus } from '../../db/schema.js';
+import { CSRF_FIELD } from '../../http/context.js';
+import { HttpError, notFound } from '../../http/errors.js';
+import { requireOperator } from '../../http/guards.js';
+import { html, HTML_TYPE, type Html } from '../../http/html.js';
+import { renderPage } from '../../http/layout.js';
+import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
+import { formatCents } from '../../lib/money.js';
+import { operatorActor } from '../admin/admin-pages.js';
+import { partnerBalance } from '../earnings/balance.js';
+import type { Mailer } from '../mail/mailer.js';
+import { notifyPartner } from './notifications.js';
+import { decryptDetails } from './payout-details.js';
+import { exportPayoutFile, listPayoutFiles, markPayoutFilePaid } from './payout-files.js';
+import { getWithdrawal, listWithdrawals, transitionWithdrawal, type WithdrawalAction } from './withdrawals.js';
+
+const actionBody = {
+  type: 'object',
+  properties: { reason: { type: 'string', maxLength: 2000 }, reference: { type: 'string', maxLength: 1000 }, [CSRF_FIELD]: { type: 'string' } },
+} as const;
+
+export function parseStatusFilter(value: string | undefined): WithdrawalStatus | null | 'invalid' {
+  if (value === undefined || value === '' || value === 'all') return null;
+  return (WITHDRAWAL_STATUSES as readonly string[]).includes(value) ? (value as WithdrawalStatus) : 'invalid';
+}
+
+export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
+  const send = (reply: FastifyReply, page: string, code = 200) => reply.code(code).type(HTML_TYPE).send(page);
+  const hidden = (request: FastifyRequest): Html => html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
+
+  async function listPage(request: FastifyRequest, status: WithdrawalStatus | null, message?: { ok?: string; error?: string }): Promise<string> {
+    const { t, locale } = request;
+    const rows = await listWithdrawals(db, status);
+    const verdicts = new Map<string, Awaited<ReturnType<typeof partnerBalance>>>();
+    for (const partnerId of new Set(rows.map((r) => r.partnerId))) {
+      verdicts.set(partnerId, await partnerBalance(db, partnerId, { fallbackEpcCents: config.defaultRateCents }));
+    }
+    const tabs = [null, ...WITHDRAWAL_STATUSES].map((s) => {
+      const label = s ? t(`withdraw.status.${s}`) : t('withdraw.filter.all');
+      const href = `/admin/withdrawals${s ? `?status=${s}` : '?status=all'}`;
+      return s === status ? html`<strong aria-current="true">${label}</strong>` : html`<a href="${href}">${label}</a>`;
+    });
+    const body = rows.map((w) => {
+      const b = verdicts.get(w.partnerId)!;
+      const refused = b.notCounted.bot + b.notCounted.duplicate + b.notCounted.self + b.notCounted.over_cap;
+      const actions: Html[] = [];
+      if (w.status === 'requested') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/approve" class="inline">${hidden(request)}<button type="submit">${t('withdraw.approve')}</button></form>`);
+      if (w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/pay" class="stack">${hidden(request)}<label for="ref-${w.id}">${t('withdraw.reference')}</label><input id="ref-${w.id}" name="reference" type="text" required maxlength="140"><button type="submit">${t('withdraw.pay')}</button></form>`);
+      if (w.status === 'requested' || w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/reject" class="stack">${hidden(request)}<label for="why-${w.id}">${t('withdraw.reason')}</label><input id="why-${w.id}" name="reason" type="text" required maxlength="500"><button type="submit" class="secondary">${t('withdraw.reject')}</button></form>`);
+      return html`<tr>
+  <td><a href="/admin/withdrawals/${w.id}">${w.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</a></td>
+  <td>${w.partnerEmail}</td>
+  <td class="num">${formatCents(w.amountCents, locale)}</td>
+  <td>${t(`method.${w.method}`)}<br><small>${w.detailsMasked}</small></td>
+  <td>${t(`withdraw.status.${w.status}`)}${w.reason ? html`<br><small>${w.reason}</small>` : ''}${w.reference ? html`<br><small>${w.reference}</small>` : ''}</td>
+  <td><small>${t('withdraw.fraudLook', { valid: b.validClicks90d, refused, available: formatCents(b.availableCents, locale) })}</small></td>
+  <td class="actions">${actions}</td>
+</tr>`;
+    });
+    const files = await listPayoutFiles(db);
+    const approved = await listWithdrawals(db, 'approved');
+    const byMethod = (m: PayoutMethod) => approved.filter((w) => w.method === m);
+    const exportLinks = config.payoutMethods.map((m) => {
+      const list = byMethod(m);
+      const total = list.reduce((sum, w) => sum + w.amountCents, 0);
+      const label = m === 'bank' ? t('payout.sepa') : t('payout.paypal');
+      return list.length === 0
+        ? html`<li>${label} : ${t('payout.none')}</li>`
+        : html`<li><a href="/admin/payout-files/${m === 'bank' ? 'sepa' : 'paypal'}" download>${label}</a> — ${t('payout.summary', { count: list.length, total: formatCents(total, locale) })}</li>`;
+    });
+    const fileRows = [...files].reverse().slice(0, 20).map(
+      (f) => html`<tr><td>${f.messageId}</td><td>${t(`method.${f.method}`)}</td><td class="num">${f.requestIds.length}</td><td class="num">${formatCents(f.totalCents, locale)}</td><td>${f.paidAt ? t('payout.paidOn', { date: f.paidAt.toISOString().slice(0, 10) }) : html`<form method="post" action="/admin/payout-files/${f.messageId}/pay" class="inline">${hidden(request)}<button type="submit">${t('payout.markPaid')}</button></form>`}</td></tr>`,
+    );
+    return renderPage(request, {
+      title: t('admin.withdrawals'),
+      mainClass: 'wide',
+      body: html`<h1>${t('admin.withdrawals')}</h1>
+${message?.ok ? html`<p class="ok" role="status">${message.ok}</p>` : ''}
+${message?.error ? html`<p class="error" role="alert">${message.error}</p>` : ''}
+<p class="periods">${tabs}</p>
+${body.length ? html`<table class="list"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
+<section class="card"><h2>${t('payout.files')}</h2>
+<ul>${exportLinks}</ul>
+${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('payout.messageId')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col" class="num">${t('payout.count')}</th><th scope="col" class="num">${t('payout.total')}</th><th scope="col">${t('campaign.status')}</th></tr></thead><tbody>${fileRows}</tbody></table>` : ''}
+<p class="help">${t('payout.help')}</p></section>`,
+    });
+  }
+
+  app.get<{ Querystring: { status?: string; done?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+    requireOperator(request);
+    const status = parseStatusFilter(request.query.status ?? 'requested');
+    if (status === 'invalid') throw new HttpError(400, 'invalid_status', 'error.400.title', 'error.400.body');
+    const ok = request.query.done ? request.t('admin.saved') : undefined;
+    return send(reply, await listPage(request, status, { ok }));
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/withdrawals/:id', async (request, reply) => {
+    requireOperator(request);
+    const { t, locale } = request;
+    let w;
+    try {
+      w = await getWithdrawal(db, request.params.id);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw notFound();
+      throw error;
+    }
+    const details = decryptDetails(w.detailsEncrypted, config.payoutDetailsKey);
+    const full = details.method === 'paypal' ? details.email : `${details.iban.replace(/(.{4})/g, '$1 ').trim()} — ${details.holder}`;
+    return send(reply, renderPage(request, {
+      title: t('admin.withdrawal'),
+      body: html`<p><a href="/admin/withdrawals?status=all">← ${t('admin.withdrawals')}</a></p>
+<h1>${t('admin.withdrawal')}</h1>
+<dl class="details">
+  <dt>${t('leaderboard.partner')}</dt><dd><a href="/admin/partners/${w.partnerId}">${w.partnerEmail}</a></dd>
+  <dt>${t('withdraw.amountShort')}</dt><dd>${formatCents(w.amountCents, locale)}</dd>
+  <dt>${t('withdraw.method')}</dt><dd>${t(`method.${w.method}`)}</dd>
+  <dt>${t('withdraw.details')}</dt><dd class="secret">${full}</dd>
+  <dt>${t('campaign.status')}</dt><dd>${t(`withdraw.status.${w.status}`)}</dd>
+  <dt>${t('withdraw.date')}</dt><dd>${w.createdAt.toISOString()}</dd>
+  ${w.reason ? html`<dt>${t('withdraw.reason')}</dt><dd>${w.reason}</dd>` : ''}
+  ${w.reference ? html`<dt>${t('withdraw.reference')}</dt><dd>${w.reference}</dd>` : ''}
+  ${w.decidedBy ? html`<dt>${t('audit.who')}</dt><dd>${w.decidedBy}</dd>` : ''}
+</dl>`,
+    }));
+  });
+
+  for (const action of ['approve', 'reject', 'pay'] as const satisfies readonly WithdrawalAction[]) {
+    app.post<{ Params: { id: string }; Body: { reason?: string; reference?: string } }>(`/admin/withdrawals/:id/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
+      requireOperator(request);
+      try {
+        const result = await transitionWithdrawal(db, request.params.id, action, operatorActor(request), request.body);
+        await notifyPartner(mailer, config, result, request.log);
+        return reply.redirect(`/admin/withdrawals?status=${result.before.status}&done=1`, 303);
+      } catch (error) {
+        if (error instanceof NotFoundError) throw notFound();
+        if (!(error instanceof InputError) && !(error instanceof ConflictError)) throw error;
+        const message = request.t(error.messageKey, error.params);
+        return send(reply, await listPage(request, null, { error: message }), error instanceof ConflictError ? 409 : 400);
+      }
+    });
+  }
+
+  for (const [slug, method] of [['sepa', 'bank'], ['paypal', 'paypal']] as const) {
+    app.get(`/admin/payout-files/${slug}`, async (request, reply) => {
+      requireOperator(request);
+      try {
+        const file = await exportPayoutFile(db, config, method, operatorActor(request));
+        return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'no-store').send(file.body);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        return send(reply, await listPage(request, 'approved', { error: request.t(error.messageKey, error.params) }), 409);
+      }
+    });
+  }
+
+  app.post<{ Params: { messageId: string } }>('/admin/payout-files/:messageId/pay', { schema: { body: actionBody } }, async (request, reply) => {
+    requireOperator(request);
+    try {
+      const { paid } = await markPayoutFilePaid(db, request.params.messageId, operatorActor(request));
+      for (const result of paid) await notifyPartner(mailer, config, result, request.log);
+      return reply.redirect('/admin/withdrawals?status=paid&done=1', 303);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw notFound();
+      if (!(error instanceof ConflictError)) throw error;
+      return send(reply, await listPage(request, null, { error: request.t(error.messageKey, error.params) }), 409);
+    }
+  });
+}

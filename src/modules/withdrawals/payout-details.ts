@@ -1,0 +1,50 @@
+/**
+ * Payout details are personal data: checked per method, stored encrypted (AES-256-GCM, a fresh
+ * nonce each time), and shown masked everywhere but the payout file and the operator's detail view.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
+import type { PayoutMethod } from '../../config.js';
+import { maskEmail, normaliseEmail } from '../../lib/email.js';
+import { InputError } from '../../lib/errors.js';
+
+export type PayoutDetails = { method: 'paypal'; email: string } | { method: 'bank'; iban: string; holder: string };
+
+/** Checks and normalises what the partner typed; throws an InputError naming the field. */
+export function cleanPayoutDetails(method: PayoutMethod, details: unknown, holderName: unknown): PayoutDetails {
+  if (method === 'paypal') {
+    const email = normaliseEmail(details);
+    if (!email) throw new InputError('details', 'withdraw.error.paypal');
+    return { method, email };
+  }
+  const iban = typeof details === 'string' ? electronicFormatIBAN(details) : null;
+  if (!iban || !isValidIBAN(iban)) throw new InputError('details', 'withdraw.error.iban');
+  const holder = typeof holderName === 'string' ? holderName.trim().replace(/\s+/g, ' ') : '';
+  if (holder.length < 2 || holder.length > 70 || !/\p{L}/u.test(holder)) throw new InputError('holderName', 'withdraw.error.holder');
+  return { method, iban, holder };
+}
+
+/** `FR76 •••• •••• 0189` for an IBAN, `ab…c@example.com` for PayPal. */
+export function maskPayoutDetails(details: PayoutDetails): string {
+  if (details.method === 'paypal') return maskEmail(details.email);
+  return `${details.iban.slice(0, 4)} •••• •••• ${details.iban.slice(-4)}`;
+}
+
+const VERSION = 'v1';
+
+export function encryptDetails(details: PayoutDetails, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(details), 'utf8'), cipher.final()]);
+  return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+}
+
+export function decryptDetails(stored: string, key: Buffer): PayoutDetails {
+  const [version, payload] = stored.split(':');
+  if (version !== VERSION || !payload) throw new Error('unknown payout details format');
+  const raw = Buffer.from(payload, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  return JSON.parse(text) as PayoutDetails;
+}

@@ -1,0 +1,134 @@
+/** Withdrawals in the JSON API: the partner's requests, the operators' decisions and files. */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { HttpError } from '../../http/errors.js';
+import { requirePartner } from '../../http/guards.js';
+import { requireApiOperator } from '../api/api-routes.js';
+import type { Mailer } from '../mail/mailer.js';
+import { notifyPartner } from './notifications.js';
+import { exportPayoutFile, markPayoutFilePaid } from './payout-files.js';
+import { decimalAmount } from './sepa-xml.js';
+import { parseStatusFilter } from './admin-withdrawals.js';
+import { listWithdrawals, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
+
+const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
+const withdrawalJson = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    amountCents: { type: 'integer' },
+    amountEur: { type: 'string' },
+    method: { type: 'string', enum: ['paypal', 'bank'] },
+    detailsMasked: { type: 'string' },
+    status: { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] },
+    reason: { type: ['string', 'null'] },
+    reference: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    approvedAt: { type: ['string', 'null'] },
+    processedAt: { type: ['string', 'null'] },
+    partnerId: { type: 'string' },
+    partnerEmail: { type: 'string' },
+  },
+} as const;
+
+function view(w: Withdrawal | WithdrawalRow) {
+  return {
+    id: w.id,
+    amountCents: w.amountCents,
+    amountEur: decimalAmount(w.amountCents),
+    method: w.method,
+    detailsMasked: w.detailsMasked,
+    status: w.status,
+    reason: w.reason,
+    reference: w.reference,
+    createdAt: w.createdAt.toISOString(),
+    approvedAt: w.approvedAt?.toISOString() ?? null,
+    processedAt: w.processedAt?.toISOString() ?? null,
+    ...('partnerEmail' in w ? { partnerId: w.partnerId, partnerEmail: w.partnerEmail } : {}),
+  };
+}
+
+export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
+  type Security = Array<Record<string, string[]>>;
+  const me = { tags: ['partner'], security: [{ session: [] }] as Security };
+  const admin = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
+  const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+  app.post<{ Body: { amount?: string | number; method?: string; details?: string; holderName?: string } }>('/api/me/withdrawals', {
+    schema: {
+      ...me,
+      summary: 'Ask for a withdrawal; the Idempotency-Key header makes a retry return the first result',
+      headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
+      body: {
+        type: 'object',
+        required: ['amount', 'method', 'details'],
+        properties: {
+          amount: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }], description: 'Euros, a plain decimal with at most 2 decimals ("12.50" or "12,50")' },
+          method: { type: 'string', maxLength: 20 },
+          details: { type: 'string', maxLength: 200, description: 'PayPal email, or IBAN for bank' },
+          holderName: { type: 'string', maxLength: 200, description: 'Account holder, for bank' },
+        },
+        additionalProperties: false,
+      },
+      response: { 201: withdrawalJson, 400: error, 401: error, 409: error, 422: error },
+    },
+  }, async (request, reply) => {
+    const partner = requirePartner(request);
+    const key = request.headers['idempotency-key'] as string;
+    const { withdrawal, replayed } = await requestWithdrawal(db, config, partner.partnerId, request.body, key);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(view(withdrawal));
+  });
+
+  app.get('/api/me/withdrawals', {
+    schema: { ...me, summary: 'The signed-in partner’s withdrawal requests, newest first', response: { 200: { type: 'array', items: withdrawalJson }, 401: error } },
+  }, async (request) => {
+    const partner = requirePartner(request);
+    return (await partnerWithdrawals(db, partner.partnerId)).map(view);
+  });
+
+  app.get<{ Querystring: { status?: string } }>('/api/admin/withdrawals', {
+    schema: { ...admin, summary: 'Withdrawal requests, optionally by status', querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 } } }, response: { 200: { type: 'array', items: withdrawalJson }, 400: error } },
+  }, async (request) => {
+    requireApiOperator(request, config);
+    const status = parseStatusFilter(request.query.status);
+    if (status === 'invalid') throw new HttpError(400, 'invalid_status', 'error.400.title', 'error.400.body');
+    return (await listWithdrawals(db, status)).map(view);
+  });
+
+  const actions = [
+    ['approve', 'Approve a requested withdrawal', {}],
+    ['reject', 'Reject a requested or approved withdrawal (the amount returns to available)', { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 2000 } } }],
+    ['pay', 'Mark an approved withdrawal paid: records exactly one payout', { type: 'object', required: ['reference'], properties: { reference: { type: 'string', maxLength: 1000 } } }],
+  ] as const;
+  for (const [action, summary, body] of actions) {
+    app.post<{ Params: { id: string }; Body: { reason?: string; reference?: string } }>(`/api/admin/withdrawals/:id/${action}`, {
+      schema: { ...admin, summary, params: idParam, ...(action === 'approve' ? {} : { body }), response: { 200: withdrawalJson, 400: error, 404: error, 409: error } },
+    }, async (request) => {
+      const actor = requireApiOperator(request, config);
+      const result = await transitionWithdrawal(db, request.params.id, action, actor, request.body ?? {});
+      await notifyPartner(mailer, config, result, request.log);
+      return view(result.after);
+    });
+  }
+
+  for (const [slug, method] of [['sepa', 'bank'], ['paypal', 'paypal']] as const) {
+    app.get(`/api/admin/payout-files/${slug}`, {
+      schema: { ...admin, summary: slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03) of every approved bank request' : 'PayPal Payouts CSV of every approved PayPal request', response: { 409: error } },
+    }, async (request, reply) => {
+      const actor = requireApiOperator(request, config);
+      const file = await exportPayoutFile(db, config, method, actor);
+      return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
+    });
+  }
+
+  app.post<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId/pay', {
+    schema: { ...admin, summary: 'Mark every approved request of a payout file paid, with its message id as reference', params: { type: 'object', properties: { messageId: { type: 'string', maxLength: 35 } } }, response: { 200: { type: 'object', properties: { paid: { type: 'array', items: { type: 'string' } }, skipped: { type: 'array', items: { type: 'string' } } } }, 404: error, 409: error } },
+  }, async (request) => {
+    const actor = requireApiOperator(request, config);
+    const { paid, skipped } = await markPayoutFilePaid(db, request.params.messageId, actor);
+    for (const result of paid) await notifyPartner(mailer, config, result, request.log);
+    return { paid: paid.map((r) => r.after.id), skipped };
+  });
+}

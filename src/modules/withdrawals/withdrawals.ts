@@ -1,0 +1,192 @@
+/**
+ * Withdrawal requests: a request reserves money (pending), "paid" posts it as exactly one payout,
+ * "rejected" gives it back. requested → approved → paid, requested|approved → rejected; nothing
+ * else. The balance check and the insert happen in one transaction holding the partner's row lock,
+ * so concurrent requests can never overdraw.
+ */
+import { createHash } from 'node:crypto';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Config, PayoutMethod } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { partners, payouts, withdrawRequests, type WithdrawalStatus } from '../../db/schema.js';
+import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
+import { parseEurosToCents } from '../../lib/money.js';
+import { writeAudit } from '../audit/audit-log.js';
+import type { Actor } from '../campaigns/campaigns.js';
+import { partnerBalance } from '../earnings/balance.js';
+import { cleanPayoutDetails, encryptDetails, maskPayoutDetails } from './payout-details.js';
+
+export type Withdrawal = typeof withdrawRequests.$inferSelect;
+
+export interface WithdrawalInput {
+  amount?: unknown;
+  method?: unknown;
+  details?: unknown;
+  holderName?: unknown;
+}
+
+export interface RequestResult {
+  withdrawal: Withdrawal;
+  /** True when this call replayed an earlier one with the same idempotency key. */
+  replayed: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const IDEMPOTENCY_KEY = /^[\w.:-]{8,100}$/;
+
+/** Reads the amount as the partner typed it: a plain decimal, at most 2 decimals, comma allowed. */
+export function parseWithdrawalAmount(input: unknown, config: Config): number {
+  const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : typeof input === 'string' ? input : '';
+  const parsed = parseEurosToCents(text);
+  if (!parsed.ok) {
+    if (parsed.reason === 'empty') throw new InputError('amount', 'withdraw.error.amountEmpty');
+    if (parsed.reason === 'too_large') throw new InputError('amount', 'withdraw.error.amountTooLarge');
+    throw new InputError('amount', 'withdraw.error.amountFormat');
+  }
+  if (parsed.cents < config.payoutMinCents) throw new InputError('amount', 'withdraw.error.amountMin');
+  return parsed.cents;
+}
+
+export function parseMethod(input: unknown, config: Config): PayoutMethod {
+  const method = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  const found = config.payoutMethods.find((m) => m === method);
+  if (!found) throw new InputError('method', 'withdraw.error.method');
+  return found;
+}
+
+/**
+ * Creates one request in state `requested`, or returns the request an earlier call with the same
+ * idempotency key created (the same key with other values is refused: 422).
+ */
+export async function requestWithdrawal(db: Db, config: Config, partnerId: string, input: WithdrawalInput, idempotencyKey: string | null): Promise<RequestResult> {
+  if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new InputError('idempotencyKey', 'withdraw.error.idempotencyKey');
+  const amountCents = parseWithdrawalAmount(input.amount, config);
+  const method = parseMethod(input.method, config);
+  const details = cleanPayoutDetails(method, input.details, input.holderName);
+  const fingerprint = createHash('sha256').update(JSON.stringify([amountCents, details])).digest('base64url');
+
+  return db.transaction(async (tx) => {
+    // The partner's row lock serialises this partner's requests: check and insert are one step.
+    const [partner] = await tx.select({ id: partners.id, status: partners.status, email: partners.email }).from(partners).where(eq(partners.id, partnerId)).for('update');
+    if (!partner) throw new NotFoundError('partner');
+    if (idempotencyKey !== null) {
+      const [earlier] = await tx.select().from(withdrawRequests).where(and(eq(withdrawRequests.partnerId, partnerId), eq(withdrawRequests.idempotencyKey, idempotencyKey)));
+      if (earlier) {
+        if (earlier.fingerprint !== fingerprint) throw new ConflictError('idempotency_mismatch', 'withdraw.error.idempotencyMismatch');
+        return { withdrawal: earlier, replayed: true };
+      }
+    }
+    if (partner.status !== 'active') throw new ConflictError('partner_suspended', 'login.suspended');
+    const balance = await partnerBalance(tx, partnerId, { fallbackEpcCents: 0 });
+    if (amountCents > balance.availableCents) throw new InputError('amount', 'withdraw.error.amountAvailable');
+    const [withdrawal] = await tx
+      .insert(withdrawRequests)
+      .values({ partnerId, amountCents, method, detailsEncrypted: encryptDetails(details, config.payoutDetailsKey), detailsMasked: maskPayoutDetails(details), idempotencyKey, fingerprint })
+      .returning();
+    await writeAudit(tx, { actorId: partnerId, actorLabel: partner.email, action: 'withdrawal_requested', subject: `withdrawal:${withdrawal!.id}`, toState: 'requested', detail: `${amountCents} cents · ${method} · ${withdrawal!.detailsMasked}` });
+    return { withdrawal: withdrawal!, replayed: false };
+  });
+}
+
+export type WithdrawalAction = 'approve' | 'reject' | 'pay';
+
+const RULES: Record<WithdrawalAction, { from: WithdrawalStatus[]; to: WithdrawalStatus }> = {
+  approve: { from: ['requested'], to: 'approved' },
+  reject: { from: ['requested', 'approved'], to: 'rejected' },
+  pay: { from: ['approved'], to: 'paid' },
+};
+
+export interface TransitionResult {
+  before: Withdrawal;
+  after: Withdrawal;
+  partner: { email: string; locale: 'fr' | 'en' | null };
+}
+
+/**
+ * One transition under the request's row lock. Paying records exactly one payout in the same
+ * transaction (the payout's unique request id would refuse a second). Anything not allowed from the
+ * current state is a ConflictError (409) and changes nothing.
+ */
+export async function transitionWithdrawal(
+  db: Db,
+  id: string,
+  action: WithdrawalAction,
+  actor: Actor,
+  options: { reason?: unknown; reference?: unknown; payoutFile?: string } = {},
+): Promise<TransitionResult> {
+  if (!UUID.test(id)) throw new NotFoundError('withdrawal');
+  const rule = RULES[action];
+  const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
+  const reference = typeof options.reference === 'string' ? options.reference.trim() : '';
+  if (action === 'reject' && (reason.length < 1 || reason.length > 500)) throw new InputError('reason', 'withdraw.error.reason');
+  if (action === 'pay' && (reference.length < 1 || reference.length > 140)) throw new InputError('reference', 'withdraw.error.reference');
+
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(withdrawRequests).where(eq(withdrawRequests.id, id)).for('update');
+    if (!before) throw new NotFoundError('withdrawal');
+    if (!rule.from.includes(before.status)) {
+      throw new ConflictError('withdrawal_transition', 'withdraw.error.transition', { from: before.status, to: rule.to });
+    }
+    const now = new Date();
+    const [after] = await tx
+      .update(withdrawRequests)
+      .set({
+        status: rule.to,
+        decidedBy: actor.label,
+        ...(action === 'approve' ? { approvedAt: now } : { processedAt: now }),
+        ...(action === 'reject' ? { reason } : {}),
+        ...(action === 'pay' ? { reference, payoutFile: options.payoutFile ?? null } : {}),
+      })
+      .where(eq(withdrawRequests.id, id))
+      .returning();
+    if (action === 'pay') {
+      await tx.insert(payouts).values({ withdrawRequestId: id, partnerId: before.partnerId, amountCents: before.amountCents, method: before.method, reference, paidAt: now });
+    }
+    await writeAudit(tx, {
+      actorId: actor.id,
+      actorLabel: actor.label,
+      action: `withdrawal_${rule.to}`,
+      subject: `withdrawal:${id}`,
+      fromState: before.status,
+      toState: rule.to,
+      detail: action === 'reject' ? reason : action === 'pay' ? reference : null,
+    });
+    const [partner] = await tx.select({ email: partners.email, locale: partners.locale }).from(partners).where(eq(partners.id, before.partnerId));
+    return { before, after: after!, partner: partner! };
+  });
+}
+
+export async function partnerWithdrawals(db: Db, partnerId: string): Promise<Withdrawal[]> {
+  return db.select().from(withdrawRequests).where(eq(withdrawRequests.partnerId, partnerId)).orderBy(desc(withdrawRequests.createdAt));
+}
+
+export interface WithdrawalRow extends Withdrawal {
+  partnerEmail: string;
+}
+
+export async function listWithdrawals(db: Db, status: WithdrawalStatus | null, options: { method?: PayoutMethod; limit?: number } = {}): Promise<WithdrawalRow[]> {
+  const rows = await db
+    .select({ withdrawal: withdrawRequests, partnerEmail: partners.email })
+    .from(withdrawRequests)
+    .innerJoin(partners, eq(partners.id, withdrawRequests.partnerId))
+    .where(and(status ? eq(withdrawRequests.status, status) : undefined, options.method ? eq(withdrawRequests.method, options.method) : undefined))
+    .orderBy(desc(withdrawRequests.createdAt))
+    .limit(options.limit ?? 500);
+  return rows.map((row) => ({ ...row.withdrawal, partnerEmail: row.partnerEmail }));
+}
+
+export async function getWithdrawal(db: Db, id: string): Promise<WithdrawalRow> {
+  if (!UUID.test(id)) throw new NotFoundError('withdrawal');
+  const [row] = await db
+    .select({ withdrawal: withdrawRequests, partnerEmail: partners.email })
+    .from(withdrawRequests)
+    .innerJoin(partners, eq(partners.id, withdrawRequests.partnerId))
+    .where(eq(withdrawRequests.id, id));
+  if (!row) throw new NotFoundError('withdrawal');
+  return { ...row.withdrawal, partnerEmail: row.partnerEmail };
+}
+
+export async function withdrawalsByIds(db: Db, ids: string[]): Promise<Withdrawal[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(withdrawRequests).where(inArray(withdrawRequests.id, ids));
+}
