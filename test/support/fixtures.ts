@@ -60,3 +60,38 @@ export async function eventRows(db: Db, partnerId: string) {
     sql`select verdict, amount_cents, visitor_hash, link_code from metric_events where partner_id = ${partnerId} order by id`,
   );
 }
+
+/** Gives a partner `clicks` valid clicks on a campaign paying `rateEur` each; returns the link code. */
+export async function earn(db: Db, partnerId: string, clicks: number, rateEur = '10'): Promise<string> {
+  const campaign = await addCampaign(db, rateEur, `Gains ${rateEur}`);
+  const code = await linkCode(db, partnerId, campaign.id);
+  for (let i = 0; i < clicks; i++) await click(db, code);
+  return code;
+}
+
+/** The ledger invariants of the spec, checked straight in the database. */
+export async function ledgerProblems(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ partner_id: string; earned: number; paid: number; pending: number; payouts: number; paid_requests: number }>(
+    db,
+    sql`select p.id as partner_id,
+          (select coalesce(sum(amount_cents), 0)::int8 from metric_events e where e.partner_id = p.id) as earned,
+          (select coalesce(sum(amount_cents), 0)::int8 from payouts o where o.partner_id = p.id) as paid,
+          (select coalesce(sum(amount_cents), 0)::int8 from withdraw_requests w where w.partner_id = p.id and w.status in ('requested', 'approved')) as pending,
+          (select count(*)::int8 from payouts o where o.partner_id = p.id) as payouts,
+          (select count(*)::int8 from withdraw_requests w where w.partner_id = p.id and w.status = 'paid') as paid_requests
+        from partners p`,
+  );
+  const problems: string[] = [];
+  for (const r of rows) {
+    const available = r.earned - r.paid - r.pending;
+    if (available < 0) problems.push(`${r.partner_id}: available ${available} < 0`);
+    if (r.payouts !== r.paid_requests) problems.push(`${r.partner_id}: ${r.payouts} payouts for ${r.paid_requests} paid requests`);
+  }
+  const mismatched = await queryRows<{ id: string }>(
+    db,
+    sql`select w.id from withdraw_requests w left join payouts o on o.withdraw_request_id = w.id
+        where (w.status = 'paid') <> (o.id is not null) or (o.id is not null and o.amount_cents <> w.amount_cents)`,
+  );
+  for (const m of mismatched) problems.push(`request ${m.id}: payout and status disagree`);
+  return problems;
+}
