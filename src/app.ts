@@ -174,7 +174,7 @@ function handleError(error: FastifyError | HttpError | InputError | ConflictErro
     title = t('error.400.title');
     message = t(error.messageKey, error.params);
   } else if (error instanceof ConflictError) {
-    status = 409;
+    status = error.status;
     code = error.code;
     title = t('error.409.title');
     message = t(error.messageKey, error.params);

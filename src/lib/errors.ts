@@ -18,6 +18,8 @@ export class ConflictError extends Error {
     readonly code: string,
     readonly messageKey: MessageKey,
     readonly params: Record<string, string | number> = {},
+    /** 409 by default; 422 when the request is well-formed but contradicts an earlier one. */
+    readonly status: 409 | 422 = 409,
   ) {
     super(code);
     this.name = 'ConflictError';

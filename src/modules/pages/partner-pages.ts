@@ -168,7 +168,7 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
         const message = request.t(error.messageKey, { ...error.params, min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) });
         // A changed form must not replay the first request: a new key for the next try.
         const values = { ...body, idempotencyKey: error instanceof ConflictError ? undefined : body.idempotencyKey };
-        const status = error instanceof ConflictError ? (error.code === 'idempotency_mismatch' ? 422 : 409) : 400;
+        const status = error instanceof ConflictError ? error.status : 400;
         return reply.code(status).type(HTML_TYPE).send(await earningsPage(request, { values, error: { field: field === 'idempotencyKey' ? 'amount' : field, message } }));
       }
       return reply.redirect('/partners/earnings?requested=1', 303);

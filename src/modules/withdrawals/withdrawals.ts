@@ -72,7 +72,7 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
     if (idempotencyKey !== null) {
       const [earlier] = await tx.select().from(withdrawRequests).where(and(eq(withdrawRequests.partnerId, partnerId), eq(withdrawRequests.idempotencyKey, idempotencyKey)));
       if (earlier) {
-        if (earlier.fingerprint !== fingerprint) throw new ConflictError('idempotency_mismatch', 'withdraw.error.idempotencyMismatch');
+        if (earlier.fingerprint !== fingerprint) throw new ConflictError('idempotency_mismatch', 'withdraw.error.idempotencyMismatch', {}, 422);
         return { withdrawal: earlier, replayed: true };
       }
     }
