@@ -41,11 +41,17 @@ export async function startServer(env: Record<string, string>, cwd: string): Pro
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) {
         clearInterval(timer);
+        clearTimeout(deadline);
         resolve(match[1]!);
       }
     }, 50);
+    const deadline = setTimeout(() => {
+      clearInterval(timer);
+      reject(new Error(`server did not say it was listening within 20 s (is LOG_LEVEL below info?):\n${out}`));
+    }, 20_000);
     void exited.then((code) => {
       clearInterval(timer);
+      clearTimeout(deadline);
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
   });
