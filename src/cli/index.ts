@@ -3,6 +3,7 @@
  * The command line: the same services as the web, from a terminal. On the embedded database it
  * refuses to run while a server holds the data directory (the directory lock says so).
  */
+import { writeFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -17,6 +18,10 @@ import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-s
 import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
 import { getPartner, listPartners, setPartnerStatus } from '../modules/partners/partners.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
+import { createMailer } from '../app.js';
+import { notifyPartner } from '../modules/withdrawals/notifications.js';
+import { exportPayoutFile, markPayoutFilePaid } from '../modules/withdrawals/payout-files.js';
+import { listWithdrawals, parseStatusFilter, transitionWithdrawal } from '../modules/withdrawals/withdrawals.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -27,6 +32,12 @@ Commands:
   campaigns pause|resume|end <campaign-id>
   partners list [--search TEXT]
   partners suspend|reinstate <partner-id-or-email> [--reason TEXT]
+  withdrawals list [--status requested|approved|paid|rejected|all]
+  withdrawals approve <id>
+  withdrawals reject <id> --reason TEXT
+  withdrawals pay <id> --reference TEXT
+  payout-files export sepa|paypal [--out FILE]
+  payout-files pay <message-id>              mark every request of the file paid
   stats verify                              recompute the daily summaries from the click ledger and compare
   stats rebuild                             replace the daily summaries with the recomputed ones
   demo load                                 load the demo data into an empty database
@@ -90,6 +101,52 @@ const commands: Record<string, Command> = {
     console.log(`Demo data loaded: ${loaded.campaigns} campaigns, ${loaded.partners} partners, ${loaded.clicks} clicks.`);
     return 0;
   },
+};
+
+commands['withdrawals list'] = async (args, { database }) => {
+  const { values } = parseArgs({ args, options: { status: { type: 'string' } } });
+  const status = parseStatusFilter(values.status);
+  if (status === 'invalid') throw new UsageError(`unknown status "${values.status}"`);
+  const list = await listWithdrawals(database.db, status);
+  if (list.length === 0) console.log('No withdrawal request.');
+  for (const w of list) console.log(`${w.id}  ${w.status.padEnd(9)}  ${formatCents(w.amountCents, 'en').padStart(10)}  ${w.method.padEnd(6)}  ${w.detailsMasked}  ${w.partnerEmail}${w.reason ? `  (${w.reason})` : ''}`);
+  return 0;
+};
+
+for (const action of ['approve', 'reject', 'pay'] as const) {
+  commands[`withdrawals ${action}`] = async (args, { config, database }) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, reference: { type: 'string' } } });
+    const id = positionals[0];
+    if (!id) throw new UsageError(`withdrawals ${action} needs a request id (see "withdrawals list")`);
+    const result = await transitionWithdrawal(database.db, id, action, cliActor, values);
+    const mailer = createMailer(config);
+    await notifyPartner(mailer, config, result, { error: (obj: unknown, msg?: string) => console.error(msg, obj) });
+    mailer.close();
+    console.log(`Withdrawal ${id} is now ${result.after.status}.`);
+    return 0;
+  };
+}
+
+commands['payout-files export'] = async (args, { config, database }) => {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  const kind = positionals[0];
+  if (kind !== 'sepa' && kind !== 'paypal') throw new UsageError('payout-files export needs "sepa" or "paypal"');
+  const file = await exportPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : 'paypal', cliActor);
+  const out = values.out ?? file.filename;
+  writeFileSync(out, file.body, { mode: 0o600 });
+  console.log(`Wrote ${out}: ${file.count} request(s), ${formatCents(file.totalCents, 'en')}, message id ${file.messageId}.`);
+  return 0;
+};
+
+commands['payout-files pay'] = async (args, { config, database }) => {
+  const messageId = args[0];
+  if (!messageId) throw new UsageError('payout-files pay needs the message id of an exported file');
+  const { paid, skipped } = await markPayoutFilePaid(database.db, messageId, cliActor);
+  const mailer = createMailer(config);
+  for (const result of paid) await notifyPartner(mailer, config, result, { error: (obj: unknown, msg?: string) => console.error(msg, obj) });
+  mailer.close();
+  console.log(`${paid.length} request(s) paid with reference ${messageId}${skipped.length ? `; ${skipped.length} skipped (no longer approved)` : ''}.`);
+  return 0;
 };
 
 for (const [verb, status] of [['pause', 'paused'], ['resume', 'active'], ['end', 'ended']] as const) {

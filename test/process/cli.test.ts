@@ -1,8 +1,15 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { requestWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
+import { quietLogger } from '../support/databases.js';
+import { addPartner, earn, ledgerProblems } from '../support/fixtures.js';
 import { ensureBuilt, runNode, startServer } from '../support/processes.js';
+import { sepaSchemaErrors } from '../support/sepa-schema.js';
+import { testConfig } from '../support/test-app.js';
 
 describe('the CLI on the embedded database', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
@@ -54,5 +61,58 @@ describe('the CLI on the embedded database', () => {
     const suspended = await runNode('dist/src/cli/index.js', ['partners', 'suspend', 'lina.demo@example.com', '--reason', 'test'], fresh, cwd);
     expect(suspended.output).toContain('Partner lina.demo@example.com is now suspended.');
     expect((await runNode('dist/src/cli/index.js', ['stats', 'verify'], fresh, cwd)).code).toBe(0);
+  });
+});
+
+describe('withdrawals from the CLI', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
+  const env = {
+    DATA_DIR: join(cwd, 'data'),
+    APP_SECRET: 'cli-secret-cli-secret-cli-secret-cli-0001',
+    SEPA_DEBTOR_NAME: 'Plug & Earn SAS',
+    SEPA_DEBTOR_IBAN: 'FR1420041010050500013M02606',
+  };
+  const cli = (...args: string[]) => runNode('dist/src/cli/index.js', args, env, cwd);
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    const store = await openDatabase({ databaseUrl: null, dataDir: env.DATA_DIR, logger: quietLogger });
+    await migrate(store);
+    const partner = await addPartner(store.db, 'cli-saver@example.com');
+    await earn(store.db, partner, 5);
+    const config = testConfig({ APP_SECRET: env.APP_SECRET, DATA_DIR: env.DATA_DIR });
+    for (const amount of ['10', '15']) {
+      ids.push((await requestWithdrawal(store.db, config, partner, { amount, method: 'bank', details: 'FR7630006000011234567890189', holderName: 'Jeanne Dupont' }, null)).withdrawal.id);
+    }
+    await store.close();
+  });
+
+  it('lists, approves, rejects, exports the SEPA file and marks it paid', async () => {
+    const list = await cli('withdrawals', 'list', '--status', 'requested');
+    expect(list.output).toContain('FR76 •••• •••• 0189');
+    expect(list.output.trim().split('\n')).toHaveLength(2);
+    expect((await cli('withdrawals', 'list', '--status', 'lost')).code).toBe(2);
+    expect((await cli('withdrawals', 'approve', ids[0]!)).output).toContain('is now approved');
+    expect((await cli('withdrawals', 'approve', ids[0]!)).code).toBe(1);
+    const noReason = await cli('withdrawals', 'reject', ids[1]!);
+    expect(noReason.code).toBe(1);
+    expect(noReason.output).toContain('Invalid reason');
+    expect((await cli('withdrawals', 'reject', ids[1]!, '--reason', 'Doublon')).output).toContain('is now rejected');
+    const out = join(cwd, 'sepa.xml');
+    const exported = await cli('payout-files', 'export', 'sepa', '--out', out);
+    expect(exported.output).toMatch(/Wrote .*sepa\.xml: 1 request\(s\), €10\.00, message id (PE-SEPA-[0-9A-F]+)\./);
+    expect(await sepaSchemaErrors(readFileSync(out, 'utf8'))).toEqual([]);
+    const messageId = /message id (PE-SEPA-[0-9A-F]+)/.exec(exported.output)![1]!;
+    expect((await cli('payout-files', 'pay', messageId)).output).toContain(`1 request(s) paid with reference ${messageId}`);
+    expect((await cli('withdrawals', 'list', '--status', 'paid')).output).toContain(ids[0]!);
+    const outbox = readdirSync(join(env.DATA_DIR, 'outbox'));
+    expect(outbox.length).toBe(3); // approved, rejected, paid: the partner was told each time
+    const store = await openDatabase({ databaseUrl: null, dataDir: env.DATA_DIR, logger: quietLogger });
+    try {
+      expect(await ledgerProblems(store.db)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

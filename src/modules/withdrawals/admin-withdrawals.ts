@@ -20,17 +20,13 @@ import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
 import { decryptDetails } from './payout-details.js';
 import { exportPayoutFile, listPayoutFiles, markPayoutFilePaid } from './payout-files.js';
-import { getWithdrawal, listWithdrawals, transitionWithdrawal, type WithdrawalAction } from './withdrawals.js';
+import { getWithdrawal, listWithdrawals, parseStatusFilter, transitionWithdrawal, type WithdrawalAction } from './withdrawals.js';
 
 const actionBody = {
   type: 'object',
   properties: { reason: { type: 'string', maxLength: 2000 }, reference: { type: 'string', maxLength: 1000 }, [CSRF_FIELD]: { type: 'string' } },
 } as const;
 
-export function parseStatusFilter(value: string | undefined): WithdrawalStatus | null | 'invalid' {
-  if (value === undefined || value === '' || value === 'all') return null;
-  return (WITHDRAWAL_STATUSES as readonly string[]).includes(value) ? (value as WithdrawalStatus) : 'invalid';
-}
 
 export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   const send = (reply: FastifyReply, page: string, code = 200) => reply.code(code).type(HTML_TYPE).send(page);

@@ -9,8 +9,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
 import { exportPayoutFile, markPayoutFilePaid } from './payout-files.js';
 import { decimalAmount } from './sepa-xml.js';
-import { parseStatusFilter } from './admin-withdrawals.js';
-import { listWithdrawals, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
+import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
 
 const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
 const withdrawalJson = {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Config, PayoutMethod } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { partners, payouts, withdrawRequests, type WithdrawalStatus } from '../../db/schema.js';
+import { partners, payouts, WITHDRAWAL_STATUSES, withdrawRequests, type WithdrawalStatus } from '../../db/schema.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
@@ -86,6 +86,12 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
     await writeAudit(tx, { actorId: partnerId, actorLabel: partner.email, action: 'withdrawal_requested', subject: `withdrawal:${withdrawal!.id}`, toState: 'requested', detail: `${amountCents} cents · ${method} · ${withdrawal!.detailsMasked}` });
     return { withdrawal: withdrawal!, replayed: false };
   });
+}
+
+/** A status filter from a query or the CLI: empty or `all` is every state; anything unknown is 'invalid'. */
+export function parseStatusFilter(value: string | undefined): WithdrawalStatus | null | 'invalid' {
+  if (value === undefined || value === '' || value === 'all') return null;
+  return (WITHDRAWAL_STATUSES as readonly string[]).includes(value) ? (value as WithdrawalStatus) : 'invalid';
 }
 
 export type WithdrawalAction = 'approve' | 'reject' | 'pay';
