@@ -1,0 +1,123 @@
+/**
+ * A withdrawal end to end in Chromium: a partner with earnings asks for one, the operator approves
+ * and pays it in the back-office, the partner sees it paid and the balance right.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { projectRoot } from '../../src/lib/project-root.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { addPartner, earn } from '../support/fixtures.js';
+import { CapturingMailer, testConfig } from '../support/test-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const shots = join(projectRoot, 'test-results', 'screenshots');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('a withdrawal in a real browser', () => {
+  let browser: Browser;
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let origin: string;
+  const mailer = new CapturingMailer();
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com' });
+    database = await createTestDatabase('pglite');
+    const partner = await addPartner(database.db, 'payme@example.com');
+    await earn(database.db, partner, 4, '12.5'); // 50,00 €
+    app = await buildApp(config, database, { mailer });
+    await app.listen({ host: '127.0.0.1', port });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await database?.close();
+  });
+
+  async function signIn(page: Page, email: string) {
+    await page.goto(`${origin}/partners`);
+    await page.getByLabel('Ton adresse email').fill(email);
+    await page.getByRole('button', { name: 'Recevoir le lien d’accès' }).click();
+    await page.waitForSelector('text=Vérifie ta boîte mail');
+    await page.goto(mailer.lastLinkTo(email).href);
+    await page.getByRole('button', { name: 'Me connecter' }).click();
+    await page.waitForURL(`${origin}/partner/portal`);
+  }
+
+  const figure = async (page: Page, label: string) =>
+    (await page.locator('.figure', { hasText: label }).locator('dd').first().textContent())?.replace(/\s/g, ' ');
+
+  it('is asked, approved, paid, and shows paid with the right balance', async () => {
+    const partnerContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1200, height: 1000 } });
+    const partner = await partnerContext.newPage();
+    await signIn(partner, 'payme@example.com');
+    await partner.goto(`${origin}/partners/earnings`);
+    expect(await figure(partner, 'Disponible')).toBe('50,00 €');
+
+    // A mistake first: the form says what is wrong and keeps what was typed.
+    await partner.getByLabel('Montant en €').fill('60');
+    await partner.getByLabel('Méthode').selectOption('bank');
+    await partner.getByLabel('Email PayPal ou IBAN').fill('FR76 3000 6000 0112 3456 7890 189');
+    await partner.getByLabel('Titulaire du compte').fill('Jeanne Dupont');
+    await partner.getByRole('button', { name: 'Demander le retrait' }).click();
+    await partner.waitForSelector('text=Ce montant dépasse ton solde disponible.');
+    expect(await partner.getByLabel('Email PayPal ou IBAN').inputValue()).toBe('FR76 3000 6000 0112 3456 7890 189');
+    await partner.screenshot({ path: join(shots, 'withdraw-error.png'), fullPage: true });
+
+    await partner.getByLabel('Montant en €').fill('30,50');
+    await partner.getByRole('button', { name: 'Demander le retrait' }).click();
+    await partner.waitForSelector('text=Demande de retrait enregistrée');
+    expect(await figure(partner, 'En attente')).toBe('30,50 €');
+    expect(await figure(partner, 'Disponible')).toBe('19,50 €');
+    expect(await partner.locator('table.list').textContent()).toContain('FR76 •••• •••• 0189');
+    await partner.screenshot({ path: join(shots, 'withdraw-requested.png'), fullPage: true });
+
+    const opsContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1300, height: 1000 } });
+    const ops = await opsContext.newPage();
+    await signIn(ops, 'ops@example.com');
+    await ops.goto(`${origin}/admin/withdrawals`);
+    await ops.screenshot({ path: join(shots, 'admin-withdrawals.png'), fullPage: true });
+    await ops.getByRole('button', { name: 'Approuver' }).click();
+    await ops.waitForURL(/status=requested&done=1/);
+    await ops.goto(`${origin}/admin/withdrawals?status=approved`);
+    await ops.getByLabel('Référence du paiement').fill('VIR-2026-11-24');
+    await ops.getByRole('button', { name: 'Marquer payé' }).click();
+    await ops.waitForURL(/status=approved&done=1/);
+    await ops.goto(`${origin}/admin/withdrawals?status=paid`);
+    expect(await ops.locator('table.list').textContent()).toContain('VIR-2026-11-24');
+    await ops.screenshot({ path: join(shots, 'admin-withdrawals-paid.png'), fullPage: true });
+
+    await partner.goto(`${origin}/partners/earnings`);
+    expect(await figure(partner, 'Déjà payé')).toBe('30,50 €');
+    expect(await figure(partner, 'En attente')).toBe('0,00 €');
+    expect(await figure(partner, 'Disponible')).toBe('19,50 €');
+    expect(await figure(partner, 'Gains bruts')).toBe('50,00 €');
+    expect(await partner.locator('table.list').textContent()).toContain('payé');
+    await partner.screenshot({ path: join(shots, 'withdraw-paid.png'), fullPage: true });
+    expect(mailer.sent.filter((m) => m.to === 'payme@example.com').map((m) => m.subject)).toEqual([
+      'Ton lien de connexion Plug & Earn',
+      'Ta demande de retrait : approuvé',
+      'Ta demande de retrait : payé',
+    ]);
+    await partnerContext.close();
+    await opsContext.close();
+  });
+});
