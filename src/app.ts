@@ -21,6 +21,8 @@ import { registerAuthRoutes } from './modules/auth/routes.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './modules/mail/mailer.js';
 import { registerAdminPages } from './modules/admin/admin-pages.js';
 import { registerApiRoutes } from './modules/api/api-routes.js';
+import { ClickWriter } from './modules/clicks/click-writer.js';
+import { LinkCache } from './modules/clicks/link-cache.js';
 import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
 import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
@@ -31,6 +33,13 @@ import { signInForm } from './modules/pages/sign-in-form.js';
 import { projectRoot } from './lib/project-root.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The group-commit writer of clicks (its stats feed the benchmark). */
+    clickWriter: ClickWriter;
+  }
+}
 const publicDir = join(projectRoot, 'public');
 
 export interface AppOptions {
@@ -120,9 +129,18 @@ export async function buildApp(config: Config, database: Database, options: AppO
     }
   });
   const deps = { config, db: database.db };
+  const writer = new ClickWriter(database.db, {
+    secret: config.appSecret,
+    dedupeHours: config.clickDedupeHours,
+    maxPaidClicksPerDay: config.maxPaidClicksPerDay,
+  });
+  const links = new LinkCache(database.db);
+  app.decorate('clickWriter', writer);
+  // Closing: every click already handed to the writer is committed before the database closes.
+  app.addHook('onClose', async () => writer.drain());
   registerPublicPages(app, config);
   registerAuthRoutes(app, { ...deps, mailer });
-  registerRedirectRoute(app, deps);
+  registerRedirectRoute(app, { links, writer });
   registerPartnerPages(app, deps);
   registerAdminPages(app, deps);
   registerApiRoutes(app, deps);

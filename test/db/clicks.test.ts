@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
+import { recordClicks } from '../../src/modules/clicks/click-recorder.js';
+import { ClickWriter } from '../../src/modules/clicks/click-writer.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
@@ -151,6 +153,45 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
   it('gives the fallback EPC when there is no valid click in 90 days', async () => {
     const partner = await addPartner(database.db, `quiet-${engine}@example.com`);
     expect((await partnerBalance(database.db, partner, { fallbackEpcCents: 12 })).epcCents90d).toBe(12);
+  });
+
+  it('applies every rule inside one batch exactly as one click at a time', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `batch-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.25');
+    const code = await linkCode(db, partner, campaign.id);
+    const now = new Date('2026-05-05T08:00:00Z');
+    const base = { code, partnerId: partner, signedInPartnerId: null, now };
+    const rules = { ...defaultRules, maxPaidClicksPerDay: 3 };
+    const results = await recordClicks(db, [
+      { ...base, address: '10.1.0.1', userAgent: BROWSER_UA },
+      { ...base, address: '10.1.0.1', userAgent: BROWSER_UA }, // same visitor, same batch
+      { ...base, address: '10.1.0.2', userAgent: 'Googlebot/2.1' },
+      { ...base, address: '10.1.0.3', userAgent: BROWSER_UA, signedInPartnerId: partner },
+      { ...base, address: '10.1.0.4', userAgent: BROWSER_UA },
+      { ...base, address: '10.1.0.5', userAgent: BROWSER_UA },
+      { ...base, address: '10.1.0.6', userAgent: BROWSER_UA }, // beyond the cap of 3
+    ], rules);
+    expect(results.map((r) => r.verdict)).toEqual(['valid', 'duplicate', 'bot', 'self', 'valid', 'valid', 'over_cap']);
+    expect(results.map((r) => r.amountCents)).toEqual([25, 0, 0, 0, 25, 25, 0]);
+    expect((await recordClicks(db, [{ ...base, address: '10.1.0.1', userAgent: BROWSER_UA }], rules))[0]!.verdict).toBe('duplicate');
+  });
+
+  it('commits concurrent clicks in few transactions through the writer, each exactly once', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `writer-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.12');
+    const code = await linkCode(db, partner, campaign.id);
+    const writer = new ClickWriter(db, defaultRules);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => writer.record({ code, partnerId: partner, address: `10.2.${i >> 8}.${i & 255}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() })),
+    );
+    expect(results.filter((r) => r.verdict === 'valid')).toHaveLength(200);
+    expect(writer.stats.clicks).toBe(200);
+    expect(writer.stats.batches).toBeLessThan(200);
+    expect(writer.stats.largestBatch).toBeGreaterThan(1);
+    expect(await eventRows(db, partner)).toHaveLength(200);
+    await writer.drain();
   });
 
   it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {

@@ -1,12 +1,19 @@
 /**
- * Records one click with its verdict, in one transaction with the partner's daily summary, so the
- * summary can never disagree with the ledger. Rules, in order: bot → inactive → suspended → self →
- * duplicate → over_cap → valid. Only a valid click earns, at the campaign's rate of that moment.
+ * Records clicks with their verdicts. Many clicks are written in one transaction (group commit):
+ * the statements are the same for 1 or 500 clicks, so under load the cost per click falls while
+ * every click is still committed before its 302 leaves.
+ *
+ * Rules, in order: bot → inactive → suspended → self → duplicate → over_cap → valid. Campaign and
+ * partner status and the rate are read inside the writing transaction, so a paused campaign or a
+ * suspended partner is honoured at once on every instance; the daily cap is enforced under the
+ * partner-day row lock; the de-duplication window under the (link, visitor) row. Only a valid
+ * click earns, at the campaign's rate of that moment, stored on the click.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { campaigns, metricEvents, partners, trackedLinks, type RefusalReason, type Verdict } from '../../db/schema.js';
+import { pgArray } from '../../db/pg-array.js';
+import { campaigns, partners, trackedLinks, type RefusalReason, type Verdict } from '../../db/schema.js';
 import { dedupeKey, isBotUserAgent, utcDay, visitorHash } from './click-rules.js';
 
 export interface LinkTarget {
@@ -14,22 +21,11 @@ export interface LinkTarget {
   partnerId: string;
   campaignId: string;
   targetUrl: string;
-  rateCents: number;
-  campaignStatus: 'active' | 'paused' | 'ended';
-  partnerStatus: 'active' | 'suspended';
 }
 
 export async function findLinkTarget(db: Db, code: string): Promise<LinkTarget | null> {
   const [row] = await db
-    .select({
-      code: trackedLinks.code,
-      partnerId: trackedLinks.partnerId,
-      campaignId: trackedLinks.campaignId,
-      targetUrl: campaigns.targetUrl,
-      rateCents: campaigns.rateCents,
-      campaignStatus: campaigns.status,
-      partnerStatus: partners.status,
-    })
+    .select({ code: trackedLinks.code, partnerId: trackedLinks.partnerId, campaignId: trackedLinks.campaignId, targetUrl: campaigns.targetUrl })
     .from(trackedLinks)
     .innerJoin(campaigns, eq(campaigns.id, trackedLinks.campaignId))
     .innerJoin(partners, eq(partners.id, trackedLinks.partnerId))
@@ -45,6 +41,11 @@ export interface ClickContext {
   now: Date;
 }
 
+export interface PendingClick extends ClickContext {
+  code: string;
+  partnerId: string;
+}
+
 export interface ClickRules {
   secret: string;
   dedupeHours: number;
@@ -56,83 +57,146 @@ export interface RecordedClick {
   amountCents: number;
 }
 
-/** The verdicts decided without the database. */
-function firstVerdict(link: LinkTarget, click: ClickContext): RefusalReason | null {
-  if (isBotUserAgent(click.userAgent)) return 'bot';
-  if (link.campaignStatus !== 'active') return 'inactive';
-  if (link.partnerStatus !== 'active') return 'suspended';
-  if (click.signedInPartnerId === link.partnerId) return 'self';
-  return null;
+/** Records one click (a batch of one). */
+export async function recordClick(db: Db, link: LinkTarget, click: ClickContext, rules: ClickRules): Promise<RecordedClick> {
+  const [result] = await recordClicks(db, [{ ...click, code: link.code, partnerId: link.partnerId }], rules);
+  return result!;
 }
 
-export async function recordClick(db: Db, link: LinkTarget, click: ClickContext, rules: ClickRules): Promise<RecordedClick> {
-  const userAgent = click.userAgent ?? '';
-  const day = utcDay(click.now);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Records clicks in one transaction; results are in the order of `clicks`. */
+export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickRules): Promise<RecordedClick[]> {
+  if (clicks.length === 0) return [];
   return db.transaction(async (tx) => {
-    let verdict: Verdict | null = firstVerdict(link, click);
+    const codes = [...new Set(clicks.map((c) => c.code))];
+    const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; campaign_status: string; partner_status: string }>(
+      tx,
+      sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status as campaign_status, p.status as partner_status
+          from tracked_links l join campaigns c on c.id = l.campaign_id join partners p on p.id = l.partner_id
+          where l.code = any(${pgArray(codes)}::text[])`,
+    );
+    const linkByCode = new Map(links.map((l) => [l.code, l]));
 
-    if (verdict === null && rules.dedupeHours > 0) {
-      const windowStart = new Date(click.now.getTime() - rules.dedupeHours * 3600_000);
-      const fresh = await queryRows(
-        tx,
-        sql`insert into click_dedupe (link_code, visitor_key, counted_at)
-            values (${link.code}, ${dedupeKey(rules.secret, link.code, click.address, userAgent)}, ${click.now})
-            on conflict (link_code, visitor_key) do update set counted_at = excluded.counted_at
-            where click_dedupe.counted_at <= ${windowStart}
-            returning 1`,
-      );
-      if (fresh.length === 0) verdict = 'duplicate';
-    }
-
-    if (verdict === null) {
-      // The cap and the earning in one statement: the row lock makes concurrent clicks queue here.
-      const paid = await queryRows(
-        tx,
-        sql`insert into partner_daily_stats (partner_id, day, valid_clicks, earned_cents)
-            values (${link.partnerId}, ${day}, 1, ${link.rateCents})
-            on conflict (partner_id, day) do update
-              set valid_clicks = partner_daily_stats.valid_clicks + 1,
-                  earned_cents = partner_daily_stats.earned_cents + excluded.earned_cents
-            where partner_daily_stats.valid_clicks < ${rules.maxPaidClicksPerDay}
-            returning 1`,
-      );
-      verdict = paid.length === 1 ? 'valid' : 'over_cap';
-    }
-
-    if (verdict !== 'valid') {
-      const column = sql.raw(REASON_COLUMNS[verdict]);
-      await tx.execute(
-        sql`insert into partner_daily_stats (partner_id, day, ${column}) values (${link.partnerId}, ${day}, 1)
-            on conflict (partner_id, day) do update set ${column} = partner_daily_stats.${column} + 1`,
-      );
-    }
-
-    const amountCents = verdict === 'valid' ? link.rateCents : 0;
-    await tx.insert(metricEvents).values({
-      kind: 'click',
-      occurredAt: click.now,
-      partnerId: link.partnerId,
-      campaignId: link.campaignId,
-      linkCode: link.code,
-      verdict,
-      amountCents,
-      visitorHash: visitorHash(rules.secret, click.address, userAgent, click.now),
+    const verdicts: Array<Verdict | null> = clicks.map((click) => {
+      const link = linkByCode.get(click.code);
+      if (!link) throw new Error(`tracked link ${click.code} vanished`);
+      if (isBotUserAgent(click.userAgent)) return 'bot';
+      if (link.campaign_status !== 'active') return 'inactive';
+      if (link.partner_status !== 'active') return 'suspended';
+      if (click.signedInPartnerId === link.partner_id) return 'self';
+      return null;
     });
-    return { verdict, amountCents };
+
+    // Duplicates: within the batch first, then against the window kept in click_dedupe.
+    if (rules.dedupeHours > 0) {
+      const keys = clicks.map((c) => dedupeKey(rules.secret, c.code, c.address, c.userAgent ?? ''));
+      const seen = new Map<string, number>();
+      clicks.forEach((click, i) => {
+        if (verdicts[i] !== null) return;
+        const id = `${click.code}\0${keys[i]}`;
+        if (seen.has(id)) verdicts[i] = 'duplicate';
+        else seen.set(id, i);
+      });
+      const candidates = [...seen.values()].sort((a, b) => byText(clicks[a]!.code, clicks[b]!.code) || byText(keys[a]!, keys[b]!));
+      if (candidates.length > 0) {
+        const fresh = await queryRows<{ link_code: string; visitor_key: string }>(
+          tx,
+          sql`insert into click_dedupe (link_code, visitor_key, counted_at)
+              select * from unnest(${pgArray(candidates.map((i) => clicks[i]!.code))}::text[],
+                                   ${pgArray(candidates.map((i) => keys[i]!))}::text[],
+                                   ${pgArray(candidates.map((i) => clicks[i]!.now.toISOString()))}::timestamptz[])
+              on conflict (link_code, visitor_key) do update set counted_at = excluded.counted_at
+              where click_dedupe.counted_at <= excluded.counted_at - ${rules.dedupeHours} * interval '1 hour'
+              returning link_code, visitor_key`,
+        );
+        const freshIds = new Set(fresh.map((r) => `${r.link_code}\0${r.visitor_key}`));
+        for (const i of candidates) if (!freshIds.has(`${clicks[i]!.code}\0${keys[i]}`)) verdicts[i] = 'duplicate';
+      }
+    }
+
+    // The daily cap: lock the partner-day rows (in a fixed order, so two writers cannot deadlock).
+    const days = clicks.map((c) => utcDay(c.now));
+    const capped = clicks.map((_, i) => i).filter((i) => verdicts[i] === null);
+    if (capped.length > 0) {
+      const pairs = [...new Set(capped.map((i) => `${linkByCode.get(clicks[i]!.code)!.partner_id}|${days[i]}`))].sort(byText);
+      const partnerIds = pgArray(pairs.map((p) => p.split('|')[0]!));
+      const dayList = pgArray(pairs.map((p) => p.split('|')[1]!));
+      await tx.execute(sql`insert into partner_daily_stats (partner_id, day) select * from unnest(${partnerIds}::uuid[], ${dayList}::date[]) on conflict do nothing`);
+      const current = await queryRows<{ partner_id: string; day: string; valid_clicks: number }>(
+        tx,
+        sql`select s.partner_id, s.day::text as day, s.valid_clicks from partner_daily_stats s
+            join unnest(${partnerIds}::uuid[], ${dayList}::date[]) as k(partner_id, day) on k.partner_id = s.partner_id and k.day = s.day
+            order by s.partner_id, s.day for update of s`,
+      );
+      const paidSoFar = new Map(current.map((r) => [`${r.partner_id}|${r.day}`, r.valid_clicks]));
+      for (const i of capped) {
+        const key = `${linkByCode.get(clicks[i]!.code)!.partner_id}|${days[i]}`;
+        const count = paidSoFar.get(key) ?? 0;
+        if (count < rules.maxPaidClicksPerDay) {
+          verdicts[i] = 'valid';
+          paidSoFar.set(key, count + 1);
+        } else {
+          verdicts[i] = 'over_cap';
+        }
+      }
+    }
+
+    const results: RecordedClick[] = clicks.map((click, i) => {
+      const verdict = verdicts[i]!;
+      return { verdict, amountCents: verdict === 'valid' ? linkByCode.get(click.code)!.rate_cents : 0 };
+    });
+
+    // The summary: one row of deltas per partner and day, in a fixed order.
+    const deltas = new Map<string, { valid: number; earned: number } & Record<RefusalReason, number>>();
+    clicks.forEach((click, i) => {
+      const key = `${linkByCode.get(click.code)!.partner_id}|${days[i]}`;
+      let delta = deltas.get(key);
+      if (!delta) {
+        delta = { valid: 0, earned: 0, bot: 0, duplicate: 0, self: 0, over_cap: 0, inactive: 0, suspended: 0 };
+        deltas.set(key, delta);
+      }
+      const { verdict, amountCents } = results[i]!;
+      if (verdict === 'valid') {
+        delta.valid += 1;
+        delta.earned += amountCents;
+      } else {
+        delta[verdict] += 1;
+      }
+    });
+    const keys = [...deltas.keys()].sort(byText);
+    const column = (pick: (d: { valid: number; earned: number } & Record<RefusalReason, number>) => number) => pgArray(keys.map((k) => pick(deltas.get(k)!)));
+    await tx.execute(sql`
+      insert into partner_daily_stats (partner_id, day, valid_clicks, earned_cents, bot, duplicate, self, over_cap, inactive, suspended)
+      select * from unnest(${pgArray(keys.map((k) => k.split('|')[0]!))}::uuid[], ${pgArray(keys.map((k) => k.split('|')[1]!))}::date[],
+        ${column((d) => d.valid)}::int[], ${column((d) => d.earned)}::int8[], ${column((d) => d.bot)}::int[], ${column((d) => d.duplicate)}::int[],
+        ${column((d) => d.self)}::int[], ${column((d) => d.over_cap)}::int[], ${column((d) => d.inactive)}::int[], ${column((d) => d.suspended)}::int[])
+      on conflict (partner_id, day) do update set
+        valid_clicks = partner_daily_stats.valid_clicks + excluded.valid_clicks,
+        earned_cents = partner_daily_stats.earned_cents + excluded.earned_cents,
+        bot = partner_daily_stats.bot + excluded.bot,
+        duplicate = partner_daily_stats.duplicate + excluded.duplicate,
+        self = partner_daily_stats.self + excluded.self,
+        over_cap = partner_daily_stats.over_cap + excluded.over_cap,
+        inactive = partner_daily_stats.inactive + excluded.inactive,
+        suspended = partner_daily_stats.suspended + excluded.suspended`);
+
+    await tx.execute(sql`
+      insert into metric_events (kind, occurred_at, partner_id, campaign_id, link_code, verdict, amount_cents, visitor_hash)
+      select 'click', * from unnest(
+        ${pgArray(clicks.map((c) => c.now.toISOString()))}::timestamptz[],
+        ${pgArray(clicks.map((c) => linkByCode.get(c.code)!.partner_id))}::uuid[],
+        ${pgArray(clicks.map((c) => linkByCode.get(c.code)!.campaign_id))}::uuid[],
+        ${pgArray(clicks.map((c) => c.code))}::text[],
+        ${pgArray(results.map((r) => r.verdict))}::text[],
+        ${pgArray(results.map((r) => r.amountCents))}::int[],
+        ${pgArray(clicks.map((c) => visitorHash(rules.secret, c.address, c.userAgent ?? '', c.now)))}::text[])`);
+    return results;
   });
 }
-
-/** Column of partner_daily_stats counting each refusal reason (a fixed list, never user input). */
-export const REASON_COLUMNS: Record<RefusalReason, string> = {
-  bot: 'bot',
-  duplicate: 'duplicate',
-  self: 'self',
-  over_cap: 'over_cap',
-  inactive: 'inactive',
-  suspended: 'suspended',
-};
 
 /** Forgets de-duplication keys whose window is over. */
 export async function purgeExpiredDedupeKeys(db: Db, dedupeHours: number, now = new Date()): Promise<void> {
   await db.execute(sql`delete from click_dedupe where counted_at < ${new Date(now.getTime() - Math.max(dedupeHours, 1) * 3600_000)}`);
 }
+
