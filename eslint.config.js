@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'scripts/**', 'test/**'],
+    files: ['src/cli/**', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );
