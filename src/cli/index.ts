@@ -20,7 +20,7 @@ import { getPartner, listPartners, setPartnerStatus } from '../modules/partners/
 import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
 import { notifyPartner } from '../modules/withdrawals/notifications.js';
-import { exportPayoutFile, markPayoutFilePaid } from '../modules/withdrawals/payout-files.js';
+import { cancelPayoutFile, createPayoutFile, markPayoutFilePaid } from '../modules/withdrawals/payout-files.js';
 import { listWithdrawals, parseStatusFilter, transitionWithdrawal } from '../modules/withdrawals/withdrawals.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -38,6 +38,7 @@ Commands:
   withdrawals pay <id> --reference TEXT
   payout-files export sepa|paypal [--out FILE]
   payout-files pay <message-id>              mark every request of the file paid
+  payout-files cancel <message-id>           cancel an unpaid file (its requests are freed)
   stats verify                              recompute the daily summaries from the click ledger and compare
   stats rebuild                             replace the daily summaries with the recomputed ones
   demo load                                 load the demo data into an empty database
@@ -131,7 +132,7 @@ commands['payout-files export'] = async (args, { config, database }) => {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
   const kind = positionals[0];
   if (kind !== 'sepa' && kind !== 'paypal') throw new UsageError('payout-files export needs "sepa" or "paypal"');
-  const file = await exportPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : 'paypal', cliActor);
+  const file = await createPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : 'paypal', cliActor);
   const out = values.out ?? file.filename;
   writeFileSync(out, file.body, { mode: 0o600 });
   console.log(`Wrote ${out}: ${file.count} request(s), ${formatCents(file.totalCents, 'en')}, message id ${file.messageId}.`);
@@ -141,11 +142,19 @@ commands['payout-files export'] = async (args, { config, database }) => {
 commands['payout-files pay'] = async (args, { config, database }) => {
   const messageId = args[0];
   if (!messageId) throw new UsageError('payout-files pay needs the message id of an exported file');
-  const { paid, skipped } = await markPayoutFilePaid(database.db, messageId, cliActor);
+  const paid = await markPayoutFilePaid(database.db, messageId, cliActor);
   const mailer = createMailer(config);
   for (const result of paid) await notifyPartner(mailer, config, result, { error: (obj: unknown, msg?: string) => console.error(msg, obj) });
   mailer.close();
-  console.log(`${paid.length} request(s) paid with reference ${messageId}${skipped.length ? `; ${skipped.length} skipped (no longer approved)` : ''}.`);
+  console.log(`${paid.length} request(s) paid with reference ${messageId}.`);
+  return 0;
+};
+
+commands['payout-files cancel'] = async (args, { database }) => {
+  const messageId = args[0];
+  if (!messageId) throw new UsageError('payout-files cancel needs the message id of an unpaid file');
+  await cancelPayoutFile(database.db, messageId, cliActor);
+  console.log(`File ${messageId} cancelled: its requests are free again.`);
   return 0;
 };
 

@@ -151,6 +151,12 @@ export const payoutFiles = pgTable('payout_files', {
   createdAt: at('created_at').notNull().defaultNow(),
   createdBy: text('created_by').notNull(),
   paidAt: at('paid_at'),
+  cancelledAt: at('cancelled_at'),
+});
+
+export const visitorDayKeys = pgTable('visitor_day_keys', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  key: text('key').notNull(),
 });
 
 export const payouts = pgTable('payouts', {
@@ -177,4 +183,5 @@ export const schema = {
   withdrawRequests,
   payouts,
   payoutFiles,
+  visitorDayKeys,
 };

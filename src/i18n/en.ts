@@ -283,6 +283,15 @@ export const en: Record<MessageKey, string> = {
   'mail.withdraw.reason': 'Reason: {reason}',
   'mail.withdraw.reference': 'Payment reference: {reference}',
 
+  'withdraw.error.ibanNotSepa': 'SEPA transfers only reach accounts in the SEPA area: this IBAN is not one.',
+  'withdraw.error.inFile': 'This request is in payout file {file}: mark the file paid, or cancel it first.',
+  'withdraw.inFileShort': 'in file {file}',
+  'payout.create': 'Create the {kind} file',
+  'payout.created': 'File created:',
+  'payout.cancel': 'Cancel the file',
+  'payout.cancelled': 'cancelled',
+  'payout.error.cancelled': 'This file is cancelled.',
+
   'mail.signin.subject': 'Your Plug & Earn sign-in link',
   'mail.signin.hello': 'Hello,',
   'mail.signin.body': 'Here is your link to sign in to Plug & Earn. It is valid for 15 minutes and works once:',

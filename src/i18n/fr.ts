@@ -282,6 +282,15 @@ export const fr = {
   'mail.withdraw.reason': 'Motif : {reason}',
   'mail.withdraw.reference': 'Référence du paiement : {reference}',
 
+  'withdraw.error.ibanNotSepa': 'Le virement SEPA ne va qu’aux comptes de la zone SEPA : cet IBAN n’en fait pas partie.',
+  'withdraw.error.inFile': 'Cette demande est dans le fichier de paiement {file} : marque le fichier payé, ou annule-le d’abord.',
+  'withdraw.inFileShort': 'dans le fichier {file}',
+  'payout.create': 'Créer le fichier {kind}',
+  'payout.created': 'Fichier créé :',
+  'payout.cancel': 'Annuler le fichier',
+  'payout.cancelled': 'annulé',
+  'payout.error.cancelled': 'Ce fichier est annulé.',
+
   'mail.signin.subject': 'Ton lien de connexion Plug & Earn',
   'mail.signin.hello': 'Bonjour,',
   'mail.signin.body': 'Voici ton lien pour te connecter à Plug & Earn. Il est valable 15 minutes et ne sert qu’une fois :',

@@ -155,14 +155,27 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect(new Set(ids).size).toBe(2);
     const messageId = file.headers['x-message-id'] as string;
     expect(xml).toContain(`<MsgId>${messageId}</MsgId>`);
-    // The same set downloads as the same file id.
-    expect((await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } })).headers['x-message-id']).toBe(messageId);
-    expect((await t.app.inject({ url: '/api/admin/payout-files/paypal', headers: { authorization: bearer.authorization } })).statusCode).toBe(409);
+    // Its requests are in an open file: no second file gets them, and they cannot be rejected alone.
+    const second = await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } });
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error).toBe('nothing_to_pay');
+    const inFile = await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${created.json().id}/reject`, headers: bearer, payload: JSON.stringify({ reason: 'changed my mind' }) });
+    expect(inFile.statusCode).toBe(409);
+    expect(inFile.json().error).toBe('withdrawal_in_file');
+    expect((await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${created.json().id}/pay`, headers: bearer, payload: JSON.stringify({ reference: 'alone' }) })).statusCode).toBe(409);
+    // The same file downloads again, byte for byte.
+    const again = await t.app.inject({ url: `/api/admin/payout-files/${messageId}`, headers: { authorization: bearer.authorization } });
+    expect(again.body).toBe(xml);
+    // A cross-site GET riding on an operator's cookie cannot create a file.
+    const ops = new Visitor(t.app);
+    await ops.signIn('ops@example.com', t.mailer);
+    expect((await ops.request({ method: 'GET', url: '/api/admin/payout-files/paypal', headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
 
     const paid = await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/pay`, headers: bearer, payload: '{}' });
     expect(paid.statusCode).toBe(200);
     expect(paid.json().paid).toHaveLength(2);
     expect((await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/pay`, headers: bearer, payload: '{}' })).statusCode).toBe(409);
+    expect((await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/cancel`, headers: bearer, payload: '{}' })).statusCode).toBe(409);
     const payouts = await queryRows<{ reference: string; amount_cents: number }>(t.database.db, sql`select reference, amount_cents from payouts order by amount_cents`);
     expect(payouts).toEqual([{ reference: messageId, amount_cents: 1250 }, { reference: messageId, amount_cents: 3000 }]);
     expect((await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } })).statusCode).toBe(409);
@@ -170,13 +183,17 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     // PayPal: one approved request → one CSV line.
     const pp = await partner.request({ method: 'POST', url: '/api/me/withdrawals', payload: JSON.stringify({ amount: '15', method: 'paypal', details: 'saver@example.com' }), headers: { 'content-type': 'application/json', 'idempotency-key': 'pp-00000001' } });
     await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${pp.json().id}/approve`, headers: bearer, payload: '{}' });
-    const csv = await t.app.inject({ url: '/api/admin/payout-files/paypal', headers: { authorization: bearer.authorization } });
+    const csv = await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/paypal', headers: bearer, payload: '{}' });
     expect(csv.statusCode).toBe(200);
-    expect(csv.body).toBe(`"saver@example.com",15.00,EUR,"${pp.json().id}","Plug & Earn - merci !",PAYPAL\r\n`);
+    expect(csv.body).toBe(`saver@example.com,15.00,EUR,${pp.json().id},Plug & Earn - merci !,PAYPAL\r\n`);
+    // Cancelled, the file frees its request: it can be rejected alone, and the money comes back.
+    const ppFile = csv.headers['x-message-id'] as string;
+    expect((await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${ppFile}/cancel`, headers: bearer, payload: '{}' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${pp.json().id}/reject`, headers: bearer, payload: JSON.stringify({ reason: 'PayPal a refusé' }) })).statusCode).toBe(200);
 
     const balance = (await partner.request({ method: 'GET', url: '/api/me/balance' })).json();
-    expect(balance).toMatchObject({ earnedCents: 10000, paidCents: 1250, pendingCents: 1500 });
-    expect(balance.availableCents).toBe(10000 - 1250 - 1500);
+    expect(balance).toMatchObject({ earnedCents: 10000, paidCents: 1250, pendingCents: 0 });
+    expect(balance.availableCents).toBe(10000 - 1250);
   });
 
   it('shows the operator’s withdrawals page with actions, masked details, and the full ones only on the detail view', async () => {
@@ -187,12 +204,14 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect(page.body).toContain('FR76 •••• •••• 0189');
     expect(page.body).not.toContain('FR7630006000011234567890189');
     expect(page.body).toContain('&lt;b&gt;Compte&lt;/b&gt;');
+    const fresh = await partner.request({ method: 'POST', url: '/api/me/withdrawals', payload: JSON.stringify({ amount: '11', method: 'paypal', details: 'saver@example.com' }), headers: { 'content-type': 'application/json', 'idempotency-key': 'form-00000001' } });
+    await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${fresh.json().id}/approve`, headers: bearer, payload: '{}' });
     const approvedPage = await ops.get('/admin/withdrawals?status=approved');
     expect(approvedPage.body).toContain('action="/admin/withdrawals/');
-    const detailHref = /href="(\/admin\/withdrawals\/[0-9a-f-]{36})"/.exec(page.body)![1]!;
-    const detail = await ops.get(detailHref);
+    const [müller] = await queryRows<{ id: string }>(t.database.db, sql`select w.id from withdraw_requests w join partners p on p.id = w.partner_id where p.email = 'second@example.com'`);
+    const detail = await ops.get(`/admin/withdrawals/${müller!.id}`);
     expect(detail.statusCode).toBe(200);
-    expect(detail.body).toMatch(/FR76 3000 6000 0112 3456 7890 189|DE89 3704 0044 0532 0130 00|saver@example\.com/);
+    expect(detail.body).toContain('DE89 3704 0044 0532 0130 00 — Chloé &lt;Müller&gt; &amp; Fils');
     expect(detail.body).not.toContain('<Müller>');
     // Approve then reject through the forms.
     const pending = (await t.app.inject({ url: '/api/admin/withdrawals?status=approved', headers: bearer })).json() as Array<{ id: string }>;
@@ -205,7 +224,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect((await ops.post(`/admin/withdrawals/${pending[0]!.id}/pay`, { reference: 'X' })).statusCode).toBe(409);
     expect((await partner.get('/admin/withdrawals')).statusCode).toBe(403);
     const audit = await ops.get('/admin/audit');
-    for (const action of ['withdrawal_requested', 'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'payout_file_exported', 'payout_file_paid']) expect(audit.body).toContain(action);
+    for (const action of ['withdrawal_requested', 'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'payout_file_created', 'payout_file_paid', 'payout_file_cancelled']) expect(audit.body).toContain(action);
   });
 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { ConflictError, InputError } from '../../src/lib/errors.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
+import { createPayoutFile, markPayoutFilePaid } from '../../src/modules/withdrawals/payout-files.js';
 import { requestWithdrawal, transitionWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
 import { addPartner, earn, ledgerProblems, operator } from '../support/fixtures.js';
@@ -164,6 +165,26 @@ describe('concurrent decisions on real PostgreSQL', () => {
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true);
     }
+    expect(await ledgerProblems(database.db)).toEqual([]);
+  });
+
+  it('puts a request in one payout file only, and pays a file once, however the calls race', async () => {
+    const partner = await addPartner(database.db, 'files@example.com');
+    await earn(database.db, partner, 5);
+    const ids: string[] = [];
+    for (const amount of ['10', '12']) {
+      const { withdrawal } = await requestWithdrawal(database.db, config, partner, paypal(amount), null);
+      await transitionWithdrawal(database.db, withdrawal.id, 'approve', operator);
+      ids.push(withdrawal.id);
+    }
+    const created = await Promise.allSettled(Array.from({ length: 5 }, () => createPayoutFile(database.db, config, 'paypal', operator)));
+    const files = created.filter((c) => c.status === 'fulfilled').map((c) => (c as PromiseFulfilledResult<{ messageId: string; count: number }>).value);
+    expect(files).toHaveLength(1);
+    expect(files[0]!.count).toBe(2);
+    const paid = await Promise.allSettled(Array.from({ length: 4 }, () => markPayoutFilePaid(database.db, files[0]!.messageId, operator)));
+    expect(paid.filter((p) => p.status === 'fulfilled')).toHaveLength(1);
+    const payouts = await queryRows<{ n: number }>(database.db, sql`select count(*)::int8 as n from payouts where partner_id = ${partner}`);
+    expect(payouts[0]!.n).toBe(2);
     expect(await ledgerProblems(database.db)).toEqual([]);
   });
 

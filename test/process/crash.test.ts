@@ -16,15 +16,15 @@ import { ensureBuilt, startServer } from '../support/processes.js';
 
 const SECRET = 'crash-secret-crash-secret-crash-secret-00';
 
-async function post(origin: string, session: string, key: string): Promise<number | null> {
+async function post(origin: string, session: string, key: string): Promise<{ status: number; id: string } | null> {
   try {
     const response = await fetch(`${origin}/api/me/withdrawals`, {
       method: 'POST',
       headers: { cookie: `pe_session=${session}`, 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify({ amount: '10', method: 'paypal', details: 'crash@example.com' }),
     });
-    await response.text();
-    return response.status;
+    const body = (await response.json()) as { id: string };
+    return { status: response.status, id: body.id };
   } catch {
     return null; // the server died while this one was in flight
   }
@@ -57,7 +57,7 @@ describe.each(['pglite', 'postgres'] as const)('a SIGKILL during a stream of wit
 
   it('loses no accepted request and keeps the invariants', async () => {
     let server = await startServer(env, cwd);
-    const answered = new Map<string, number | null>();
+    const answered = new Map<string, { status: number; id: string } | null>();
     let sent = 0;
     const stream = async () => {
       while (sent < 120) {
@@ -68,7 +68,7 @@ describe.each(['pglite', 'postgres'] as const)('a SIGKILL during a stream of wit
     const workers = Promise.all([stream(), stream(), stream(), stream()]);
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if ([...answered.values()].filter((s) => s === 201).length >= 25) {
+        if ([...answered.values()].filter((s) => s?.status === 201).length >= 25) {
           clearInterval(timer);
           resolve();
         }
@@ -77,17 +77,23 @@ describe.each(['pglite', 'postgres'] as const)('a SIGKILL during a stream of wit
     server.child.kill('SIGKILL');
     await server.exited;
     await workers;
-    const accepted = [...answered].filter(([, status]) => status === 201).map(([key]) => key);
-    const unanswered = [...answered].filter(([, status]) => status === null).map(([key]) => key);
-    expect(accepted.length).toBeGreaterThanOrEqual(25);
+    const acceptedIds = [...answered.values()].filter((r) => r?.status === 201).map((r) => r!.id);
+    const unanswered = [...answered].filter(([, r]) => r === null).map(([key]) => key);
+    expect(acceptedIds.length).toBeGreaterThanOrEqual(25);
     expect(unanswered.length).toBeGreaterThan(0);
 
     server = await startServer(env, cwd);
     try {
+      // Before any retry: every request that was answered 201 survived the SIGKILL.
       const listed = (await (await fetch(`${server.origin}/api/me/withdrawals`, { headers: { cookie: `pe_session=${session}` } })).json()) as Array<{ id: string }>;
-      expect(listed.length).toBeGreaterThanOrEqual(accepted.length);
-      // Retrying every key (answered or not) creates nothing twice.
-      for (const key of answered.keys()) expect(await post(server.origin, session, key)).toBe(201);
+      const listedIds = new Set(listed.map((w) => w.id));
+      expect(acceptedIds.filter((id) => !listedIds.has(id))).toEqual([]);
+      // Retrying every key (answered or not) creates nothing twice, and returns the same ids.
+      for (const [key, first] of answered) {
+        const retry = await post(server.origin, session, key);
+        expect(retry?.status).toBe(201);
+        if (first) expect(retry?.id).toBe(first.id);
+      }
       const after = (await (await fetch(`${server.origin}/api/me/withdrawals`, { headers: { cookie: `pe_session=${session}` } })).json()) as Array<{ id: string }>;
       expect(after).toHaveLength(answered.size);
       const balance = await (await fetch(`${server.origin}/api/me/balance`, { headers: { cookie: `pe_session=${session}` } })).json();

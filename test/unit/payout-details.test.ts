@@ -11,7 +11,8 @@ describe('payout details', () => {
     for (const iban of ['FR7630006000011234567890188', 'FR76300060000112345678901', 'XX7630006000011234567890189', 'not an iban', '', 'DE8937040044053201300']) {
       expect(() => cleanPayoutDetails('bank', iban, 'Jeanne Dupont'), iban).toThrow(InputError);
     }
-    for (const holder of ['', ' ', 'J', '12345', 'x'.repeat(71)]) {
+    expect(() => cleanPayoutDetails('bank', 'BR1800360305000010009795493C1', 'Jeanne Dupont')).toThrow(InputError);
+    for (const holder of ['', ' ', 'J', '12345', 'x'.repeat(71), 'Жанна', '日本']) {
       const error = (() => {
         try {
           cleanPayoutDetails('bank', 'FR7630006000011234567890189', holder);
@@ -25,7 +26,9 @@ describe('payout details', () => {
 
   it('wants an email address for PayPal', () => {
     expect(cleanPayoutDetails('paypal', ' Ana@Example.com ', undefined)).toEqual({ method: 'paypal', email: 'ana@example.com' });
-    for (const email of ['', 'ana', 'ana@', '<b>@x.fr', 42]) expect(() => cleanPayoutDetails('paypal', email, undefined)).toThrow(InputError);
+    for (const email of ['', 'ana', 'ana@', '<b>@x.fr', 42, '-2+3@example.com', '+cmd@example.com', '=1+1@example.com']) {
+      expect(() => cleanPayoutDetails('paypal', email, undefined), String(email)).toThrow(InputError);
+    }
   });
 
   it('masks details for lists and partners', () => {

@@ -4,7 +4,7 @@
  * the full payout details, and the SEPA and PayPal payout files.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config, PayoutMethod } from '../../config.js';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { WITHDRAWAL_STATUSES, type WithdrawalStatus } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
@@ -19,7 +19,7 @@ import { partnerBalance } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
 import { decryptDetails } from './payout-details.js';
-import { exportPayoutFile, listPayoutFiles, markPayoutFilePaid } from './payout-files.js';
+import { cancelPayoutFile, createPayoutFile, listPayoutFiles, markPayoutFilePaid, MESSAGE_ID, payoutFileBody } from './payout-files.js';
 import { getWithdrawal, listWithdrawals, parseStatusFilter, transitionWithdrawal, type WithdrawalAction } from './withdrawals.js';
 
 const actionBody = {
@@ -32,7 +32,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
   const send = (reply: FastifyReply, page: string, code = 200) => reply.code(code).type(HTML_TYPE).send(page);
   const hidden = (request: FastifyRequest): Html => html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
 
-  async function listPage(request: FastifyRequest, status: WithdrawalStatus | null, message?: { ok?: string; error?: string }): Promise<string> {
+  async function listPage(request: FastifyRequest, status: WithdrawalStatus | null, message?: { ok?: string; error?: string; file?: string }): Promise<string> {
     const { t, locale } = request;
     const rows = await listWithdrawals(db, status);
     const verdicts = new Map<string, Awaited<ReturnType<typeof partnerBalance>>>();
@@ -49,8 +49,9 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
       const refused = b.notCounted.bot + b.notCounted.duplicate + b.notCounted.self + b.notCounted.over_cap;
       const actions: Html[] = [];
       if (w.status === 'requested') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/approve" class="inline">${hidden(request)}<button type="submit">${t('withdraw.approve')}</button></form>`);
-      if (w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/pay" class="stack">${hidden(request)}<label for="ref-${w.id}">${t('withdraw.reference')}</label><input id="ref-${w.id}" name="reference" type="text" required maxlength="140"><button type="submit">${t('withdraw.pay')}</button></form>`);
-      if (w.status === 'requested' || w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/reject" class="stack">${hidden(request)}<label for="why-${w.id}">${t('withdraw.reason')}</label><input id="why-${w.id}" name="reason" type="text" required maxlength="500"><button type="submit" class="secondary">${t('withdraw.reject')}</button></form>`);
+      if (w.payoutFile && w.status === 'approved') actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
+      else if (w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/pay" class="stack">${hidden(request)}<label for="ref-${w.id}">${t('withdraw.reference')}</label><input id="ref-${w.id}" name="reference" type="text" required maxlength="140"><button type="submit">${t('withdraw.pay')}</button></form>`);
+      if (w.status === 'requested' || (w.status === 'approved' && !w.payoutFile)) actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/reject" class="stack">${hidden(request)}<label for="why-${w.id}">${t('withdraw.reason')}</label><input id="why-${w.id}" name="reason" type="text" required maxlength="500"><button type="submit" class="secondary">${t('withdraw.reject')}</button></form>`);
       return html`<tr>
   <td><a href="/admin/withdrawals/${w.id}">${w.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</a></td>
   <td>${w.partnerEmail}</td>
@@ -63,39 +64,45 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     });
     const files = await listPayoutFiles(db);
     const approved = await listWithdrawals(db, 'approved');
-    const byMethod = (m: PayoutMethod) => approved.filter((w) => w.method === m);
-    const exportLinks = config.payoutMethods.map((m) => {
-      const list = byMethod(m);
-      const total = list.reduce((sum, w) => sum + w.amountCents, 0);
+    const exportForms = config.payoutMethods.map((m) => {
+      const free = approved.filter((w) => w.method === m && !w.payoutFile);
+      const total = free.reduce((sum, w) => sum + w.amountCents, 0);
       const label = m === 'bank' ? t('payout.sepa') : t('payout.paypal');
-      return list.length === 0
+      return free.length === 0
         ? html`<li>${label} : ${t('payout.none')}</li>`
-        : html`<li><a href="/admin/payout-files/${m === 'bank' ? 'sepa' : 'paypal'}" download>${label}</a> — ${t('payout.summary', { count: list.length, total: formatCents(total, locale) })}</li>`;
+        : html`<li><form method="post" action="/admin/payout-files" class="inline">${hidden(request)}<input type="hidden" name="method" value="${m}"><button type="submit">${t('payout.create', { kind: label })}</button></form> — ${t('payout.summary', { count: free.length, total: formatCents(total, locale) })}</li>`;
     });
-    const fileRows = [...files].reverse().slice(0, 20).map(
-      (f) => html`<tr><td>${f.messageId}</td><td>${t(`method.${f.method}`)}</td><td class="num">${f.requestIds.length}</td><td class="num">${formatCents(f.totalCents, locale)}</td><td>${f.paidAt ? t('payout.paidOn', { date: f.paidAt.toISOString().slice(0, 10) }) : html`<form method="post" action="/admin/payout-files/${f.messageId}/pay" class="inline">${hidden(request)}<button type="submit">${t('payout.markPaid')}</button></form>`}</td></tr>`,
-    );
+    const fileRows = files.map((f) => {
+      const state = f.paidAt
+        ? html`${t('payout.paidOn', { date: f.paidAt.toISOString().slice(0, 10) })}`
+        : f.cancelledAt
+          ? html`${t('payout.cancelled')}`
+          : html`<form method="post" action="/admin/payout-files/${f.messageId}/pay" class="inline">${hidden(request)}<button type="submit">${t('payout.markPaid')}</button></form> <form method="post" action="/admin/payout-files/${f.messageId}/cancel" class="inline">${hidden(request)}<button type="submit" class="secondary">${t('payout.cancel')}</button></form>`;
+      return html`<tr><td><a href="/admin/payout-files/${f.messageId}/download" download>${f.messageId}</a></td><td>${t(`method.${f.method}`)}</td><td class="num">${f.requestIds.length}</td><td class="num">${formatCents(f.totalCents, locale)}</td><td>${state}</td></tr>`;
+    });
     return renderPage(request, {
       title: t('admin.withdrawals'),
       mainClass: 'wide',
       body: html`<h1>${t('admin.withdrawals')}</h1>
 ${message?.ok ? html`<p class="ok" role="status">${message.ok}</p>` : ''}
+${message?.file ? html`<p class="ok" role="status">${t('payout.created')} <a href="/admin/payout-files/${message.file}/download" download>${message.file}</a></p>` : ''}
 ${message?.error ? html`<p class="error" role="alert">${message.error}</p>` : ''}
 <p class="periods">${tabs}</p>
 ${body.length ? html`<table class="list"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
 <section class="card"><h2>${t('payout.files')}</h2>
-<ul>${exportLinks}</ul>
+<ul>${exportForms}</ul>
 ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('payout.messageId')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col" class="num">${t('payout.count')}</th><th scope="col" class="num">${t('payout.total')}</th><th scope="col">${t('campaign.status')}</th></tr></thead><tbody>${fileRows}</tbody></table>` : ''}
 <p class="help">${t('payout.help')}</p></section>`,
     });
   }
 
-  app.get<{ Querystring: { status?: string; done?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+  app.get<{ Querystring: { status?: string; done?: string; file?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, file: { type: 'string', maxLength: 40 }, lang: { type: 'string' } } } } }, async (request, reply) => {
     requireOperator(request);
     const status = parseStatusFilter(request.query.status ?? 'requested');
     if (status === 'invalid') throw new HttpError(400, 'invalid_status', 'error.400.title', 'error.400.body');
     const ok = request.query.done ? request.t('admin.saved') : undefined;
-    return send(reply, await listPage(request, status, { ok }));
+    const file = request.query.file && MESSAGE_ID.test(request.query.file) ? request.query.file : undefined;
+    return send(reply, await listPage(request, status, { ok, file }));
   });
 
   app.get<{ Params: { id: string } }>('/admin/withdrawals/:id', async (request, reply) => {
@@ -144,29 +151,46 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     });
   }
 
-  for (const [slug, method] of [['sepa', 'bank'], ['paypal', 'paypal']] as const) {
-    app.get(`/admin/payout-files/${slug}`, async (request, reply) => {
+  app.post<{ Body: { method?: string } }>('/admin/payout-files', { schema: { body: { type: 'object', properties: { method: { type: 'string', maxLength: 10 }, [CSRF_FIELD]: { type: 'string' } } } } }, async (request, reply) => {
+    requireOperator(request);
+    const method = request.body.method;
+    if (method !== 'bank' && method !== 'paypal') throw new InputError('method', 'withdraw.error.method');
+    try {
+      const file = await createPayoutFile(db, config, method, operatorActor(request));
+      return reply.redirect(`/admin/withdrawals?status=approved&file=${file.messageId}`, 303);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return send(reply, await listPage(request, 'approved', { error: request.t(error.messageKey, error.params) }), 409);
+    }
+  });
+
+  app.get<{ Params: { messageId: string } }>('/admin/payout-files/:messageId/download', async (request, reply) => {
+    requireOperator(request);
+    try {
+      const file = await payoutFileBody(db, config, request.params.messageId);
+      return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'no-store').send(file.body);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw notFound();
+      throw error;
+    }
+  });
+
+  for (const action of ['pay', 'cancel'] as const) {
+    app.post<{ Params: { messageId: string } }>(`/admin/payout-files/:messageId/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
       requireOperator(request);
       try {
-        const file = await exportPayoutFile(db, config, method, operatorActor(request));
-        return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'no-store').send(file.body);
+        if (action === 'pay') {
+          const paid = await markPayoutFilePaid(db, request.params.messageId, operatorActor(request));
+          for (const result of paid) await notifyPartner(mailer, config, result, request.log);
+        } else {
+          await cancelPayoutFile(db, request.params.messageId, operatorActor(request));
+        }
+        return reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=1`, 303);
       } catch (error) {
+        if (error instanceof NotFoundError) throw notFound();
         if (!(error instanceof ConflictError)) throw error;
-        return send(reply, await listPage(request, 'approved', { error: request.t(error.messageKey, error.params) }), 409);
+        return send(reply, await listPage(request, null, { error: request.t(error.messageKey, error.params) }), 409);
       }
     });
   }
-
-  app.post<{ Params: { messageId: string } }>('/admin/payout-files/:messageId/pay', { schema: { body: actionBody } }, async (request, reply) => {
-    requireOperator(request);
-    try {
-      const { paid } = await markPayoutFilePaid(db, request.params.messageId, operatorActor(request));
-      for (const result of paid) await notifyPartner(mailer, config, result, request.log);
-      return reply.redirect('/admin/withdrawals?status=paid&done=1', 303);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw notFound();
-      if (!(error instanceof ConflictError)) throw error;
-      return send(reply, await listPage(request, null, { error: request.t(error.messageKey, error.params) }), 409);
-    }
-  });
 }

@@ -1,21 +1,25 @@
 /**
  * Payout files for approved requests: SEPA pain.001.001.03 for bank transfers, a PayPal Payouts
- * CSV for PayPal. A file's message id is derived from the requests it holds, so downloading the
- * same set twice gives the same file; once the bank (or PayPal) confirms, the operator marks the
- * whole file paid and every request in it becomes one payout with the message id as reference.
+ * CSV for PayPal. Creating a file puts every approved request of that method that is in no open
+ * file into it, in one transaction under the requests' row locks: a request is never in two open
+ * files, so the bank is never asked to pay it twice, and while its file is open it can be neither
+ * rejected nor paid alone. Once the bank (or PayPal) confirms, the operator marks the whole file
+ * paid — one transaction, every request one payout, the message id as reference — or cancels it,
+ * which frees its requests.
  */
-import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Config, PayoutMethod } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { payoutFiles } from '../../db/schema.js';
+import { payoutFiles, withdrawRequests } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../campaigns/campaigns.js';
-import { csvCell } from '../earnings/statement-csv.js';
 import { decryptDetails } from './payout-details.js';
 import { decimalAmount, sepaCreditTransferXml } from './sepa-xml.js';
-import { listWithdrawals, transitionWithdrawal, type TransitionResult, type Withdrawal } from './withdrawals.js';
+import { transitionWithdrawal, type TransitionResult, type Withdrawal } from './withdrawals.js';
+
+export type PayoutFileRecord = typeof payoutFiles.$inferSelect;
 
 export interface PayoutFile {
   messageId: string;
@@ -26,9 +30,11 @@ export interface PayoutFile {
   totalCents: number;
 }
 
-function messageIdFor(method: PayoutMethod, requests: Withdrawal[]): string {
-  const digest = createHash('sha256').update(requests.map((r) => r.id).sort().join(',')).digest('hex').slice(0, 20).toUpperCase();
-  return `PE-${method === 'bank' ? 'SEPA' : 'PP'}-${digest}`;
+export const MESSAGE_ID = /^PE-(SEPA|PP)-[0-9A-Z]{10,28}$/;
+
+function newMessageId(method: PayoutMethod, now: Date): string {
+  const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+  return `PE-${method === 'bank' ? 'SEPA' : 'PP'}-${stamp}${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
 function nextBusinessDay(now: Date): string {
@@ -37,20 +43,45 @@ function nextBusinessDay(now: Date): string {
   return day.toISOString().slice(0, 10);
 }
 
-/** Builds the file of every approved request of `method`, and records it under its message id. */
-export async function exportPayoutFile(db: Db, config: Config, method: PayoutMethod, actor: Actor, now = new Date()): Promise<PayoutFile> {
+/** Puts every approved, not-yet-exported request of `method` into a new file, and returns it. */
+export async function createPayoutFile(db: Db, config: Config, method: PayoutMethod, actor: Actor, now = new Date()): Promise<PayoutFile> {
   if (method === 'bank' && !config.sepaDebtor) throw new ConflictError('sepa_not_configured', 'payout.error.sepaNotConfigured');
-  const requests = await listWithdrawals(db, 'approved', { method, limit: 10_000 });
-  if (requests.length === 0) throw new ConflictError('nothing_to_pay', 'payout.error.nothingToPay');
-  const messageId = messageIdFor(method, requests);
-  const totalCents = requests.reduce((sum, r) => sum + r.amountCents, 0);
+  const { record, requests } = await db.transaction(async (tx) => {
+    const requests = await tx
+      .select()
+      .from(withdrawRequests)
+      .where(and(eq(withdrawRequests.status, 'approved'), eq(withdrawRequests.method, method), isNull(withdrawRequests.payoutFile)))
+      .orderBy(asc(withdrawRequests.createdAt), asc(withdrawRequests.id))
+      .for('update');
+    if (requests.length === 0) throw new ConflictError('nothing_to_pay', 'payout.error.nothingToPay');
+    const messageId = newMessageId(method, now);
+    const totalCents = requests.reduce((sum, r) => sum + r.amountCents, 0);
+    const [record] = await tx.insert(payoutFiles).values({ messageId, method, requestIds: requests.map((r) => r.id), totalCents, createdBy: actor.label, createdAt: now }).returning();
+    await tx.update(withdrawRequests).set({ payoutFile: messageId }).where(inArray(withdrawRequests.id, requests.map((r) => r.id)));
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_created', subject: `payout_file:${messageId}`, detail: `${method} · ${requests.length} request(s) · ${totalCents} cents` });
+    return { record: record!, requests };
+  });
+  return render(config, record, requests);
+}
+
+/** The file again, byte for byte the same transfers (for a second download). */
+export async function payoutFileBody(db: Db, config: Config, messageId: string): Promise<PayoutFile> {
+  const record = await getPayoutFile(db, messageId);
+  const requests = await db.select().from(withdrawRequests).where(inArray(withdrawRequests.id, record.requestIds));
+  const order = new Map(record.requestIds.map((id, i) => [id, i]));
+  requests.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  return render(config, record, requests);
+}
+
+function render(config: Config, record: PayoutFileRecord, requests: Withdrawal[]): PayoutFile {
   let body: string;
-  if (method === 'bank') {
+  if (record.method === 'bank') {
+    if (!config.sepaDebtor) throw new ConflictError('sepa_not_configured', 'payout.error.sepaNotConfigured');
     body = sepaCreditTransferXml({
-      messageId,
-      createdAt: now,
-      executionDate: nextBusinessDay(now),
-      debtor: config.sepaDebtor!,
+      messageId: record.messageId,
+      createdAt: record.createdAt,
+      executionDate: nextBusinessDay(record.createdAt),
+      debtor: config.sepaDebtor,
       transfers: requests.map((r) => {
         const details = decryptDetails(r.detailsEncrypted, config.payoutDetailsKey);
         if (details.method !== 'bank') throw new Error(`request ${r.id} has no bank details`);
@@ -58,60 +89,64 @@ export async function exportPayoutFile(db: Db, config: Config, method: PayoutMet
       }),
     });
   } else {
-    // PayPal Payouts bulk upload: recipient, amount, currency, reference id, note to recipient, wallet.
+    // PayPal Payouts bulk upload: recipient, amount, currency, reference id, note, wallet; no header.
+    // Recipients were checked at request time (no leading = + - @), so no cell needs rewriting.
     body = requests
       .map((r) => {
         const details = decryptDetails(r.detailsEncrypted, config.payoutDetailsKey);
         if (details.method !== 'paypal') throw new Error(`request ${r.id} has no PayPal details`);
-        return [csvCell(details.email), decimalAmount(r.amountCents), 'EUR', csvCell(r.id), csvCell('Plug & Earn - merci !'), 'PAYPAL'].join(',');
+        return [details.email, decimalAmount(r.amountCents), 'EUR', r.id, 'Plug & Earn - merci !', 'PAYPAL'].join(',');
       })
       .join('\r\n') + '\r\n';
   }
-  await db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(payoutFiles)
-      .values({ messageId, method, requestIds: requests.map((r) => r.id), totalCents, createdBy: actor.label })
-      .onConflictDoNothing()
-      .returning({ messageId: payoutFiles.messageId });
-    if (inserted.length > 0) {
-      await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_exported', subject: `payout_file:${messageId}`, detail: `${method} · ${requests.length} request(s) · ${totalCents} cents` });
-    }
-  });
   return {
-    messageId,
-    filename: method === 'bank' ? `${messageId}.xml` : `${messageId}.csv`,
-    contentType: method === 'bank' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8',
+    messageId: record.messageId,
+    filename: `${record.messageId}.${record.method === 'bank' ? 'xml' : 'csv'}`,
+    contentType: record.method === 'bank' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8',
     body,
     count: requests.length,
-    totalCents,
+    totalCents: record.totalCents,
   };
 }
 
-export async function listPayoutFiles(db: Db) {
-  return db.select().from(payoutFiles).orderBy(payoutFiles.createdAt);
+export async function getPayoutFile(db: Db, messageId: string): Promise<PayoutFileRecord> {
+  if (!MESSAGE_ID.test(messageId)) throw new NotFoundError('payout file');
+  const [record] = await db.select().from(payoutFiles).where(eq(payoutFiles.messageId, messageId));
+  if (!record) throw new NotFoundError('payout file');
+  return record;
 }
 
-/**
- * Marks every request of the file that is still approved as paid, with the message id as
- * reference. Requests rejected meanwhile are left alone and reported.
- */
-export async function markPayoutFilePaid(db: Db, messageId: string, actor: Actor): Promise<{ paid: TransitionResult[]; skipped: string[] }> {
-  const [file] = await db.select().from(payoutFiles).where(eq(payoutFiles.messageId, messageId));
-  if (!file) throw new NotFoundError('payout file');
-  if (file.paidAt) throw new ConflictError('file_already_paid', 'payout.error.alreadyPaid');
-  const paid: TransitionResult[] = [];
-  const skipped: string[] = [];
-  for (const id of file.requestIds) {
-    try {
-      paid.push(await transitionWithdrawal(db, id, 'pay', actor, { reference: messageId, payoutFile: messageId }));
-    } catch (error) {
-      if (error instanceof ConflictError) skipped.push(id);
-      else throw error;
-    }
-  }
-  await db.transaction(async (tx) => {
+export async function listPayoutFiles(db: Db, limit = 20): Promise<PayoutFileRecord[]> {
+  return db.select().from(payoutFiles).orderBy(desc(payoutFiles.createdAt)).limit(limit);
+}
+
+async function lockOpenFile(tx: Db, messageId: string): Promise<PayoutFileRecord> {
+  if (!MESSAGE_ID.test(messageId)) throw new NotFoundError('payout file');
+  const [record] = await tx.select().from(payoutFiles).where(eq(payoutFiles.messageId, messageId)).for('update');
+  if (!record) throw new NotFoundError('payout file');
+  if (record.paidAt) throw new ConflictError('file_already_paid', 'payout.error.alreadyPaid');
+  if (record.cancelledAt) throw new ConflictError('file_cancelled', 'payout.error.cancelled');
+  return record;
+}
+
+/** Every request of the file becomes one payout, in one transaction, with the message id as reference. */
+export async function markPayoutFilePaid(db: Db, messageId: string, actor: Actor): Promise<TransitionResult[]> {
+  return db.transaction(async (tx) => {
+    const record = await lockOpenFile(tx, messageId);
+    const paid: TransitionResult[] = [];
+    for (const id of record.requestIds) paid.push(await transitionWithdrawal(tx, id, 'pay', actor, { reference: messageId, payoutFile: messageId }));
     await tx.update(payoutFiles).set({ paidAt: new Date() }).where(eq(payoutFiles.messageId, messageId));
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_paid', subject: `payout_file:${messageId}`, detail: `${paid.length} paid, ${skipped.length} skipped` });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_paid', subject: `payout_file:${messageId}`, detail: `${paid.length} request(s) paid` });
+    return paid;
   });
-  return { paid, skipped };
+}
+
+/** Cancels an unpaid file (never sent, or refused by the bank): its requests are free again. */
+export async function cancelPayoutFile(db: Db, messageId: string, actor: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockOpenFile(tx, messageId);
+    await tx.update(withdrawRequests).set({ payoutFile: null }).where(and(eq(withdrawRequests.payoutFile, messageId), eq(withdrawRequests.status, 'approved')));
+    await tx.update(payoutFiles).set({ cancelledAt: new Date() }).where(eq(payoutFiles.messageId, messageId));
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_cancelled', subject: `payout_file:${messageId}` });
+  });
 }

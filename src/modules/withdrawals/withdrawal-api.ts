@@ -1,5 +1,5 @@
 /** Withdrawals in the JSON API: the partner's requests, the operators' decisions and files. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { HttpError } from '../../http/errors.js';
@@ -7,7 +7,7 @@ import { requirePartner } from '../../http/guards.js';
 import { requireApiOperator } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
-import { exportPayoutFile, markPayoutFilePaid } from './payout-files.js';
+import { cancelPayoutFile, createPayoutFile, markPayoutFilePaid, payoutFileBody } from './payout-files.js';
 import { decimalAmount } from './sepa-xml.js';
 import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
 
@@ -113,21 +113,44 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   }
 
   for (const [slug, method] of [['sepa', 'bank'], ['paypal', 'paypal']] as const) {
-    app.get(`/api/admin/payout-files/${slug}`, {
-      schema: { ...admin, summary: slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03) of every approved bank request' : 'PayPal Payouts CSV of every approved PayPal request', response: { 409: error } },
-    }, async (request, reply) => {
+    const create = async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = requireApiOperator(request, config);
-      const file = await exportPayoutFile(db, config, method, actor);
+      // Creating a file changes state: a GET through a session cookie must come from this site
+      // (SameSite=Lax lets a cross-site top-level GET carry the cookie).
+      if (request.method === 'GET' && request.headers.authorization === undefined && request.headers['sec-fetch-site'] === 'cross-site') {
+        throw new HttpError(403, 'cross_site', 'error.403.title', 'error.403.body');
+      }
+      const file = await createPayoutFile(db, config, method, actor);
       return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
-    });
+    };
+    const schema = { ...admin, summary: `${slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03)' : 'PayPal Payouts CSV'}: a new file of every approved ${slug === 'sepa' ? 'bank' : 'PayPal'} request not yet in an open file; its id is in X-Message-Id (409 when there is none)`, response: { 409: error } };
+    app.get(`/api/admin/payout-files/${slug}`, { schema }, create);
+    app.post(`/api/admin/payout-files/${slug}`, { schema }, create);
   }
 
+  const messageParam = { type: 'object', properties: { messageId: { type: 'string', maxLength: 40 } } } as const;
+  app.get<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId', {
+    schema: { ...admin, summary: 'Download an existing payout file again', params: messageParam, response: { 404: error } },
+  }, async (request, reply) => {
+    requireApiOperator(request, config);
+    const file = await payoutFileBody(db, config, request.params.messageId);
+    return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
+  });
+
   app.post<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId/pay', {
-    schema: { ...admin, summary: 'Mark every approved request of a payout file paid, with its message id as reference', params: { type: 'object', properties: { messageId: { type: 'string', maxLength: 35 } } }, response: { 200: { type: 'object', properties: { paid: { type: 'array', items: { type: 'string' } }, skipped: { type: 'array', items: { type: 'string' } } } }, 404: error, 409: error } },
+    schema: { ...admin, summary: 'The bank or PayPal paid the file: every request in it becomes one payout, with the message id as reference', params: messageParam, response: { 200: { type: 'object', properties: { paid: { type: 'array', items: { type: 'string' } } } }, 404: error, 409: error } },
   }, async (request) => {
     const actor = requireApiOperator(request, config);
-    const { paid, skipped } = await markPayoutFilePaid(db, request.params.messageId, actor);
+    const paid = await markPayoutFilePaid(db, request.params.messageId, actor);
     for (const result of paid) await notifyPartner(mailer, config, result, request.log);
-    return { paid: paid.map((r) => r.after.id), skipped };
+    return { paid: paid.map((r) => r.after.id) };
+  });
+
+  app.post<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId/cancel', {
+    schema: { ...admin, summary: 'Cancel an unpaid file: its requests are free to be rejected, paid alone or put in a new file', params: messageParam, response: { 200: { type: 'object', properties: { cancelled: { type: 'string' } } }, 404: error, 409: error } },
+  }, async (request) => {
+    const actor = requireApiOperator(request, config);
+    await cancelPayoutFile(db, request.params.messageId, actor);
+    return { cancelled: request.params.messageId };
   });
 }

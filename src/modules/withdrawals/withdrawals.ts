@@ -67,7 +67,7 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
 
   return db.transaction(async (tx) => {
     // The partner's row lock serialises this partner's requests: check and insert are one step.
-    const [partner] = await tx.select({ id: partners.id, status: partners.status, email: partners.email }).from(partners).where(eq(partners.id, partnerId)).for('update');
+    const [partner] = await tx.select({ id: partners.id, status: partners.status, email: partners.email }).from(partners).where(eq(partners.id, partnerId)).for('no key update');
     if (!partner) throw new NotFoundError('partner');
     if (idempotencyKey !== null) {
       const [earlier] = await tx.select().from(withdrawRequests).where(and(eq(withdrawRequests.partnerId, partnerId), eq(withdrawRequests.idempotencyKey, idempotencyKey)));
@@ -118,6 +118,7 @@ export async function transitionWithdrawal(
   id: string,
   action: WithdrawalAction,
   actor: Actor,
+  /** `payoutFile`: set when the file that holds the request is being marked paid. */
   options: { reason?: unknown; reference?: unknown; payoutFile?: string } = {},
 ): Promise<TransitionResult> {
   if (!UUID.test(id)) throw new NotFoundError('withdrawal');
@@ -133,6 +134,10 @@ export async function transitionWithdrawal(
     if (!rule.from.includes(before.status)) {
       throw new ConflictError('withdrawal_transition', 'withdraw.error.transition', { from: before.status, to: rule.to });
     }
+    // In an open payout file the bank may be paying it: only the file decides (paid or cancelled).
+    if (before.payoutFile && options.payoutFile !== before.payoutFile && (action === 'pay' || action === 'reject')) {
+      throw new ConflictError('withdrawal_in_file', 'withdraw.error.inFile', { file: before.payoutFile });
+    }
     const now = new Date();
     const [after] = await tx
       .update(withdrawRequests)
@@ -141,7 +146,7 @@ export async function transitionWithdrawal(
         decidedBy: actor.label,
         ...(action === 'approve' ? { approvedAt: now } : { processedAt: now }),
         ...(action === 'reject' ? { reason } : {}),
-        ...(action === 'pay' ? { reference, payoutFile: options.payoutFile ?? null } : {}),
+        ...(action === 'pay' ? { reference } : {}),
       })
       .where(eq(withdrawRequests.id, id))
       .returning();
