@@ -1,10 +1,12 @@
 /**
- * The shared page frame: the seed's navigation (Partners, Leaderboard, Earnings), the sign-in
+ * The shared page frame (the signed-in email is masked: pages such as the leaderboard must show no
+ * full email, and screens are shared): the seed's navigation (Partners, Leaderboard, Earnings), the sign-in
  * state, the language switch, and an accessible skeleton (skip link, landmarks, one h1 per page).
  */
 import type { FastifyRequest } from 'fastify';
 import { LOCALES } from '../config.js';
 import { translator } from '../i18n/index.js';
+import { maskEmail } from '../lib/email.js';
 import { CSRF_FIELD } from './context.js';
 import { html, type Html } from './html.js';
 
@@ -29,7 +31,7 @@ export function renderPage(request: FastifyRequest, page: PageOptions): string {
       html`<li><a href="${item.href}"${path === item.href ? html` aria-current="page"` : ''}>${t(item.key)}</a></li>`,
   );
   const session = auth
-    ? html`<span class="who">${t('nav.signedInAs', { email: auth.email })}</span>
+    ? html`<span class="who">${t('nav.signedInAs', { email: maskEmail(auth.email) })}</span>
         <a href="/partner/portal">${t('nav.portal')}</a>
         ${request.isAdmin ? html`<a href="/admin">${t('nav.admin')}</a>` : ''}
         <form method="post" action="/partner/logout" class="inline">

@@ -292,6 +292,8 @@ export const en: Record<MessageKey, string> = {
   'payout.cancelled': 'cancelled',
   'payout.error.cancelled': 'This file is cancelled.',
 
+  'withdraw.approvedOn': 'approved on {date}',
+  'withdraw.rejectedOn': 'rejected on {date}',
   'mail.signin.subject': 'Your Plug & Earn sign-in link',
   'mail.signin.hello': 'Hello,',
   'mail.signin.body': 'Here is your link to sign in to Plug & Earn. It is valid for 15 minutes and works once:',

@@ -291,6 +291,8 @@ export const fr = {
   'payout.cancelled': 'annulé',
   'payout.error.cancelled': 'Ce fichier est annulé.',
 
+  'withdraw.approvedOn': 'approuvé le {date}',
+  'withdraw.rejectedOn': 'refusé le {date}',
   'mail.signin.subject': 'Ton lien de connexion Plug & Earn',
   'mail.signin.hello': 'Bonjour,',
   'mail.signin.body': 'Voici ton lien pour te connecter à Plug & Earn. Il est valable 15 minutes et ne sert qu’une fois :',

@@ -129,7 +129,7 @@ describe('public pages', () => {
     const visitor = new Visitor(t.app);
     await visitor.signIn('pages@example.com', t.mailer);
     const portal = await visitor.get('/partner/portal');
-    expect(portal.body).toContain('Connecté : pages@example.com');
+    expect(portal.body).toContain('Connecté : pa…s@example.com');
     expect(portal.body).toContain('Aucune campagne active pour le moment.');
     const earnings = await visitor.get('/partners/earnings');
     expect(earnings.statusCode).toBe(200);

@@ -160,6 +160,10 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     // A hostile pseudonym written straight into the database still renders as text.
     const id = await partnerIdByEmail(t.database.db, 'maker@example.com');
     await t.database.db.execute(sql`update partners set pseudonym = '<img src=x onerror=alert(1)>' where id = ${id}`);
+    // Signed in or not, the leaderboard page holds no full email.
+    const signedInBoard = await partner.get('/partners/leaderboard?days=90');
+    for (const email of ['maker@example.com', 'copycat@example.com']) expect(signedInBoard.body).not.toContain(email);
+    expect(signedInBoard.body).toContain('ma…r@example.com');
     const escaped = await t.app.inject({ url: '/partners/leaderboard' });
     expect(escaped.body).not.toContain('<img src=x');
     expect(escaped.body).toContain('&lt;img src=x onerror=alert(1)&gt;');

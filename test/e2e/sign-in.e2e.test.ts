@@ -81,7 +81,7 @@ describe('sign-in in a real browser', () => {
     await page.getByRole('button', { name: 'Me connecter' }).click();
 
     await page.waitForURL(`${origin}/partner/portal`);
-    expect(await page.locator('.session .who').textContent()).toBe('Connecté : browser.user@example.com');
+    expect(await page.locator('.session .who').textContent()).toBe('Connecté : br…r@example.com');
     await page.screenshot({ path: join(shots, 'portal.png'), fullPage: true });
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'pe_session')?.httpOnly).toBe(true);

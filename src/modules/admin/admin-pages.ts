@@ -13,7 +13,7 @@ import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import type { Translate } from '../../i18n/index.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Actor, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
-import { partnerBalance } from '../earnings/balance.js';
+import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 
 export function operatorActor(request: FastifyRequest): Actor {
@@ -201,7 +201,7 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">Email</th><t
     requireOperator(request);
     const { t, locale } = request;
     const partner = await loadPartner(request.params.id);
-    const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: config.defaultRateCents });
+    const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
     const money = (cents: number) => formatCents(cents, locale);
     const next = partner.status === 'active' ? 'suspended' : 'active';
     return send(reply, renderPage(request, {

@@ -13,7 +13,7 @@ import { safeEqual } from '../../lib/crypto.js';
 import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Actor, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { readyPost } from '../campaigns/ready-posts.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
-import { partnerBalance } from '../earnings/balance.js';
+import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { leaderboard } from '../earnings/leaderboard.js';
 import { invalidDays, parseLeaderboardDays } from '../pages/partner-pages.js';
 import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
@@ -161,7 +161,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     },
   }, async (request) => {
     const partner = requirePartner(request);
-    const balance = await partnerBalance(db, partner.partnerId, { fallbackEpcCents: config.defaultRateCents });
+    const balance = await partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
     return {
       earnedCents: balance.earnedCents,
       paidCents: balance.paidCents,

@@ -157,9 +157,3 @@ export async function getCampaign(db: Db, id: string): Promise<Campaign> {
   if (!campaign) throw new NotFoundError('campaign');
   return campaign;
 }
-
-/** The highest rate of an active campaign, for the landing's « jusqu'à » promise. */
-export async function highestActiveRate(db: Db): Promise<number | null> {
-  const [row] = await db.select({ max: sql<number | null>`max(${campaigns.rateCents})` }).from(campaigns).where(eq(campaigns.status, 'active'));
-  return row?.max ?? null;
-}

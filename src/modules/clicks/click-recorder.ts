@@ -15,6 +15,7 @@ import { queryRows } from '../../db/client.js';
 import { pgArray } from '../../db/pg-array.js';
 import { campaigns, partners, trackedLinks, type RefusalReason, type Verdict } from '../../db/schema.js';
 import { dedupeKey, isBotUserAgent, utcDay, visitorHash } from './click-rules.js';
+import { visitorDayKey } from './visitor-keys.js';
 
 export interface LinkTarget {
   code: string;
@@ -68,6 +69,9 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Records clicks in one transaction; results are in the order of `clicks`. */
 export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickRules): Promise<RecordedClick[]> {
   if (clicks.length === 0) return [];
+  // Fetched before the transaction, on the root handle, where it is cached for the day.
+  const dayKeys = new Map<string, string>();
+  for (const day of new Set(clicks.map((c) => utcDay(c.now)))) dayKeys.set(day, await visitorDayKey(db, day));
   return db.transaction(async (tx) => {
     const codes = [...new Set(clicks.map((c) => c.code))];
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; campaign_status: string; partner_status: string }>(
@@ -190,7 +194,7 @@ export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickR
         ${pgArray(clicks.map((c) => c.code))}::text[],
         ${pgArray(results.map((r) => r.verdict))}::text[],
         ${pgArray(results.map((r) => r.amountCents))}::int[],
-        ${pgArray(clicks.map((c) => visitorHash(rules.secret, c.address, c.userAgent ?? '', c.now)))}::text[])`);
+        ${pgArray(clicks.map((c, i) => visitorHash(dayKeys.get(days[i]!)!, c.address, c.userAgent ?? '')))}::text[])`);
     return results;
   });
 }

@@ -25,11 +25,11 @@ export function utcDay(moment: Date): string {
 }
 
 /**
- * The visitor stored on a click: a keyed hash of address and user agent under a key that changes
- * every UTC day, so no raw address is kept and visitors cannot be followed from one day to the next.
+ * The visitor stored on a click: a keyed hash of address and user agent under that UTC day's
+ * random key (see visitor-keys.ts), so no raw address is kept, visitors cannot be followed from one
+ * day to the next, and once the key is deleted nobody can recompute a hash from an address.
  */
-export function visitorHash(secret: string, address: string, userAgent: string, moment: Date): string {
-  const dayKey = createHmac('sha256', secret).update(`visitor-day\0${utcDay(moment)}`).digest();
+export function visitorHash(dayKey: string, address: string, userAgent: string): string {
   return createHmac('sha256', dayKey).update(`${address}\0${userAgent}`).digest('base64url').slice(0, 22);
 }
 

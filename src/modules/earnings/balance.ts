@@ -76,3 +76,9 @@ export async function dailyValidClicks(db: Db, partnerId: string, days: number, 
     return { day, clicks: byDay.get(day) ?? 0 };
   });
 }
+
+/** The EPC shown when there is no valid click yet: the best rate of an active campaign, else the default. */
+export async function fallbackEpcCents(db: Db, defaultRateCents: number): Promise<number> {
+  const [row] = await queryRows<{ rate: number | null }>(db, sql`select max(rate_cents) as rate from campaigns where status = 'active'`);
+  return row?.rate ?? defaultRateCents;
+}

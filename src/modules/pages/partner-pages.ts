@@ -13,7 +13,7 @@ import { ConflictError, InputError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { readyPost } from '../campaigns/ready-posts.js';
-import { partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
+import { fallbackEpcCents, partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
 import { dailyClicksChart } from '../earnings/chart.js';
 import { leaderboard } from '../earnings/leaderboard.js';
 import { partnerStatsCsv } from '../earnings/statement-csv.js';
@@ -105,7 +105,7 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     const partner = requirePartner(request);
     const { t, locale } = request;
     const [balance, series, history] = await Promise.all([
-      partnerBalance(db, partner.partnerId, { fallbackEpcCents: config.defaultRateCents }),
+      partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) }),
       dailyValidClicks(db, partner.partnerId, 30),
       partnerWithdrawals(db, partner.partnerId),
     ]);

@@ -27,7 +27,7 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
   <td><time datetime="${w.createdAt.toISOString()}">${w.createdAt.toISOString().slice(0, 10)}</time></td>
   <td class="num">${formatCents(w.amountCents, locale)}</td>
   <td>${t(`method.${w.method}`)} · ${w.detailsMasked}</td>
-  <td><span class="status status-${w.status}">${t(`withdraw.status.${w.status}`)}</span>${w.status === 'rejected' && w.reason ? html`<br><small>${t('withdraw.reasonLabel')} ${w.reason}</small>` : ''}${w.status === 'paid' && w.processedAt ? html`<br><small>${t('withdraw.paidOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}</td>
+  <td><span class="status status-${w.status}">${t(`withdraw.status.${w.status}`)}</span>${w.status === 'rejected' && w.reason ? html`<br><small>${t('withdraw.reasonLabel')} ${w.reason}</small>` : ''}${w.approvedAt ? html`<br><small>${t('withdraw.approvedOn', { date: w.approvedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'paid' && w.processedAt ? html`<br><small>${t('withdraw.paidOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'rejected' && w.processedAt ? html`<br><small>${t('withdraw.rejectedOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}</td>
 </tr>`,
   );
   return html`<section class="card" aria-labelledby="withdraw-title">
