@@ -2,13 +2,14 @@
  * The load generator, run in its own process: autocannon, 100 connections, no pipelining, codes
  * drawn with a Zipf-like popularity, realistic user agents, a distinct client address per request
  * (X-Forwarded-For; the server runs with TRUST_PROXY=true).
- * Usage: node dist/bench/load.js <origin> <codes.json> <seconds> [connections]
+ * Usage: node dist/bench/load.js <origin> <codes.json> <seconds> [connections] [amount]
+ * With an amount, exactly that many requests are sent and every answer is awaited.
  * Prints one JSON line: requests/s, latency percentiles, status counts.
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-const [, , origin, codesFile, seconds, connections] = process.argv;
+const [, , origin, codesFile, seconds, connections, amount] = process.argv;
 const codes = Object.keys(JSON.parse(readFileSync(codesFile!, 'utf8')) as Record<string, string>);
 
 // Zipf with s = 1: the k-th most popular link gets a share proportional to 1/k.
@@ -43,7 +44,7 @@ const result = await autocannon({
   url: origin!,
   connections: Number(connections ?? 100),
   pipelining: 1,
-  duration: Number(seconds),
+  ...(Number(amount) > 0 ? { amount: Number(amount) } : { duration: Number(seconds) }),
   timeout: 10,
   requests: [
     {

@@ -129,11 +129,13 @@ export async function buildApp(config: Config, database: Database, options: AppO
     }
   });
   const deps = { config, db: database.db };
-  const writer = new ClickWriter(database.db, {
-    secret: config.appSecret,
-    dedupeHours: config.clickDedupeHours,
-    maxPaidClicksPerDay: config.maxPaidClicksPerDay,
-  });
+  const writer = new ClickWriter(
+    database.db,
+    { secret: config.appSecret, dedupeHours: config.clickDedupeHours, maxPaidClicksPerDay: config.maxPaidClicksPerDay },
+    // One batch in flight: measured on 2 cores, 2 or 4 concurrent batches were slower (they queue on
+    // the popular partners' daily rows), see BENCHMARKS.md.
+    { concurrency: 1 },
+  );
   const links = new LinkCache(database.db);
   app.decorate('clickWriter', writer);
   // Closing: every click already handed to the writer is committed before the database closes.

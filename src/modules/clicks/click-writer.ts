@@ -1,8 +1,9 @@
 /**
  * Group commit for clicks: requests hand their click to the writer and wait; the writer commits
- * whatever has queued in one transaction, then answers them all. One batch is in flight at a time,
- * so under load batches grow by themselves and the database does a few statements per batch
- * instead of per click. A lone click is written at once: no timer adds latency.
+ * whatever has queued in one transaction, then answers them all. Up to `concurrency` batches are
+ * in flight at once (each on its own connection; locks are always taken in the same order, so
+ * they cannot deadlock); under load batches grow by themselves and the database does a few
+ * statements per batch instead of per click. A lone click is written at once: no timer adds latency.
  */
 import type { Db } from '../../db/client.js';
 import { recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
@@ -15,37 +16,38 @@ interface Waiting {
 
 export class ClickWriter {
   private queue: Waiting[] = [];
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
   /** Batches written so far, and clicks in them (for the benchmark and the logs). */
   readonly stats = { batches: 0, clicks: 0, largestBatch: 0 };
 
   constructor(
     private readonly db: Db,
     private readonly rules: ClickRules,
-    private readonly maxBatch = 500,
+    private readonly options: { maxBatch?: number; concurrency?: number } = {},
   ) {}
 
   /** Resolves once the click is committed; rejects if it could not be. */
   record(click: PendingClick): Promise<RecordedClick> {
     return new Promise((resolve, reject) => {
       this.queue.push({ click, resolve, reject });
-      this.running ??= this.run();
+      if (this.running.size < (this.options.concurrency ?? 1)) this.start();
     });
   }
 
   /** Waits until every click handed over so far is committed (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  private start(): void {
+    const loop = this.run().finally(() => this.running.delete(loop));
+    this.running.add(loop);
   }
 
   private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.write(batch);
-      }
-    } finally {
-      this.running = null;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
+      await this.write(batch);
     }
   }
 
