@@ -5,6 +5,7 @@ import { partners, sessions } from '../../db/schema.js';
 import { InputError, NotFoundError } from '../../lib/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../campaigns/campaigns.js';
+import { invalidateRankings } from '../earnings/leaderboard.js';
 
 export type Partner = typeof partners.$inferSelect;
 
@@ -39,7 +40,7 @@ export async function setPartnerStatus(db: Db, id: string, status: 'active' | 's
     if (status === 'suspended') await tx.delete(sessions).where(eq(sessions.partnerId, id));
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'partner_status', subject: `partner:${id}`, fromState: before.status, toState: status, detail: reason?.slice(0, 500) ?? null });
     return after!;
-  });
+  }).finally(() => invalidateRankings(db));
 }
 
 /** Sets the public pseudonym shown on the leaderboard; empty clears it (the masked email shows). */
@@ -47,6 +48,7 @@ export async function setPseudonym(db: Db, partnerId: string, input: unknown): P
   const text = typeof input === 'string' ? input.trim().replace(/\s+/g, ' ') : '';
   if (text === '') {
     await db.update(partners).set({ pseudonym: null }).where(eq(partners.id, partnerId));
+    invalidateRankings(db);
     return null;
   }
   if (!PSEUDONYM.test(text)) throw new InputError('pseudonym', 'portal.pseudonym.error.format');
@@ -57,6 +59,7 @@ export async function setPseudonym(db: Db, partnerId: string, input: unknown): P
   if (taken) throw new InputError('pseudonym', 'portal.pseudonym.error.taken');
   try {
     await db.update(partners).set({ pseudonym: text }).where(eq(partners.id, partnerId));
+    invalidateRankings(db);
   } catch (error) {
     // Two partners choosing the same name at once: the unique index decides.
     if (String((error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code) === '23505') {
