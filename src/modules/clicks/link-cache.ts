@@ -3,9 +3,14 @@
  * it every time. It holds only the target and the link's owner: statuses, rates, caps and
  * de-duplication are decided in the writing transaction, so a cached entry can at worst send a
  * visitor to a target URL edited less than `ttlMs` ago — it can never break a money rule.
+ * Misses that arrive together are looked up in one query (on the embedded database every query
+ * waits its turn on the single connection, so one per request would queue behind the writer).
  */
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { findLinkTarget, type LinkTarget } from './click-recorder.js';
+import { queryRows } from '../../db/client.js';
+import { pgArray } from '../../db/pg-array.js';
+import type { LinkTarget } from './click-recorder.js';
 
 interface Entry {
   link: LinkTarget | null;
@@ -14,6 +19,8 @@ interface Entry {
 
 export class LinkCache {
   private readonly entries = new Map<string, Entry>();
+  private waiting = new Map<string, Array<{ resolve: (link: LinkTarget | null) => void; reject: (error: unknown) => void }>>();
+  private scheduled = false;
 
   constructor(
     private readonly db: Db,
@@ -22,21 +29,52 @@ export class LinkCache {
     private readonly maxEntries = 100_000,
   ) {}
 
-  async get(code: string, now = Date.now()): Promise<LinkTarget | null> {
+  get(code: string, now = Date.now()): Promise<LinkTarget | null> {
     const hit = this.entries.get(code);
-    if (hit && hit.expires > now) return hit.link;
-    const link = await findLinkTarget(this.db, code);
-    if (this.entries.size >= this.maxEntries) {
-      // Maps iterate in insertion order: drop the oldest tenth.
-      let drop = Math.ceil(this.maxEntries / 10);
-      for (const key of this.entries.keys()) {
-        this.entries.delete(key);
-        if (--drop === 0) break;
+    if (hit && hit.expires > now) return Promise.resolve(hit.link);
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(code);
+      if (list) list.push({ resolve, reject });
+      else this.waiting.set(code, [{ resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.lookUp());
       }
+    });
+  }
+
+  private async lookUp(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    this.scheduled = false;
+    try {
+      const rows = await queryRows<{ code: string; partner_id: string; campaign_id: string; target_url: string }>(
+        this.db,
+        sql`select l.code, l.partner_id, l.campaign_id, c.target_url from tracked_links l join campaigns c on c.id = l.campaign_id
+            where l.code = any(${pgArray([...batch.keys()])}::text[])`,
+      );
+      const found = new Map(rows.map((r) => [r.code, { code: r.code, partnerId: r.partner_id, campaignId: r.campaign_id, targetUrl: r.target_url }]));
+      const now = Date.now();
+      this.makeRoom(batch.size);
+      for (const [code, waiters] of batch) {
+        const link = found.get(code) ?? null;
+        this.entries.delete(code);
+        this.entries.set(code, { link, expires: now + (link ? this.ttlMs : this.missTtlMs) });
+        for (const w of waiters) w.resolve(link);
+      }
+    } catch (error) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
     }
-    this.entries.delete(code);
-    this.entries.set(code, { link, expires: now + (link ? this.ttlMs : this.missTtlMs) });
-    return link;
+  }
+
+  private makeRoom(incoming: number): void {
+    if (this.entries.size + incoming <= this.maxEntries) return;
+    // Maps iterate in insertion order: drop the oldest tenth.
+    let drop = Math.max(incoming, Math.ceil(this.maxEntries / 10));
+    for (const key of this.entries.keys()) {
+      this.entries.delete(key);
+      if (--drop === 0) break;
+    }
   }
 
   /** Forgets every entry (after a campaign's target URL changes on this instance). */
