@@ -329,7 +329,16 @@ ${scaleLines.length ? `
 |---|---|---|---|---|---|
 ${scaleLines.join('\n')}
 ` : ''}`;
-  writeFileSync(join(projectRoot, 'BENCHMARKS.md'), report);
+  const file = join(projectRoot, 'BENCHMARKS.md');
+  const marker = '<!-- Written by hand below this line';
+  let kept = '';
+  try {
+    const previous = readFileSync(file, 'utf8');
+    if (previous.includes(marker)) kept = previous.slice(previous.indexOf(marker));
+  } catch {
+    // no previous report
+  }
+  writeFileSync(file, kept ? `${report}\n${kept}` : report);
   console.log(report);
 }
 
