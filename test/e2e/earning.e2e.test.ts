@@ -3,33 +3,22 @@
  * context follows it to the brand, and the partner's earnings page shows the click and its amount.
  * The operator's pages are screenshotted with the demo data loaded.
  */
-import { mkdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { projectRoot } from '../../src/lib/project-root.js';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { loadDemoData } from '../../src/modules/demo/demo-data.js';
+import { freePort, launchChromium, SCREENSHOTS, signInInBrowser } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { CapturingMailer, testConfig } from '../support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const shots = join(projectRoot, 'test-results', 'screenshots');
+const shots = SCREENSHOTS;
 // Headless Chromium says "HeadlessChrome", which the bot rule rightly refuses: people use this.
 const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('earning in a real browser', () => {
   let browser: Browser;
@@ -41,7 +30,6 @@ describe('earning in a real browser', () => {
   const mailer = new CapturingMailer();
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com' });
@@ -57,7 +45,7 @@ describe('earning in a real browser', () => {
     await createCampaign(database.db, { name: 'Box bio locale', targetUrl: brandUrl, ratePerClickEur: '0,12', posts: ['Ma box bio : {link}'] }, 12, { id: null, label: 'test' });
     app = await buildApp(config, database, { mailer });
     await app.listen({ host: '127.0.0.1', port });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -67,15 +55,7 @@ describe('earning in a real browser', () => {
     await new Promise((resolve) => brand?.close(resolve));
   });
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${origin}/partners`);
-    await page.getByLabel('Ton adresse email').fill(email);
-    await page.getByRole('button', { name: 'Recevoir le lien d’accès' }).click();
-    await page.waitForSelector('text=Vérifie ta boîte mail');
-    await page.goto(mailer.lastLinkTo(email).href);
-    await page.getByRole('button', { name: 'Me connecter' }).click();
-    await page.waitForURL(`${origin}/partner/portal`);
-  }
+  const signIn = (page: Page, email: string) => signInInBrowser(page, origin, email, mailer);
 
   it('copies the link, a visitor follows it, and the earnings page shows the click and amount', async () => {
     const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1200, height: 900 }, userAgent: PERSON_UA });

@@ -2,28 +2,18 @@
  * A person in Chromium: opens the landing, asks for a link, reads it from a real SMTP mail,
  * confirms, lands signed in, and signs out. Screenshots of every page go to test-results/.
  */
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createMailer } from '../../src/app.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { freePort, launchChromium, SCREENSHOTS } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { testConfig } from '../support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const shots = join(projectRoot, 'test-results', 'screenshots');
+const shots = SCREENSHOTS;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('sign-in in a real browser', () => {
   let browser: Browser;
@@ -33,7 +23,6 @@ describe('sign-in in a real browser', () => {
   let origin: string;
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
     sink = await startSmtpSink();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
@@ -41,10 +30,7 @@ describe('sign-in in a real browser', () => {
     database = await createTestDatabase('pglite');
     app = await buildApp(config, database, { mailer: createMailer(config) });
     await app.listen({ host: '127.0.0.1', port });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -2,29 +2,18 @@
  * A withdrawal end to end in Chromium: a partner with earnings asks for one, the operator approves
  * and pays it in the back-office, the partner sees it paid and the balance right.
  */
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { freePort, launchChromium, SCREENSHOTS, signInInBrowser } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { addPartner, earn } from '../support/fixtures.js';
 import { CapturingMailer, testConfig } from '../support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const shots = join(projectRoot, 'test-results', 'screenshots');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const shots = SCREENSHOTS;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a withdrawal in a real browser', () => {
   let browser: Browser;
@@ -34,7 +23,6 @@ describe('a withdrawal in a real browser', () => {
   const mailer = new CapturingMailer();
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com' });
@@ -43,7 +31,7 @@ describe('a withdrawal in a real browser', () => {
     await earn(database.db, partner, 4, '12.5'); // 50,00 €
     app = await buildApp(config, database, { mailer });
     await app.listen({ host: '127.0.0.1', port });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -52,15 +40,7 @@ describe('a withdrawal in a real browser', () => {
     await database?.close();
   });
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${origin}/partners`);
-    await page.getByLabel('Ton adresse email').fill(email);
-    await page.getByRole('button', { name: 'Recevoir le lien d’accès' }).click();
-    await page.waitForSelector('text=Vérifie ta boîte mail');
-    await page.goto(mailer.lastLinkTo(email).href);
-    await page.getByRole('button', { name: 'Me connecter' }).click();
-    await page.waitForURL(`${origin}/partner/portal`);
-  }
+  const signIn = (page: Page, email: string) => signInInBrowser(page, origin, email, mailer);
 
   const figure = async (page: Page, label: string) =>
     (await page.locator('.figure', { hasText: label }).locator('dd').first().textContent())?.replace(/\s/g, ' ');

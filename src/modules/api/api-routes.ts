@@ -18,7 +18,14 @@ import { leaderboard } from '../earnings/leaderboard.js';
 import { invalidDays, parseLeaderboardDays } from '../pages/partner-pages.js';
 import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
 
-const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
+/** The body of every refusal: a stable code, a sentence in the caller's language, the field at fault. */
+export const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
+const error = errorSchema;
+
+type Security = Array<Record<string, string[]>>;
+/** OpenAPI tags and security of the partner's and the operators' routes. */
+export const partnerRoute = { tags: ['partner'], security: [{ session: [] }] as Security };
+export const operatorRoute = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
 const campaignJson = {
@@ -104,9 +111,8 @@ export function requireApiOperator(request: FastifyRequest, config: Config): Act
 }
 
 export function registerApiRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
-  type Security = Array<Record<string, string[]>>;
-  const me = { tags: ['partner'], security: [{ session: [] }] as Security };
-  const admin = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
+  const me = partnerRoute;
+  const admin = operatorRoute;
 
   app.get('/api/me/links', {
     schema: {

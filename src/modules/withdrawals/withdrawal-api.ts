@@ -4,14 +4,14 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { HttpError } from '../../http/errors.js';
 import { requirePartner } from '../../http/guards.js';
-import { requireApiOperator } from '../api/api-routes.js';
+import { errorSchema, operatorRoute, partnerRoute, requireApiOperator } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
 import { cancelPayoutFile, createPayoutFile, markPayoutFilePaid, payoutFileBody } from './payout-files.js';
 import { decimalAmount } from './sepa-xml.js';
 import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
 
-const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
+const error = errorSchema;
 const withdrawalJson = {
   type: 'object',
   properties: {
@@ -49,9 +49,8 @@ function view(w: Withdrawal | WithdrawalRow) {
 }
 
 export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
-  type Security = Array<Record<string, string[]>>;
-  const me = { tags: ['partner'], security: [{ session: [] }] as Security };
-  const admin = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
+  const me = partnerRoute;
+  const admin = operatorRoute;
   const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
   app.post<{ Body: { amount?: string | number; method?: string; details?: string; holderName?: string } }>('/api/me/withdrawals', {
