@@ -19,7 +19,6 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config, database, { logger: loggerOptions(config.logLevel) });
-  app.addHook('onClose', async () => database.close());
 
   const housekeeping = setInterval(() => {
     purgeExpiredAccessData(database.db, config.clickDedupeHours).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
@@ -30,7 +29,9 @@ async function main(): Promise<void> {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     clearInterval(housekeeping);
+    // The app first (in-flight requests answered, queued clicks committed), then the database.
     await app.close();
+    await database.close();
   });
 
   try {
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     // Port taken, say: close the database so the process can exit at once.
     clearInterval(housekeeping);
     await app.close();
+    await database.close();
     throw error;
   }
   app.log.info(
