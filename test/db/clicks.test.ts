@@ -7,7 +7,8 @@ import { ClickWriter } from '../../src/modules/clicks/click-writer.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
+import { openDatabase } from '../../src/db/client.js';
+import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
 import { addCampaign, addPartner, BROWSER_UA, click, defaultRules, eventRows, linkCode, operator } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
@@ -201,6 +202,52 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect(await verifyDailyStats(db)).toHaveLength(1);
     await rebuildDailyStats(db);
     expect(await verifyDailyStats(db)).toEqual([]);
+  });
+});
+
+describe('click batches racing on real PostgreSQL', () => {
+  it('never deadlock, whatever mix of refused and paid clicks two batches hold', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const db = database.db;
+      const campaign = await addCampaign(db);
+      const [p1, p2] = [await addPartner(db, 'cross-1@example.com'), await addPartner(db, 'cross-2@example.com')];
+      const [c1, c2] = [await linkCode(db, p1, campaign.id), await linkCode(db, p2, campaign.id)];
+      const now = new Date();
+      const base = { signedInPartnerId: null, now };
+      for (let round = 0; round < 40; round++) {
+        const results = await Promise.all([
+          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `a${round}`, userAgent: 'Googlebot/2.1' }, { ...base, code: c2, partnerId: p2, address: `b${round}`, userAgent: BROWSER_UA }], defaultRules),
+          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `c${round}`, userAgent: BROWSER_UA }, { ...base, code: c2, partnerId: p2, address: `d${round}`, userAgent: 'Googlebot/2.1' }], defaultRules),
+        ]);
+        expect(results.flat().map((r) => r.verdict).sort()).toEqual(['bot', 'bot', 'valid', 'valid']);
+      }
+      expect(await verifyDailyStats(db)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('enforces the daily cap whatever the server’s DateStyle', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      await database.db.execute(sql.raw(`alter database ${new URL(database.url!).pathname.slice(1)} set datestyle = 'SQL, DMY'`));
+      const fresh = await openDatabase({ databaseUrl: database.url!, dataDir: null, logger: quietLogger });
+      try {
+        const [style] = await queryRows<{ DateStyle: string }>(fresh.db, sql`show datestyle`);
+        expect(Object.values(style!)[0]).toBe('SQL, DMY');
+        const partner = await addPartner(fresh.db, 'dmy@example.com');
+        const code = await linkCode(fresh.db, partner, (await addCampaign(fresh.db)).id);
+        const rules = { ...defaultRules, maxPaidClicksPerDay: 1 };
+        const verdicts = [];
+        for (let i = 0; i < 3; i++) verdicts.push((await click(fresh.db, code, { rules })).verdict);
+        expect(verdicts).toEqual(['valid', 'over_cap', 'over_cap']);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await database.close();
+    }
   });
 });
 

@@ -122,21 +122,25 @@ export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickR
     // The daily cap: lock the partner-day rows (in a fixed order, so two writers cannot deadlock).
     const days = clicks.map((c) => utcDay(c.now));
     const capped = clicks.map((_, i) => i).filter((i) => verdicts[i] === null);
-    if (capped.length > 0) {
-      const pairs = [...new Set(capped.map((i) => `${linkByCode.get(clicks[i]!.code)!.partner_id}|${days[i]}`))].sort(byText);
+    {
+      // Every partner-day row this batch will write is locked here, in one sorted pass (not only
+      // those of clicks still undecided): two batches then always lock in the same order.
+      const pairs = [...new Set(clicks.map((c, i) => `${linkByCode.get(c.code)!.partner_id}|${days[i]}`))].sort(byText);
       const partnerIds = pgArray(pairs.map((p) => p.split('|')[0]!));
       const dayList = pgArray(pairs.map((p) => p.split('|')[1]!));
       await tx.execute(sql`insert into partner_daily_stats (partner_id, day) select * from unnest(${partnerIds}::uuid[], ${dayList}::date[]) on conflict do nothing`);
       const current = await queryRows<{ partner_id: string; day: string; valid_clicks: number }>(
         tx,
-        sql`select s.partner_id, s.day::text as day, s.valid_clicks from partner_daily_stats s
+        // to_char, not ::text: a cast follows the server's DateStyle (24/11/2026 under SQL, DMY).
+        sql`select s.partner_id, to_char(s.day, 'YYYY-MM-DD') as day, s.valid_clicks from partner_daily_stats s
             join unnest(${partnerIds}::uuid[], ${dayList}::date[]) as k(partner_id, day) on k.partner_id = s.partner_id and k.day = s.day
             order by s.partner_id, s.day for update of s`,
       );
       const paidSoFar = new Map(current.map((r) => [`${r.partner_id}|${r.day}`, r.valid_clicks]));
       for (const i of capped) {
         const key = `${linkByCode.get(clicks[i]!.code)!.partner_id}|${days[i]}`;
-        const count = paidSoFar.get(key) ?? 0;
+        const count = paidSoFar.get(key);
+        if (count === undefined) throw new Error(`partner-day row ${key} was not locked`);
         if (count < rules.maxPaidClicksPerDay) {
           verdicts[i] = 'valid';
           paidSoFar.set(key, count + 1);

@@ -58,19 +58,31 @@ export class ClickWriter {
       this.stats.clicks += batch.length;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       batch.forEach((w, i) => w.resolve(results[i]!));
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      // One bad click must not lose the others: write each alone.
+    } catch {
+      // One bad click must not lose the others: write each alone, once more after a transient
+      // failure (deadlock, serialization failure) since the whole batch was rolled back.
       for (const w of batch) {
         try {
           w.resolve((await recordClicks(this.db, [w.click], this.rules))[0]!);
         } catch (single) {
+          if (isTransient(single)) {
+            try {
+              w.resolve((await recordClicks(this.db, [w.click], this.rules))[0]!);
+              continue;
+            } catch (again) {
+              w.reject(again);
+              continue;
+            }
+          }
           w.reject(single);
         }
       }
     }
   }
+}
+
+/** Deadlock or serialization failure: trying again can succeed. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+  return code === '40P01' || code === '40001';
 }

@@ -67,7 +67,7 @@ export async function dailyValidClicks(db: Db, partnerId: string, days: number, 
   const since = daysAgo(now, days - 1);
   const rows = await queryRows<{ day: string; clicks: number }>(
     db,
-    sql`select day::text as day, valid_clicks::int8 as clicks from partner_daily_stats
+    sql`select to_char(day, 'YYYY-MM-DD') as day, valid_clicks::int8 as clicks from partner_daily_stats
         where partner_id = ${partnerId} and day >= ${since} order by day`,
   );
   const byDay = new Map(rows.map((r) => [r.day, r.clicks]));

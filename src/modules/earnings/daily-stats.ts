@@ -29,7 +29,7 @@ export async function verifyDailyStats(db: Db): Promise<StatsMismatch[]> {
   return queryRows<StatsMismatch>(
     db,
     sql`with truth as (${FROM_EVENTS})
-        select coalesce(t.partner_id, s.partner_id) as partner_id, coalesce(t.day, s.day)::text as day
+        select coalesce(t.partner_id, s.partner_id) as partner_id, to_char(coalesce(t.day, s.day), 'YYYY-MM-DD') as day
         from truth t full outer join partner_daily_stats s on s.partner_id = t.partner_id and s.day = t.day
         where (t.valid_clicks, t.earned_cents, t.bot, t.duplicate, t.self, t.over_cap, t.inactive, t.suspended)
               is distinct from

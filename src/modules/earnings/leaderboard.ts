@@ -51,7 +51,7 @@ export async function computeRanking(db: Db, days: number, now = new Date()): Pr
   return rows.map((row) => ({ partnerId: row.id, label: row.pseudonym ?? maskEmail(row.email), clicks: row.clicks }));
 }
 
-const cache = new WeakMap<object, Map<string, { at: number; ranking: Promise<Ranked[]> }>>();
+const cache = new WeakMap<object, Map<string, { at: number; since: string; ranking: Promise<Ranked[]> }>>();
 
 async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise<Ranked[]> {
   let perDb = cache.get(db);
@@ -59,13 +59,18 @@ async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise
     perDb = new Map();
     cache.set(db, perDb);
   }
-  const key = `${days}:${daysAgo(now, days - 1)}`;
+  // One entry per period, replaced when stale or when the day changed (so the map never grows).
+  const key = String(days);
+  const since = daysAgo(now, days - 1);
   const hit = perDb.get(key);
-  if (!fresh && hit && now.getTime() - hit.at < RANKING_TTL_MS && now.getTime() >= hit.at) return hit.ranking;
+  if (!fresh && hit && hit.since === since && now.getTime() - hit.at < RANKING_TTL_MS && now.getTime() >= hit.at) return hit.ranking;
   // Concurrent readers share one query; a failed query is not kept.
   const pending = computeRanking(db, days, now);
-  perDb.set(key, { at: now.getTime(), ranking: pending });
-  pending.catch(() => perDb.delete(key));
+  const entry = { at: now.getTime(), since, ranking: pending };
+  perDb.set(key, entry);
+  pending.catch(() => {
+    if (perDb.get(key) === entry) perDb.delete(key);
+  });
   return pending;
 }
 

@@ -13,7 +13,7 @@ export function csvCell(value: string | number): string {
 export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string> {
   const rows = await queryRows<Record<string, string | number>>(
     db,
-    sql`select (e.occurred_at at time zone 'UTC')::date::text as day, c.name as campaign,
+    sql`select to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, c.name as campaign,
                count(*)::int8 as clicks,
                count(*) filter (where e.verdict = 'valid')::int8 as valid_clicks,
                coalesce(sum(e.amount_cents), 0)::int8 as earned_cents,

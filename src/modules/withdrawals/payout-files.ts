@@ -67,6 +67,8 @@ export async function createPayoutFile(db: Db, config: Config, method: PayoutMet
 /** The file again, byte for byte the same transfers (for a second download). */
 export async function payoutFileBody(db: Db, config: Config, messageId: string): Promise<PayoutFile> {
   const record = await getPayoutFile(db, messageId);
+  // Its requests may be in a newer file by now: sending this one to the bank would pay them twice.
+  if (record.cancelledAt) throw new ConflictError('file_cancelled', 'payout.error.cancelled');
   const requests = await db.select().from(withdrawRequests).where(inArray(withdrawRequests.id, record.requestIds));
   const order = new Map(record.requestIds.map((id, i) => [id, i]));
   requests.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
