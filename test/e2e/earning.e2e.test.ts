@@ -5,15 +5,12 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { loadDemoData } from '../../src/modules/demo/demo-data.js';
-import { freePort, launchChromium, SCREENSHOTS, signInInBrowser } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { CapturingMailer, testConfig } from '../support/test-app.js';
+import { SCREENSHOTS, signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
+import { CapturingMailer } from '../support/test-app.js';
 
 const shots = SCREENSHOTS;
 // Headless Chromium says "HeadlessChrome", which the bot rule rightly refuses: people use this.
@@ -22,19 +19,13 @@ const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, li
 
 describe('earning in a real browser', () => {
   let browser: Browser;
-  let database: TestDatabase;
-  let app: FastifyInstance;
   let origin: string;
   let brand: Server;
   const brandHits: string[] = [];
   const mailer = new CapturingMailer();
 
+  let suite: BrowserSuite;
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com' });
-    database = await createTestDatabase('pglite');
-    await loadDemoData(database.db);
     // The brand's own site, on loopback: where a tracked link must land.
     brand = createHttpServer((request, response) => {
       if (request.url !== '/favicon.ico') brandHits.push(request.url ?? '');
@@ -42,16 +33,18 @@ describe('earning in a real browser', () => {
     });
     await new Promise<void>((resolve) => brand.listen(0, '127.0.0.1', resolve));
     const brandUrl = `http://127.0.0.1:${(brand.address() as { port: number }).port}/offre?src=pe`;
-    await createCampaign(database.db, { name: 'Box bio locale', targetUrl: brandUrl, ratePerClickEur: '0,12', posts: ['Ma box bio : {link}'] }, 12, { id: null, label: 'test' });
-    app = await buildApp(config, database, { mailer });
-    await app.listen({ host: '127.0.0.1', port });
-    browser = await launchChromium();
+    suite = await startBrowserSuite({
+      mailer,
+      seed: async (database) => {
+        await loadDemoData(database.db);
+        await createCampaign(database.db, { name: 'Box bio locale', targetUrl: brandUrl, ratePerClickEur: '0,12', posts: ['Ma box bio : {link}'] }, 12, { id: null, label: 'test' });
+      },
+    });
+    ({ browser, origin } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
+    await suite?.close();
     await new Promise((resolve) => brand?.close(resolve));
   });
 

@@ -3,14 +3,11 @@
  * confirms, lands signed in, and signs out. Screenshots of every page go to test-results/.
  */
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createMailer } from '../../src/app.js';
-import { freePort, launchChromium, SCREENSHOTS } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { createMailer } from '../../src/app.js';
+import { SCREENSHOTS, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { testConfig } from '../support/test-app.js';
 
 const shots = SCREENSHOTS;
 
@@ -18,25 +15,18 @@ const shots = SCREENSHOTS;
 describe('sign-in in a real browser', () => {
   let browser: Browser;
   let sink: SmtpSink;
-  let database: TestDatabase;
-  let app: FastifyInstance;
   let origin: string;
 
+  let suite: BrowserSuite;
   beforeAll(async () => {
     sink = await startSmtpSink();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    const config = testConfig({ BASE_URL: origin, SMTP_URL: sink.url, ADMIN_EMAILS: 'ops@example.com' });
-    database = await createTestDatabase('pglite');
-    app = await buildApp(config, database, { mailer: createMailer(config) });
-    await app.listen({ host: '127.0.0.1', port });
-    browser = await launchChromium();
+    // A real SMTP server this time: the link is read from the mail as it was delivered.
+    suite = await startBrowserSuite({ env: { SMTP_URL: sink.url }, mailer: (config) => createMailer(config) });
+    ({ browser, origin } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
+    await suite?.close();
     await sink?.close();
   });
 

@@ -3,42 +3,32 @@
  * and pays it in the back-office, the partner sees it paid and the balance right.
  */
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { freePort, launchChromium, SCREENSHOTS, signInInBrowser } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { SCREENSHOTS, signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
 import { addPartner, earn } from '../support/fixtures.js';
-import { CapturingMailer, testConfig } from '../support/test-app.js';
+import { CapturingMailer } from '../support/test-app.js';
 
 const shots = SCREENSHOTS;
 
 
 describe('a withdrawal in a real browser', () => {
   let browser: Browser;
-  let database: TestDatabase;
-  let app: FastifyInstance;
   let origin: string;
   const mailer = new CapturingMailer();
 
+  let suite: BrowserSuite;
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com' });
-    database = await createTestDatabase('pglite');
-    const partner = await addPartner(database.db, 'payme@example.com');
-    await earn(database.db, partner, 4, '12.5'); // 50,00 €
-    app = await buildApp(config, database, { mailer });
-    await app.listen({ host: '127.0.0.1', port });
-    browser = await launchChromium();
+    suite = await startBrowserSuite({
+      mailer,
+      seed: async (database) => {
+        const partner = await addPartner(database.db, 'payme@example.com');
+        await earn(database.db, partner, 4, '12.5'); // 50,00 €
+      },
+    });
+    ({ browser, origin } = suite);
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
-  });
+  afterAll(async () => suite?.close());
 
   const signIn = (page: Page, email: string) => signInInBrowser(page, origin, email, mailer);
 

@@ -2,9 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
 import { projectRoot } from '../../src/lib/project-root.js';
-import type { CapturingMailer } from './test-app.js';
+import type { Mailer } from '../../src/modules/mail/mailer.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+import { testConfig, type CapturingMailer } from './test-app.js';
 
 /** Screenshots of every page the browser tests visit, for a person to look at. */
 export const SCREENSHOTS = join(projectRoot, 'test-results', 'screenshots');
@@ -35,4 +40,42 @@ export async function signInInBrowser(page: Page, origin: string, email: string,
   await page.goto(mailer.lastLinkTo(email).href);
   await page.getByRole('button', { name: 'Me connecter' }).click();
   await page.waitForURL(`${origin}/partner/portal`);
+}
+
+export interface BrowserSuite {
+  origin: string;
+  browser: Browser;
+  database: TestDatabase;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * The app on a loopback port (BASE_URL set to it), an embedded test database seeded by `seed`,
+ * and Chromium: what every browser test starts with.
+ */
+export async function startBrowserSuite(options: {
+  env?: Record<string, string>;
+  mailer: Mailer | ((config: Config) => Mailer);
+  seed?: (database: TestDatabase) => Promise<void>;
+}): Promise<BrowserSuite> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const config = testConfig({ BASE_URL: origin, ADMIN_EMAILS: 'ops@example.com', ...options.env });
+  const database = await createTestDatabase('pglite');
+  await options.seed?.(database);
+  const app = await buildApp(config, database, { mailer: typeof options.mailer === 'function' ? options.mailer(config) : options.mailer });
+  await app.listen({ host: '127.0.0.1', port });
+  const browser = await launchChromium();
+  return {
+    origin,
+    browser,
+    database,
+    app,
+    close: async () => {
+      await browser.close();
+      await app.close();
+      await database.close();
+    },
+  };
 }
