@@ -34,12 +34,6 @@ import { projectRoot } from './lib/project-root.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The group-commit writer of clicks (its stats feed the benchmark). */
-    clickWriter: ClickWriter;
-  }
-}
 const publicDir = join(projectRoot, 'public');
 
 export interface AppOptions {
@@ -137,7 +131,6 @@ export async function buildApp(config: Config, database: Database, options: AppO
     { concurrency: 1 },
   );
   const links = new LinkCache(database.db);
-  app.decorate('clickWriter', writer);
   // Closing: every click already handed to the writer is committed before the database closes.
   app.addHook('onClose', async () => writer.drain());
   registerPublicPages(app, config);

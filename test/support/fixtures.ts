@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { partners, trackedLinks } from '../../src/db/schema.js';
 import { createCampaign, type Campaign } from '../../src/modules/campaigns/campaigns.js';
 import { ensureTrackedLinks } from '../../src/modules/campaigns/tracked-links.js';
-import { findLinkTarget, recordClick, type ClickRules, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
+import { findLinkTargets, recordClick, type ClickRules, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 export const operator = { id: null, label: 'test' };
@@ -34,7 +34,7 @@ export async function click(
   code: string,
   options: { address?: string; userAgent?: string; signedIn?: string | null; now?: Date; rules?: ClickRules } = {},
 ): Promise<RecordedClick> {
-  const link = await findLinkTarget(db, code);
+  const link = (await findLinkTargets(db, [code])).get(code);
   if (!link) throw new Error(`no link ${code}`);
   return recordClick(
     db,

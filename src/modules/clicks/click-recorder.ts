@@ -9,11 +9,11 @@
  * partner-day row lock; the de-duplication window under the (link, visitor) row. Only a valid
  * click earns, at the campaign's rate of that moment, stored on the click.
  */
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { pgArray } from '../../db/pg-array.js';
-import { campaigns, partners, trackedLinks, type RefusalReason, type Verdict } from '../../db/schema.js';
+import type { RefusalReason, Verdict } from '../../db/schema.js';
 import { dedupeKey, isBotUserAgent, utcDay, visitorHash } from './click-rules.js';
 import { visitorDayKey } from './visitor-keys.js';
 
@@ -24,14 +24,14 @@ export interface LinkTarget {
   targetUrl: string;
 }
 
-export async function findLinkTarget(db: Db, code: string): Promise<LinkTarget | null> {
-  const [row] = await db
-    .select({ code: trackedLinks.code, partnerId: trackedLinks.partnerId, campaignId: trackedLinks.campaignId, targetUrl: campaigns.targetUrl })
-    .from(trackedLinks)
-    .innerJoin(campaigns, eq(campaigns.id, trackedLinks.campaignId))
-    .innerJoin(partners, eq(partners.id, trackedLinks.partnerId))
-    .where(eq(trackedLinks.code, code));
-  return row ?? null;
+/** Where each known code redirects, and whose link it is (unknown codes are absent). */
+export async function findLinkTargets(db: Db, codes: string[]): Promise<Map<string, LinkTarget>> {
+  const rows = await queryRows<{ code: string; partner_id: string; campaign_id: string; target_url: string }>(
+    db,
+    sql`select l.code, l.partner_id, l.campaign_id, c.target_url from tracked_links l join campaigns c on c.id = l.campaign_id
+        where l.code = any(${pgArray(codes)}::text[])`,
+  );
+  return new Map(rows.map((r) => [r.code, { code: r.code, partnerId: r.partner_id, campaignId: r.campaign_id, targetUrl: r.target_url }]));
 }
 
 export interface ClickContext {

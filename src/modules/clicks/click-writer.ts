@@ -17,7 +17,7 @@ interface Waiting {
 export class ClickWriter {
   private queue: Waiting[] = [];
   private readonly running = new Set<Promise<void>>();
-  /** Batches written so far, and clicks in them (for the benchmark and the logs). */
+  /** Batches written so far and clicks in them (the tests check that batching happens). */
   readonly stats = { batches: 0, clicks: 0, largestBatch: 0 };
 
   constructor(

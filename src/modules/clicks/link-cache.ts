@@ -6,11 +6,8 @@
  * Misses that arrive together are looked up in one query (on the embedded database every query
  * waits its turn on the single connection, so one per request would queue behind the writer).
  */
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { queryRows } from '../../db/client.js';
-import { pgArray } from '../../db/pg-array.js';
-import type { LinkTarget } from './click-recorder.js';
+import { findLinkTargets, type LinkTarget } from './click-recorder.js';
 
 interface Entry {
   link: LinkTarget | null;
@@ -48,12 +45,7 @@ export class LinkCache {
     this.waiting = new Map();
     this.scheduled = false;
     try {
-      const rows = await queryRows<{ code: string; partner_id: string; campaign_id: string; target_url: string }>(
-        this.db,
-        sql`select l.code, l.partner_id, l.campaign_id, c.target_url from tracked_links l join campaigns c on c.id = l.campaign_id
-            where l.code = any(${pgArray([...batch.keys()])}::text[])`,
-      );
-      const found = new Map(rows.map((r) => [r.code, { code: r.code, partnerId: r.partner_id, campaignId: r.campaign_id, targetUrl: r.target_url }]));
+      const found = await findLinkTargets(this.db, [...batch.keys()]);
       const now = Date.now();
       this.makeRoom(batch.size);
       for (const [code, waiters] of batch) {
@@ -75,10 +67,5 @@ export class LinkCache {
       this.entries.delete(key);
       if (--drop === 0) break;
     }
-  }
-
-  /** Forgets every entry (after a campaign's target URL changes on this instance). */
-  clear(): void {
-    this.entries.clear();
   }
 }
