@@ -3,10 +3,12 @@
  * tracked redirect on PostgreSQL and on the embedded database, then writes BENCHMARKS.md.
  *   --quick        short runs (a smoke test of the harness)
  *   --scale        also seed 1M and 10M click events (PostgreSQL) and time leaderboard and balance
+ *   --only=pg|pglite  B0 and one server only, printed and not written (while investigating);
+ *                  BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
  * Server and load generator are separate processes; ratios to B0 are the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,8 @@ import { computeRanking, leaderboard } from '../src/modules/earnings/leaderboard
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SCALE = args.has('--scale');
+/** --only=pg or --only=pglite: B0 and that server only (while investigating); the report is not written. */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
 const WARMUP_S = QUICK ? 2 : 5;
 const RUN_S = QUICK ? 4 : 15;
 const LINKS = 10_000;
@@ -42,6 +46,14 @@ interface LoadResult {
   timeouts: number;
   redirects: number;
   statuses: Record<string, number>;
+  cpuMs: number;
+}
+
+/** CPU used during the measured run, in ms per 1,000 requests, by who used it. */
+interface CpuShare {
+  server: number;
+  postgres: number;
+  load: number;
 }
 
 interface Row {
@@ -51,6 +63,7 @@ interface Row {
   stored?: number;
   sent?: number;
   note?: string;
+  cpu?: CpuShare;
 }
 
 async function freePort(): Promise<number> {
@@ -59,6 +72,34 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** User + system CPU of one process so far, in ms (0 once it is gone). */
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of every PostgreSQL process on the machine (the server, its backends, its workers), in ms. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 function memoryWatch(pid: number): { stop(): number } {
@@ -127,8 +168,10 @@ async function countEvents(database: Database): Promise<number> {
 async function benchApp(name: string, env: Record<string, string>, open: () => Promise<Database>, session: string, withReaders: boolean): Promise<Row[]> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(port), TRUST_PROXY: 'true', LOG_LEVEL: 'warn', DEMO_DATA: 'false', APP_SECRET: SECRET, BASE_URL: origin, ...env },
+  // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
+  const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, join(projectRoot, 'dist/src/server.js')], {
+    env: { ...process.env, PORT: String(port), TRUST_PROXY: 'true', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', DEMO_DATA: 'false', APP_SECRET: SECRET, BASE_URL: origin, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -136,8 +179,11 @@ async function benchApp(name: string, env: Record<string, string>, open: () => P
   const memory = memoryWatch(child.pid!);
   const warm = await runLoad(origin, WARMUP_S, 100, Math.max(1000, Math.round(WARMUP_S * 1000)));
   // Measured run: as many requests as the warm-up rate fits in RUN_S, every one answered.
+  const [serverBefore, postgresBefore] = [processCpuMs(child.pid!), postgresCpuMs()];
   const idle = await runLoad(origin, RUN_S, 100, Math.max(2000, Math.round(warm.rps * RUN_S)));
-  const rows: Row[] = [{ name, load: idle, peakMb: 0 }];
+  const perThousand = (ms: number) => (ms / idle.requests) * 1000;
+  const cpu = { server: perThousand(processCpuMs(child.pid!) - serverBefore), postgres: perThousand(postgresCpuMs() - postgresBefore), load: perThousand(idle.cpuMs) };
+  const rows: Row[] = [{ name, load: idle, peakMb: 0, cpu }];
   let sent = warm.redirects + idle.redirects;
   if (withReaders) {
     // 2 leaderboard + 2 earnings requests per second while the redirect is under load.
@@ -182,10 +228,12 @@ async function baseline(): Promise<Row> {
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
   const memory = memoryWatch(child.pid!);
   await runLoad(`http://127.0.0.1:${port}`, WARMUP_S);
+  const serverBefore = processCpuMs(child.pid!);
   const load = await runLoad(`http://127.0.0.1:${port}`, RUN_S);
+  const cpu = { server: ((processCpuMs(child.pid!) - serverBefore) / load.requests) * 1000, postgres: 0, load: (load.cpuMs / load.requests) * 1000 };
   const peakMb = memory.stop();
   child.kill('SIGTERM');
-  return { name: 'B0: bare node:http 302 from a Map', load, peakMb };
+  return { name: 'B0: bare node:http 302 from a Map', load, peakMb, cpu };
 }
 
 async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -285,31 +333,37 @@ async function main(): Promise<void> {
     console.log('seeded 10 000 links; measuring B0 …');
     rows.push(await baseline());
     console.log(JSON.stringify(rows.at(-1)));
-    console.log('measuring PostgreSQL …');
-    rows.push(...(await benchApp('Plug & Earn on PostgreSQL', { DATABASE_URL: pgDb.url }, () => openDatabase({ databaseUrl: pgDb.url, dataDir: null, logger }), session, true)));
-    console.log(JSON.stringify(rows.slice(-2)));
-
-    const dataDir = join(work, 'data');
-    const embedded = await openDatabase({ databaseUrl: null, dataDir, logger });
-    const seeded = await seed(embedded);
-    await embedded.close();
-    console.log('measuring the embedded database …');
-    rows.push(...(await benchApp('Plug & Earn on the embedded database (PGlite)', { DATA_DIR: dataDir }, () => openDatabase({ databaseUrl: null, dataDir, logger }), seeded.session, false)));
-    console.log(JSON.stringify(rows.at(-1)));
-
+    if (ONLY === null || ONLY === 'pg') {
+      console.log('measuring PostgreSQL …');
+      rows.push(...(await benchApp('Plug & Earn on PostgreSQL', { DATABASE_URL: pgDb.url }, () => openDatabase({ databaseUrl: pgDb.url, dataDir: null, logger }), session, true)));
+      console.log(JSON.stringify(rows.slice(-2)));
+    }
+    if (ONLY === null || ONLY === 'pglite') {
+      const dataDir = join(work, 'data');
+      const embedded = await openDatabase({ databaseUrl: null, dataDir, logger });
+      const seeded = await seed(embedded);
+      await embedded.close();
+      console.log('measuring the embedded database …');
+      rows.push(...(await benchApp('Plug & Earn on the embedded database (PGlite)', { DATA_DIR: dataDir }, () => openDatabase({ databaseUrl: null, dataDir, logger }), seeded.session, false)));
+      console.log(JSON.stringify(rows.at(-1)));
+    }
     const scaleLines = SCALE ? await scale(pgDb.url) : [];
-    writeReport(rows, scaleLines);
+    if (ONLY === null) writeReport(rows, scaleLines);
+    else console.log(rows.map(tableLine).join('\n'));
   } finally {
     await pgDb.drop();
   }
 }
 
-function writeReport(rows: Row[], scaleLines: string[]): void {
+function tableLine(r: Row, _index: number, rows: Row[]): string {
   const b0 = rows[0]!.load.rps;
-  const table = rows.map((r) => {
-    const ratio = r.stored !== undefined && r.sent ? (r.stored / r.sent).toFixed(4) : '—';
-    return `| ${r.name} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |${r.note ? ` ${r.note}` : ''}`;
-  });
+  const ratio = r.stored !== undefined && r.sent ? (r.stored / r.sent).toFixed(4) : '—';
+  const cpu = r.cpu ? `${r.cpu.server.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${r.cpu.load.toFixed(0)}` : '—';
+  return `| ${r.name} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${cpu} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |${r.note ? ` ${r.note}` : ''}`;
+}
+
+function writeReport(rows: Row[], scaleLines: string[]): void {
+  const table = rows.map(tableLine);
   const report = `# Benchmarks
 
 Measured by \`npm run bench${SCALE ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1.
@@ -317,9 +371,11 @@ Load: autocannon in its own process, 100 connections, no pipelining, ${WARMUP_S}
 
 ## Tracked redirect \`GET /r/:code\`
 
-| server | requests/s | % of B0 | p50 ms | p99 ms | peak RSS MB | clicks stored ÷ 302s sent | errors |
-|---|---|---|---|---|---|---|---|
+| server | requests/s | % of B0 | p50 ms | p99 ms | peak RSS MB | CPU ms per 1,000 requests: server / PostgreSQL / load generator | clicks stored ÷ 302s sent | errors |
+|---|---|---|---|---|---|---|---|---|
 ${table.join('\n')}
+
+CPU is read from \`/proc\` during the measured run (for PostgreSQL, every \`postgres\` process on the machine); the machine has ${cpus().length * 1000} CPU ms per second to share between all three.
 
 "Clicks stored ÷ 302s sent" counts every 302 of the warm-up and the measured runs against the rows in \`metric_events\` after a graceful stop (SIGTERM): 1.0000 means nothing lost and nothing doubled.
 ${scaleLines.length ? `

@@ -132,7 +132,11 @@ export async function buildApp(config: Config, database: Database, options: AppO
   );
   const links = new LinkCache(database.db);
   // Closing: every click already handed to the writer is committed before the database closes.
-  app.addHook('onClose', async () => writer.drain());
+  app.addHook('onClose', async () => {
+    await writer.drain();
+    const { batches, clicks, largestBatch } = writer.stats;
+    if (batches > 0) app.log.info({ batches, clicks, meanBatch: Math.round((clicks / batches) * 10) / 10, largestBatch }, 'click writer: batches written');
+  });
   registerPublicPages(app, config);
   registerAuthRoutes(app, { ...deps, mailer });
   registerRedirectRoute(app, { links, writer });

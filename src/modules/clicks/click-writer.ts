@@ -2,8 +2,13 @@
  * Group commit for clicks: requests hand their click to the writer and wait; the writer commits
  * whatever has queued in one transaction, then answers them all. Up to `concurrency` batches are
  * in flight at once (each on its own connection; locks are always taken in the same order, so
- * they cannot deadlock); under load batches grow by themselves and the database does a few
- * statements per batch instead of per click. A lone click is written at once: no timer adds latency.
+ * they cannot deadlock); under load batches grow by themselves and the database does one call
+ * per batch instead of per click.
+ *
+ * A batch starts on the next `setImmediate`, once the event loop has read every request that
+ * arrived with this one, not at the first click: on the embedded database a query runs on this
+ * thread without yielding, so a batch started at once would hold one click and block the reading
+ * of the others (measured: 1 click per batch, ~400 redirects/s). No timer adds latency.
  */
 import type { Db } from '../../db/client.js';
 import { recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
@@ -40,7 +45,9 @@ export class ClickWriter {
   }
 
   private start(): void {
-    const loop = this.run().finally(() => this.running.delete(loop));
+    const loop = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.run())
+      .finally(() => this.running.delete(loop));
     this.running.add(loop);
   }
 
