@@ -2,14 +2,15 @@
  * The load generator, run in its own process: autocannon, 100 connections, no pipelining, codes
  * drawn with a Zipf-like popularity, realistic user agents, a distinct client address per request
  * (X-Forwarded-For; the server runs with TRUST_PROXY=true).
- * Usage: node dist/bench/load.js <origin> <codes.json> <seconds> [connections] [amount]
- * With an amount, exactly that many requests are sent and every answer is awaited.
+ * Usage: node dist/bench/load.js <origin> <codes.json> <seconds> [connections] [amount] [rate]
+ * With an amount, exactly that many requests are sent and every answer is awaited; with a rate,
+ * requests are paced to that many per second in all (the soak).
  * Prints one JSON line: requests/s, latency percentiles, status counts.
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-const [, , origin, codesFile, seconds, connections, amount] = process.argv;
+const [, , origin, codesFile, seconds, connections, amount, rate] = process.argv;
 const codes = Object.keys(JSON.parse(readFileSync(codesFile!, 'utf8')) as Record<string, string>);
 
 // Zipf with s = 1: the k-th most popular link gets a share proportional to 1/k.
@@ -46,6 +47,7 @@ const result = await autocannon({
   pipelining: 1,
   ...(Number(amount) > 0 ? { amount: Number(amount) } : { duration: Number(seconds) }),
   timeout: 10,
+  ...(Number(rate) > 0 ? { overallRate: Number(rate) } : {}),
   requests: [
     {
       method: 'GET',
@@ -63,7 +65,8 @@ const result = await autocannon({
   console.log(
     JSON.stringify({
       requests: result.requests.total,
-      rps: result.requests.average,
+      // Over the run's real duration: autocannon's own average is over whole seconds, the last one partial.
+      rps: result.requests.total / result.duration,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.errors,

@@ -3,6 +3,7 @@
  * tracked redirect on PostgreSQL and on the embedded database, then writes BENCHMARKS.md.
  *   --quick        short runs (a smoke test of the harness)
  *   --scale        also seed 1M and 10M click events (PostgreSQL) and time leaderboard and balance
+ *   --soak         also a soak on PostgreSQL: 10 minutes at 80 % of the measured rate, memory sampled
  *   --only=pg|pglite  B0 and one server only, printed and not written (while investigating);
  *                  BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
  * Server and load generator are separate processes; ratios to B0 are the headline.
@@ -31,6 +32,9 @@ const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const WARMUP_S = QUICK ? 2 : 5;
 const RUN_S = QUICK ? 4 : 15;
 const LINKS = 10_000;
+const HISTORY_CLICKS = 100_000;
+const SOAK = args.has('--soak');
+const SOAK_S = QUICK ? 30 : 600;
 const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const SECRET = 'bench-secret-bench-secret-bench-secret-01';
 const logger = { error: (o: unknown) => console.error(o), warn: () => undefined };
@@ -127,9 +131,9 @@ function memoryWatch(pid: number): { stop(): number } {
  * `seconds` runs for a duration (requests in flight at the end are cut and not counted);
  * `amount` sends exactly that many requests and waits for every answer, so 302s can be counted.
  */
-function runLoad(origin: string, seconds: number, connections = 100, amount = 0): Promise<LoadResult> {
+function runLoad(origin: string, seconds: number, connections = 100, amount = 0, rate = 0): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'dist/bench/load.js'), origin, codesFile, String(seconds), String(connections), String(amount)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(projectRoot, 'dist/bench/load.js'), origin, codesFile, String(seconds), String(connections), String(amount), String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
@@ -157,6 +161,10 @@ async function seed(database: Database): Promise<{ session: string }> {
   const links = await queryRows<{ code: string; partner_id: string }>(db, sql`select code, partner_id from tracked_links where campaign_id = ${campaign.id} order by code`);
   writeFileSync(codesFile, JSON.stringify(Object.fromEntries(links.map((l) => [l.code, campaign.targetUrl]))));
   const session = await createSession(db, links[0]!.partner_id);
+  // A database in use, not a new one: past clicks over 90 days, their summary, fresh statistics
+  // (as autovacuum keeps them). On empty tables the planner's plans are not those of production.
+  await seedEvents(database, HISTORY_CLICKS);
+  await db.execute(sql`analyze`);
   return { session: session.id };
 }
 
@@ -165,7 +173,13 @@ async function countEvents(database: Database): Promise<number> {
   return row!.n;
 }
 
-async function benchApp(name: string, env: Record<string, string>, open: () => Promise<Database>, session: string, withReaders: boolean): Promise<Row[]> {
+interface RunningServer {
+  origin: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
@@ -176,6 +190,21 @@ async function benchApp(name: string, env: Record<string, string>, open: () => P
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await waitReady(origin, child);
+  return { origin, child, exited };
+}
+
+async function eventsIn(open: () => Promise<Database>): Promise<number> {
+  const database = await open();
+  try {
+    return await countEvents(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function benchApp(name: string, env: Record<string, string>, open: () => Promise<Database>, session: string, withReaders: boolean): Promise<Row[]> {
+  const before = await eventsIn(open);
+  const { origin, child, exited } = await startServer(env);
   const memory = memoryWatch(child.pid!);
   const warm = await runLoad(origin, WARMUP_S, 100, Math.max(1000, Math.round(WARMUP_S * 1000)));
   // Measured run: as many requests as the warm-up rate fits in RUN_S, every one answered.
@@ -213,13 +242,85 @@ async function benchApp(name: string, env: Record<string, string>, open: () => P
   const code = await exited;
   const peak = memory.stop();
   if (code !== 0) throw new Error(`${name}: server exited with ${code}`);
-  const database = await open();
-  const stored = await countEvents(database);
-  await database.close();
+  const stored = (await eventsIn(open)) - before;
   for (const row of rows) row.peakMb = peak;
   rows[0]!.stored = stored;
   rows[0]!.sent = sent;
   return rows;
+}
+
+interface SigtermResult {
+  name: string;
+  redirects: number;
+  stored: number;
+  unavailable: number;
+  errors: number;
+  exitCode: number | null;
+  exitMs: number;
+}
+
+/**
+ * SIGTERM in the middle of the load: the server must stop accepting, finish what is in flight,
+ * commit every click it answered, and exit 0. Every 302 the load generator received must be
+ * exactly one stored click.
+ */
+async function sigtermUnderLoad(name: string, env: Record<string, string>, open: () => Promise<Database>): Promise<SigtermResult> {
+  const before = await eventsIn(open);
+  const { origin, child, exited } = await startServer(env);
+  const seconds = QUICK ? 4 : 8;
+  const load = runLoad(origin, seconds, 100);
+  await new Promise((r) => setTimeout(r, (seconds / 2) * 1000));
+  const signalled = performance.now();
+  child.kill('SIGTERM');
+  const exitCode = await exited;
+  const exitMs = performance.now() - signalled;
+  const result = await load;
+  const stored = (await eventsIn(open)) - before;
+  return { name, redirects: result.redirects, stored, unavailable: result.statuses['503'] ?? 0, errors: result.errors + result.timeouts, exitCode, exitMs };
+}
+
+interface SoakResult {
+  rate: number;
+  seconds: number;
+  load: LoadResult;
+  rssAfterFirstMinute: number;
+  rssLastMinuteMax: number;
+  rssMax: number;
+  stored: number;
+}
+
+/** A long run at a paced rate, resident memory sampled every 5 s: does the server grow? */
+async function soak(url: string, rate: number, open: () => Promise<Database>): Promise<SoakResult> {
+  const before = await eventsIn(open);
+  const { origin, child, exited } = await startServer({ DATABASE_URL: url });
+  const samples: Array<{ at: number; mb: number }> = [];
+  const started = performance.now();
+  const timer = setInterval(() => {
+    try {
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (rss) samples.push({ at: (performance.now() - started) / 1000, mb: Number(rss[1]) / 1024 });
+    } catch {
+      // gone
+    }
+  }, 5000);
+  // An amount, not a duration: a duration would cut the last requests in flight uncounted.
+  const load = await runLoad(origin, SOAK_S, 100, rate * SOAK_S, rate);
+  clearInterval(timer);
+  child.kill('SIGTERM');
+  if ((await exited) !== 0) throw new Error('soak: server did not exit cleanly');
+  const stored = (await eventsIn(open)) - before;
+  const firstMinute = Math.min(60, SOAK_S / 5);
+  const afterFirst = samples.find((s) => s.at >= firstMinute) ?? samples[0]!;
+  const last = samples.filter((s) => s.at >= SOAK_S - firstMinute);
+  return {
+    rate,
+    seconds: SOAK_S,
+    load,
+    rssAfterFirstMinute: Math.round(afterFirst.mb),
+    rssLastMinuteMax: Math.round(Math.max(...last.map((s) => s.mb))),
+    rssMax: Math.round(Math.max(...samples.map((s) => s.mb))),
+    stored,
+  };
 }
 
 async function baseline(): Promise<Row> {
@@ -325,34 +426,53 @@ async function scale(url: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
+  const sigterms: SigtermResult[] = [];
+  let soaked: SoakResult | null = null;
   const pgDb = await pgDatabase();
   try {
-    const store = await openDatabase({ databaseUrl: pgDb.url, dataDir: null, logger });
+    const openPg = () => openDatabase({ databaseUrl: pgDb.url, dataDir: null, logger });
+    const store = await openPg();
     const { session } = await seed(store);
     await store.close();
-    console.log('seeded 10 000 links; measuring B0 …');
+    console.log(`seeded 10 000 links and ${HISTORY_CLICKS.toLocaleString('en')} past clicks; measuring B0 …`);
     rows.push(await baseline());
     console.log(JSON.stringify(rows.at(-1)));
     if (ONLY === null || ONLY === 'pg') {
       console.log('measuring PostgreSQL …');
-      rows.push(...(await benchApp('Plug & Earn on PostgreSQL', { DATABASE_URL: pgDb.url }, () => openDatabase({ databaseUrl: pgDb.url, dataDir: null, logger }), session, true)));
+      rows.push(...(await benchApp('Plug & Earn on PostgreSQL', { DATABASE_URL: pgDb.url }, openPg, session, true)));
       console.log(JSON.stringify(rows.slice(-2)));
+      sigterms.push(await sigtermUnderLoad('PostgreSQL', { DATABASE_URL: pgDb.url }, openPg));
+      console.log(JSON.stringify(sigterms.at(-1)));
+      if (SOAK) {
+        const pgRow = rows.find((r) => r.name === 'Plug & Earn on PostgreSQL')!;
+        console.log(`soaking PostgreSQL for ${SOAK_S} s …`);
+        soaked = await soak(pgDb.url, Math.round(pgRow.load.rps * 0.8), openPg);
+        console.log(JSON.stringify(soaked));
+      }
     }
     if (ONLY === null || ONLY === 'pglite') {
       const dataDir = join(work, 'data');
-      const embedded = await openDatabase({ databaseUrl: null, dataDir, logger });
+      const openEmbedded = () => openDatabase({ databaseUrl: null, dataDir, logger });
+      const embedded = await openEmbedded();
       const seeded = await seed(embedded);
       await embedded.close();
       console.log('measuring the embedded database …');
-      rows.push(...(await benchApp('Plug & Earn on the embedded database (PGlite)', { DATA_DIR: dataDir }, () => openDatabase({ databaseUrl: null, dataDir, logger }), seeded.session, false)));
+      rows.push(...(await benchApp('Plug & Earn on the embedded database (PGlite)', { DATA_DIR: dataDir }, openEmbedded, seeded.session, false)));
       console.log(JSON.stringify(rows.at(-1)));
+      sigterms.push(await sigtermUnderLoad('PGlite', { DATA_DIR: dataDir }, openEmbedded));
+      console.log(JSON.stringify(sigterms.at(-1)));
     }
     const scaleLines = SCALE ? await scale(pgDb.url) : [];
-    if (ONLY === null) writeReport(rows, scaleLines);
-    else console.log(rows.map(tableLine).join('\n'));
+    if (ONLY === null) writeReport(rows, sigterms, soaked, scaleLines);
+    else console.log([...rows.map(tableLine), ...sigterms.map(sigtermLine)].join('\n'));
   } finally {
     await pgDb.drop();
   }
+}
+
+function sigtermLine(r: SigtermResult): string {
+  const ratio = r.redirects ? (r.stored / r.redirects).toFixed(4) : '—';
+  return `| ${r.name} | ${r.exitCode} | ${Math.round(r.exitMs)} | ${r.redirects.toLocaleString('en')} | ${r.stored.toLocaleString('en')} | ${ratio} | ${r.unavailable.toLocaleString('en')} | ${r.errors.toLocaleString('en')} |`;
 }
 
 function tableLine(r: Row, _index: number, rows: Row[]): string {
@@ -362,7 +482,7 @@ function tableLine(r: Row, _index: number, rows: Row[]): string {
   return `| ${r.name} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${cpu} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |${r.note ? ` ${r.note}` : ''}`;
 }
 
-function writeReport(rows: Row[], scaleLines: string[]): void {
+function writeReport(rows: Row[], sigterms: SigtermResult[], soaked: SoakResult | null, scaleLines: string[]): void {
   const table = rows.map(tableLine);
   const report = `# Benchmarks
 
@@ -377,8 +497,21 @@ ${table.join('\n')}
 
 CPU is read from \`/proc\` during the measured run (for PostgreSQL, every \`postgres\` process on the machine); the machine has ${cpus().length * 1000} CPU ms per second to share between all three.
 
-"Clicks stored ÷ 302s sent" counts every 302 of the warm-up and the measured runs against the rows in \`metric_events\` after a graceful stop (SIGTERM): 1.0000 means nothing lost and nothing doubled.
-${scaleLines.length ? `
+"Clicks stored ÷ 302s sent" counts every 302 of the warm-up and the measured runs against the rows added to \`metric_events\` (counted after a graceful stop, SIGTERM): 1.0000 means nothing lost and nothing doubled. Each database starts with ${HISTORY_CLICKS.toLocaleString('en')} past clicks over 90 days and fresh planner statistics, as a database in use has.
+
+## SIGTERM in the middle of the load
+
+The server gets SIGTERM halfway through ${QUICK ? 4 : 8} s of load (100 connections). It must stop accepting, answer what is in flight, commit every click it answered, and exit 0.
+
+| database | exit code | SIGTERM → exit ms | 302s received | clicks stored | stored ÷ 302s | 503s while closing | connection errors after |
+|---|---|---|---|---|---|---|---|
+${sigterms.map(sigtermLine).join('\n')}
+${soaked ? `
+## Soak (PostgreSQL)
+
+${soaked.seconds} s at ${soaked.rate.toLocaleString('en')} requests/s (80 % of the measured rate above), 100 connections: ${Math.round(soaked.load.rps).toLocaleString('en')} requests/s served, p50 ${soaked.load.p50} ms, p99 ${soaked.load.p99} ms, ${soaked.load.errors + soaked.load.timeouts} errors; clicks stored ÷ 302s ${(soaked.stored / soaked.load.redirects).toFixed(4)} (${soaked.stored.toLocaleString('en')} / ${soaked.load.redirects.toLocaleString('en')}).
+Resident memory of the server: ${soaked.rssAfterFirstMinute} MB after the first minute, at most ${soaked.rssLastMinuteMax} MB in the last minute (${(((soaked.rssLastMinuteMax - soaked.rssAfterFirstMinute) / soaked.rssAfterFirstMinute) * 100).toFixed(1)} %), at most ${soaked.rssMax} MB over the whole soak.
+` : ''}${scaleLines.length ? `
 ## Leaderboard and balance as clicks pile up (PostgreSQL)
 
 | click events | seeding | ranking query 7 d p50 / p95 ms | ranking query 90 d p50 / p95 ms | leaderboard served at 2 req/s, p95 ms, 7 d / 90 d | balance p50 / p95 ms |

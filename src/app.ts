@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
@@ -16,6 +15,7 @@ import { HttpError } from './http/errors.js';
 import { html, HTML_TYPE } from './http/html.js';
 import { renderPage } from './http/layout.js';
 import { redactUrl } from './http/logging.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { translator, type MessageKey } from './i18n/index.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './modules/mail/mailer.js';
@@ -62,27 +62,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    hsts: config.secureCookies ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-    crossOriginEmbedderPolicy: false,
-    frameguard: { action: 'deny' },
-  });
+  registerSecurityHeaders(app, { hsts: config.secureCookies });
   await app.register(requestContext, { config, db: database.db });
   // Forms are url-encoded, the API is JSON: no other body type is accepted.
   app.removeContentTypeParser('text/plain');

@@ -50,6 +50,33 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     await expect(database.db.execute(sql`insert into partners (email) values ('UPPER@example.com')`)).rejects.toThrow();
   });
 
+  it('keeps every row the click ledger refers to: no delete, no key change (instead of foreign keys)', async () => {
+    const [partner] = await queryRows<{ id: string }>(database.db, sql`insert into partners (email) values ('kept@example.com') returning id`);
+    const [campaign] = await queryRows<{ id: string }>(database.db, 
+      sql`insert into campaigns (name, target_url, rate_cents) values ('Kept', 'https://brand.example/', 10) returning id`,
+    );
+    await database.db.execute(sql`insert into tracked_links (code, partner_id, campaign_id) values ('keptlink01', ${partner!.id}, ${campaign!.id})`);
+    const refused = [
+      sql`delete from partners where id = ${partner!.id}`,
+      sql`delete from campaigns where id = ${campaign!.id}`,
+      sql`delete from tracked_links where code = 'keptlink01'`,
+      sql`update partners set id = gen_random_uuid() where id = ${partner!.id}`,
+      sql`update campaigns set id = gen_random_uuid() where id = ${campaign!.id}`,
+      sql`update tracked_links set code = 'otherlink1' where code = 'keptlink01'`,
+      sql`update tracked_links set partner_id = (select id from partners where id <> ${partner!.id} limit 1) where code = 'keptlink01'`,
+      sql`truncate tracked_links cascade`,
+    ];
+    for (const [index, statement] of refused.entries()) {
+      const error = await database.db.execute(statement).then(() => null, (e: Error) => e);
+      expect(String((error as Error | null)?.cause ?? error), `statement ${index}`).toMatch(/kept for ever/);
+    }
+    // What the app does instead still works, and nothing was lost.
+    await database.db.execute(sql`update partners set status = 'suspended' where id = ${partner!.id}`);
+    await database.db.execute(sql`update campaigns set status = 'ended', target_url = 'https://brand.example/new' where id = ${campaign!.id}`);
+    const [link] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int8 as n from tracked_links where code = 'keptlink01'`);
+    expect(link!.n).toBe(1);
+  });
+
   it('returns int8 as a JavaScript number on both engines', async () => {
     const result = await queryRows<Record<string, unknown>>(database.db, sql`select count(*) as n, 9007199254740991::int8 as big, 5::int4 as small`);
     expect(result[0]).toEqual({ n: expect.any(Number), big: 9007199254740991, small: 5 });

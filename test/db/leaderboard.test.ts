@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaderboard } from '../../src/modules/earnings/leaderboard.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { leaderboard, RANKING_MAX_STALE_MS, RANKING_TTL_MS } from '../../src/modules/earnings/leaderboard.js';
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
 import { addCampaign, addPartner, click, linkCode, operator } from '../support/fixtures.js';
@@ -63,6 +63,21 @@ describe.each(ENGINES)('leaderboard on %s', (engine) => {
     expect((await leaderboard(database.db, 7, { now })).top).toEqual(cached.top);
     const fresh = await leaderboard(database.db, 7, { now, fresh: true });
     expect(fresh.top[0]).toMatchObject({ label: 'pa…3@example.com', clicks: 33 });
+  });
+
+  it('serves the previous ranking while one refresh runs, and makes a reader wait only when it is too old', async () => {
+    const before = await leaderboard(database.db, 7, { now, fresh: true });
+    const campaign = await addCampaign(database.db);
+    const code = await linkCode(database.db, ids['p22']!, campaign.id);
+    for (let c = 0; c < 40; c++) await click(database.db, code, { now });
+    // Past the TTL: the reader gets the previous ranking at once, and a refresh starts behind it.
+    const later = new Date(now.getTime() + RANKING_TTL_MS + 1);
+    expect((await leaderboard(database.db, 7, { now: later })).top).toEqual(before.top);
+    await vi.waitFor(async () => expect((await leaderboard(database.db, 7, { now: later })).top[0]).toMatchObject({ label: 'pa…2@example.com', clicks: 43 }));
+    // Unread for longer than RANKING_MAX_STALE_MS: the reader waits for a fresh ranking.
+    for (let c = 0; c < 10; c++) await click(database.db, code, { now });
+    const muchLater = new Date(later.getTime() + RANKING_MAX_STALE_MS + 1);
+    expect((await leaderboard(database.db, 7, { now: muchLater })).top[0]).toMatchObject({ label: 'pa…2@example.com', clicks: 53 });
   });
 
   it('leaves suspended partners out and ranks nobody without clicks', async () => {

@@ -11,7 +11,8 @@ import { ensureBuilt, runNode, startServer } from '../support/processes.js';
 import { sepaSchemaErrors } from '../support/sepa-schema.js';
 import { testConfig } from '../support/test-app.js';
 
-describe('the CLI on the embedded database', () => {
+// Each command is a new process opening PGlite (1–2 s of start-up): a test runs a dozen of them.
+describe('the CLI on the embedded database', { timeout: 90_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
   const env = { DATA_DIR: join(cwd, 'data') };
   const cli = (...args: string[]) => runNode('dist/src/cli/index.js', args, env, cwd);
@@ -64,7 +65,7 @@ describe('the CLI on the embedded database', () => {
   });
 });
 
-describe('withdrawals from the CLI', () => {
+describe('withdrawals from the CLI', { timeout: 90_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
   const env = {
     DATA_DIR: join(cwd, 'data'),

@@ -4,8 +4,10 @@
  *
  * The full ranking comes from the per-day summary, whose size follows partners × days, not
  * clicks; it is still a scan of up to 90 days of every partner, so each instance keeps the
- * ranking of each period for `RANKING_TTL_MS` and serves the top 20 and anyone's own rank from it.
- * A leaderboard up to 15 seconds old breaks no rule; money is never read from here.
+ * ranking of each period and serves the top 20 and anyone's own rank from it. After
+ * `RANKING_TTL_MS` the next reader starts a refresh and is still served the previous ranking;
+ * a reader waits only on a cold start, a new day or a ranking unread for `RANKING_MAX_STALE_MS`.
+ * A leaderboard a few seconds old breaks no rule; money is never read from here.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
@@ -51,7 +53,17 @@ export async function computeRanking(db: Db, days: number, now = new Date()): Pr
   return rows.map((row) => ({ partnerId: row.id, label: row.pseudonym ?? maskEmail(row.email), clicks: row.clicks }));
 }
 
-const cache = new WeakMap<object, Map<string, { at: number; since: string; ranking: Promise<Ranked[]> }>>();
+/** How old a ranking may be served while its refresh runs; older, a reader waits for a fresh one. */
+export const RANKING_MAX_STALE_MS = 5 * RANKING_TTL_MS;
+
+interface CachedRanking {
+  at: number;
+  since: string;
+  ranking: Promise<Ranked[]>;
+  refreshing: boolean;
+}
+
+const cache = new WeakMap<object, Map<string, CachedRanking>>();
 
 async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise<Ranked[]> {
   let perDb = cache.get(db);
@@ -59,14 +71,31 @@ async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise
     perDb = new Map();
     cache.set(db, perDb);
   }
-  // One entry per period, replaced when stale or when the day changed (so the map never grows).
+  // One entry per period, replaced when too old or when the day changed (so the map never grows).
   const key = String(days);
   const since = daysAgo(now, days - 1);
   const hit = perDb.get(key);
-  if (!fresh && hit && hit.since === since && now.getTime() - hit.at < RANKING_TTL_MS && now.getTime() >= hit.at) return hit.ranking;
+  const age = hit ? now.getTime() - hit.at : Infinity;
+  if (!fresh && hit && hit.since === since && age >= 0 && age < RANKING_MAX_STALE_MS) {
+    // Past its 15 s, the ranking is still served while one query refreshes it in the background:
+    // no reader waits for the scan, whose cost follows partners × days (BENCHMARKS.md).
+    if (age >= RANKING_TTL_MS && !hit.refreshing) {
+      hit.refreshing = true;
+      const pending = computeRanking(db, days, now);
+      pending.then(
+        () => {
+          if (perDb.get(key) === hit) perDb.set(key, { at: now.getTime(), since, ranking: pending, refreshing: false });
+        },
+        () => {
+          hit.refreshing = false; // the next reader tries again
+        },
+      );
+    }
+    return hit.ranking;
+  }
   // Concurrent readers share one query; a failed query is not kept.
   const pending = computeRanking(db, days, now);
-  const entry = { at: now.getTime(), since, ranking: pending };
+  const entry: CachedRanking = { at: now.getTime(), since, ranking: pending, refreshing: false };
   perDb.set(key, entry);
   pending.catch(() => {
     if (perDb.get(key) === entry) perDb.delete(key);
