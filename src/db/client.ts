@@ -60,6 +60,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
 }
 
+/**
+ * PGlite's default shared_buffers (128 MB) lives in the app's own memory, on top of Node's: the
+ * server peaked near 500 MB under load. 32 MB keeps it well under 300 MB (BENCHMARKS.md); the
+ * files stay in the operating system's cache. Meant for trying Plug & Earn and small programmes;
+ * PostgreSQL is the answer for more.
+ */
+const EMBEDDED_POSTGRESQL_CONF = 'shared_buffers = 32MB';
+
 async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DirectoryLock | null = null;
   let directory: string | undefined;
@@ -70,7 +78,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(directory, { parsers: { [pgliteTypes.INT8]: parseInt8 } });
+    client = await PGlite.create(directory, { parsers: { [pgliteTypes.INT8]: parseInt8 }, postgresqlconf: EMBEDDED_POSTGRESQL_CONF });
   } catch (error) {
     lock?.release();
     throw error;

@@ -47,7 +47,11 @@ export class ClickWriter {
   private start(): void {
     const loop = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.run())
-      .finally(() => this.running.delete(loop));
+      .finally(() => {
+        this.running.delete(loop);
+        // A click queued after the loop's last look at the queue is not left waiting.
+        if (this.queue.length > 0 && this.running.size < (this.options.concurrency ?? 1)) this.start();
+      });
     this.running.add(loop);
   }
 
