@@ -9,7 +9,7 @@
  * Server and load generator are separate processes; ratios to B0 are the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-01';
 const logger = { error: (o: unknown) => console.error(o), warn: () => undefined };
 const work = mkdtempSync(join(tmpdir(), 'pe-bench-'));
 const codesFile = join(work, 'codes.json');
+const serverLog = join(work, 'servers.log');
 
 interface LoadResult {
   requests: number;
@@ -185,8 +186,9 @@ async function startServer(env: Record<string, string>): Promise<RunningServer> 
   // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
   const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(port), TRUST_PROXY: 'true', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', DEMO_DATA: 'false', APP_SECRET: SECRET, BASE_URL: origin, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PORT: String(port), TRUST_PROXY: 'true', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', DEMO_DATA: 'false', APP_SECRET: SECRET, BASE_URL: origin, ...env },
+    // Its log (at the shipped default level, info) goes to a file: the redirect writes none, pages do.
+    stdio: ['ignore', openSync(serverLog, 'a'), 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await waitReady(origin, child);
@@ -436,6 +438,7 @@ async function main(): Promise<void> {
     const store = await openPg();
     const { session } = await seed(store);
     await store.close();
+    console.log(`servers log to ${serverLog}`);
     console.log(`seeded 10 000 links and ${HISTORY_CLICKS.toLocaleString('en')} past clicks; measuring B0 …`);
     rows.push(await baseline());
     console.log(JSON.stringify(rows.at(-1)));

@@ -35,6 +35,12 @@ describe('the server on the embedded database', () => {
     expect(await health.json()).toEqual({ status: 'ok', database: { engine: 'pglite', status: 'ok' } });
     expect(server.output()).toContain('database migrated');
     expect(existsSync(join(dataDir, 'app-secret'))).toBe(true);
+    // Pages are request-logged; redirects are not (thousands a second; the ledger has every click).
+    expect((await fetch(`${server.origin}/r/unknown00`, { redirect: 'manual' })).status).toBe(404);
+    await fetch(`${server.origin}/healthz?after=redirect`);
+    // Log lines arrive in order: once the later request's line is there, the redirect's would be.
+    await expect.poll(() => server.output(), { timeout: 5_000 }).toContain('"url":"/healthz?after=redirect"');
+    expect(server.output()).not.toContain('"url":"/r/');
   });
 
   it('writes mail to the outbox and logs the sign-in link when no SMTP is set', async () => {

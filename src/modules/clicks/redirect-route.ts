@@ -12,7 +12,9 @@ import type { ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
 
 export function registerRedirectRoute(app: FastifyInstance, { links, writer }: { links: LinkCache; writer: ClickWriter }): void {
-  app.get<{ Params: { code: string } }>('/r/:code', async (request, reply) => {
+  // Redirects are not request-logged (two lines per click at info level, thousands a second): the
+  // ledger records every click, and failures are still logged, at error level.
+  app.get<{ Params: { code: string } }>('/r/:code', { logLevel: 'warn' }, async (request, reply) => {
     const { code } = request.params;
     if (!LINK_CODE_FORMAT.test(code)) throw notFound();
     const link = await links.get(code);
