@@ -154,18 +154,24 @@ async function waitReady(origin: string, child: ChildProcess): Promise<void> {
   throw new Error('server not ready');
 }
 
-async function seed(database: Database): Promise<{ session: string }> {
+/** 10,000 partners, each with a link to one campaign. */
+async function seedLinks(database: Database): Promise<Array<{ code: string; partner_id: string; target: string }>> {
   await migrate(database);
   const db = database.db;
   await db.execute(sql`insert into partners (email) select 'bench-' || g || '@example.com' from generate_series(1, ${LINKS}) g`);
   const campaign = await createCampaign(db, { name: 'Bench', targetUrl: 'https://brand.example/offer?src=pe', ratePerClickEur: '0.12' }, 12, { id: null, label: 'bench' });
   const links = await queryRows<{ code: string; partner_id: string }>(db, sql`select code, partner_id from tracked_links where campaign_id = ${campaign.id} order by code`);
-  writeFileSync(codesFile, JSON.stringify(Object.fromEntries(links.map((l) => [l.code, campaign.targetUrl]))));
-  const session = await createSession(db, links[0]!.partner_id);
+  return links.map((l) => ({ ...l, target: campaign.targetUrl }));
+}
+
+async function seed(database: Database): Promise<{ session: string }> {
+  const links = await seedLinks(database);
+  writeFileSync(codesFile, JSON.stringify(Object.fromEntries(links.map((l) => [l.code, l.target]))));
+  const session = await createSession(database.db, links[0]!.partner_id);
   // A database in use, not a new one: past clicks over 90 days, their summary, fresh statistics
   // (as autovacuum keeps them). On empty tables the planner's plans are not those of production.
   await seedEvents(database, HISTORY_CLICKS);
-  await db.execute(sql`analyze`);
+  await database.db.execute(sql`analyze`);
   return { session: session.id };
 }
 
@@ -287,9 +293,8 @@ interface SoakResult {
   rate: number;
   seconds: number;
   load: LoadResult;
-  rssAfterFirstMinute: number;
-  rssLastMinuteMax: number;
-  rssMax: number;
+  /** Resident memory, the highest of each minute (MB). */
+  rssByMinute: number[];
   stored: number;
 }
 
@@ -313,18 +318,24 @@ async function soak(url: string, rate: number, open: () => Promise<Database>): P
   child.kill('SIGTERM');
   if ((await exited) !== 0) throw new Error('soak: server did not exit cleanly');
   const stored = (await eventsIn(open)) - before;
-  const firstMinute = Math.min(60, SOAK_S / 5);
-  const afterFirst = samples.find((s) => s.at >= firstMinute) ?? samples[0]!;
-  const last = samples.filter((s) => s.at >= SOAK_S - firstMinute);
-  return {
-    rate,
-    seconds: SOAK_S,
-    load,
-    rssAfterFirstMinute: Math.round(afterFirst.mb),
-    rssLastMinuteMax: Math.round(Math.max(...last.map((s) => s.mb))),
-    rssMax: Math.round(Math.max(...samples.map((s) => s.mb))),
-    stored,
-  };
+  const minute = QUICK ? 5 : 60;
+  const rssByMinute: number[] = [];
+  // Whole minutes of the nominal duration only: the last few seconds (the load finishing) are not one.
+  for (const sample of samples.filter((s) => s.at < SOAK_S)) {
+    const index = Math.floor(sample.at / minute);
+    rssByMinute[index] = Math.round(Math.max(rssByMinute[index] ?? 0, sample.mb));
+  }
+  return { rate, seconds: SOAK_S, load, rssByMinute: rssByMinute.filter((mb) => mb !== undefined), stored };
+}
+
+/**
+ * Growth of the server's memory over the soak: the highest RSS of the last minute against that of
+ * the second (the first holds the start-up: caches filling, V8's heap settling).
+ */
+function soakGrowth(soaked: SoakResult): string {
+  const second = soaked.rssByMinute[1] ?? soaked.rssByMinute[0]!;
+  const last = soaked.rssByMinute.at(-1)!;
+  return `${second} MB in the second minute, ${last} MB in the last (${last >= second ? '+' : ''}${(((last - second) / second) * 100).toFixed(1)} %)`;
 }
 
 async function baseline(): Promise<Row> {
@@ -407,9 +418,11 @@ async function seedEvents(database: Database, count: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function scale(url: string): Promise<string[]> {
-  const database = await openDatabase({ databaseUrl: url, dataDir: null, logger });
-  const partner = (await queryRows<{ id: string }>(database.db, sql`select partner_id as id from tracked_links limit 1`))[0]!.id;
+/** Its own database, so that the click counts are exactly 1M and 10M. */
+async function scale(): Promise<string[]> {
+  const scaleDb = await pgDatabase();
+  const database = await openDatabase({ databaseUrl: scaleDb.url, dataDir: null, logger });
+  const partner = (await seedLinks(database))[0]!.partner_id;
   const lines: string[] = [];
   let current = await countEvents(database);
   for (const target of [1_000_000, 10_000_000]) {
@@ -421,10 +434,12 @@ async function scale(url: string): Promise<string[]> {
     const served7 = await servedAtTwoPerSecond(() => leaderboard(database.db, 7, { partnerId: partner }));
     const served90 = await servedAtTwoPerSecond(() => leaderboard(database.db, 90, { partnerId: partner }));
     const balance = await timeIt(() => partnerBalance(database.db, partner, { fallbackEpcCents: 12 }));
-    lines.push(`| ${target.toLocaleString('en')} | ${seconds.toFixed(0)} s | ${board7.p50.toFixed(1)} / ${board7.p95.toFixed(1)} | ${board90.p50.toFixed(1)} / ${board90.p95.toFixed(1)} | ${served7.p95.toFixed(2)} / ${served90.p95.toFixed(2)} | ${balance.p50.toFixed(2)} / ${balance.p95.toFixed(2)} |`);
+    const [size] = await queryRows<{ bytes: number }>(database.db, sql`select pg_total_relation_size('metric_events')::int8 as bytes`);
+    lines.push(`| ${target.toLocaleString('en')} | ${seconds.toFixed(0)} s | ${board7.p50.toFixed(1)} / ${board7.p95.toFixed(1)} | ${board90.p50.toFixed(1)} / ${board90.p95.toFixed(1)} | ${served7.p95.toFixed(2)} / ${served90.p95.toFixed(2)} | ${balance.p50.toFixed(2)} / ${balance.p95.toFixed(2)} | ${Math.round(size!.bytes / target)} |`);
     console.log(lines.at(-1));
   }
   await database.close();
+  await scaleDb.drop();
   return lines;
 }
 
@@ -467,7 +482,7 @@ async function main(): Promise<void> {
       sigterms.push(await sigtermUnderLoad('PGlite', { DATA_DIR: dataDir }, openEmbedded));
       console.log(JSON.stringify(sigterms.at(-1)));
     }
-    const scaleLines = SCALE ? await scale(pgDb.url) : [];
+    const scaleLines = SCALE ? await scale() : [];
     if (ONLY === null) writeReport(rows, sigterms, soaked, scaleLines);
     else console.log([...rows.map(tableLine), ...sigterms.map(sigtermLine)].join('\n'));
   } finally {
@@ -484,15 +499,15 @@ function tableLine(r: Row, _index: number, rows: Row[]): string {
   const b0 = rows[0]!.load.rps;
   const ratio = r.stored !== undefined && r.sent ? (r.stored / r.sent).toFixed(4) : '—';
   const cpu = r.cpu ? `${r.cpu.server.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${r.cpu.load.toFixed(0)}` : '—';
-  return `| ${r.name} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${cpu} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |${r.note ? ` ${r.note}` : ''}`;
+  return `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${cpu} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |`;
 }
 
 function writeReport(rows: Row[], sigterms: SigtermResult[], soaked: SoakResult | null, scaleLines: string[]): void {
   const table = rows.map(tableLine);
   const report = `# Benchmarks
 
-Measured by \`npm run bench${SCALE ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1.
-Load: autocannon in its own process, 100 connections, no pipelining, ${WARMUP_S} s warm-up then ${RUN_S} s measured; codes drawn from ${LINKS.toLocaleString('en')} links with a Zipf (s = 1) popularity, 8 real browser user agents, a random client address per request (\`X-Forwarded-For\`, \`TRUST_PROXY=true\`). Every click is committed before its 302 (group commit). Ratios to B0, measured in the same run, are the headline: absolute numbers move with whatever else the shared machine does.
+Measured by \`npm run bench${SCALE || SOAK ? ` --${SCALE ? ' --scale' : ''}${SOAK ? ' --soak' : ''}` : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1.
+Load: autocannon in its own process, 100 connections, no pipelining, ${WARMUP_S} s warm-up, then as many requests as the warm-up rate fits in ${RUN_S} s, every one answered; codes drawn from ${LINKS.toLocaleString('en')} links with a Zipf (s = 1) popularity, 8 real browser user agents, a random client address per request (\`X-Forwarded-For\`, \`TRUST_PROXY=true\`). Every click is committed before its 302 (group commit). Ratios to B0, measured in the same run, are the headline: absolute numbers move with whatever else the shared machine does.
 
 ## Tracked redirect \`GET /r/:code\`
 
@@ -515,12 +530,14 @@ ${soaked ? `
 ## Soak (PostgreSQL)
 
 ${soaked.seconds} s at ${soaked.rate.toLocaleString('en')} requests/s (80 % of the measured rate above), 100 connections: ${Math.round(soaked.load.rps).toLocaleString('en')} requests/s served, p50 ${soaked.load.p50} ms, p99 ${soaked.load.p99} ms, ${soaked.load.errors + soaked.load.timeouts} errors; clicks stored ÷ 302s ${(soaked.stored / soaked.load.redirects).toFixed(4)} (${soaked.stored.toLocaleString('en')} / ${soaked.load.redirects.toLocaleString('en')}).
-Resident memory of the server: ${soaked.rssAfterFirstMinute} MB after the first minute, at most ${soaked.rssLastMinuteMax} MB in the last minute (${(((soaked.rssLastMinuteMax - soaked.rssAfterFirstMinute) / soaked.rssAfterFirstMinute) * 100).toFixed(1)} %), at most ${soaked.rssMax} MB over the whole soak.
+Resident memory of the server, highest of each minute (MB): ${soaked.rssByMinute.join(', ')}. Growth: ${soakGrowth(soaked)}.
 ` : ''}${scaleLines.length ? `
 ## Leaderboard and balance as clicks pile up (PostgreSQL)
 
-| click events | seeding | ranking query 7 d p50 / p95 ms | ranking query 90 d p50 / p95 ms | leaderboard served at 2 req/s, p95 ms, 7 d / 90 d | balance p50 / p95 ms |
-|---|---|---|---|---|---|
+Its own database: 10,000 partners, then exactly 1M and 10M click events spread over 90 days (90 % valid). The ranking query is timed alone (20 runs); the leaderboard as served (with its per-instance ranking kept and refreshed behind readers) is read twice a second for 30 s per period.
+
+| click events | seeding | ranking query 7 d p50 / p95 ms | ranking query 90 d p50 / p95 ms | leaderboard served at 2 req/s, p95 ms, 7 d / 90 d | balance p50 / p95 ms | bytes per click in \`metric_events\` with its indexes |
+|---|---|---|---|---|---|---|
 ${scaleLines.join('\n')}
 ` : ''}`;
   const file = join(projectRoot, 'BENCHMARKS.md');

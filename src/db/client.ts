@@ -62,11 +62,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
 /**
  * PGlite's default shared_buffers (128 MB) lives in the app's own memory, on top of Node's: the
- * server peaked near 500 MB under load. 32 MB keeps it well under 300 MB (BENCHMARKS.md); the
- * files stay in the operating system's cache. Meant for trying Plug & Earn and small programmes;
- * PostgreSQL is the answer for more.
+ * server peaked near 500 MB under load; 301 MB with 32 MB, 274 MB with 16 MB (BENCHMARKS.md), at
+ * no cost in throughput on the benchmark: the files stay in the operating system's cache. Meant
+ * for trying Plug & Earn and small programmes; PostgreSQL is the answer for more.
  */
-const EMBEDDED_POSTGRESQL_CONF = 'shared_buffers = 32MB';
+const EMBEDDED_POSTGRESQL_CONF = 'shared_buffers = 16MB';
 
 async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DirectoryLock | null = null;

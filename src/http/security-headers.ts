@@ -4,7 +4,7 @@
  *
  * helmet's middleware is built once here and called per request. @fastify/helmet, used before,
  * rebuilt it on every request (parsing the CSP directives each time): about a tenth of the
- * redirect's CPU in a profile under load (BENCHMARKS.md).
+ * server's busy time on the redirect in a CPU profile under load (BENCHMARKS.md).
  */
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';

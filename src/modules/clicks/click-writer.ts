@@ -8,7 +8,8 @@
  * A batch starts on the next `setImmediate`, once the event loop has read every request that
  * arrived with this one, not at the first click: on the embedded database a query runs on this
  * thread without yielding, so a batch started at once would hold one click and block the reading
- * of the others (measured: 1 click per batch, ~400 redirects/s). No timer adds latency.
+ * of the others (measured there: about 400 redirects/s before, 3,600 after, with batches of 59
+ * clicks on average). No timer adds latency.
  */
 import type { Db } from '../../db/client.js';
 import { recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
