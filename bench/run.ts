@@ -421,7 +421,15 @@ async function seedEvents(database: Database, count: number): Promise<number> {
 /** Its own database, so that the click counts are exactly 1M and 10M. */
 async function scale(): Promise<string[]> {
   const scaleDb = await pgDatabase();
-  const database = await openDatabase({ databaseUrl: scaleDb.url, dataDir: null, logger });
+  try {
+    return await scaleOn(scaleDb.url);
+  } finally {
+    await scaleDb.drop();
+  }
+}
+
+async function scaleOn(url: string): Promise<string[]> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null, logger });
   const partner = (await seedLinks(database))[0]!.partner_id;
   const lines: string[] = [];
   let current = await countEvents(database);
@@ -439,7 +447,6 @@ async function scale(): Promise<string[]> {
     console.log(lines.at(-1));
   }
   await database.close();
-  await scaleDb.drop();
   return lines;
 }
 

@@ -33,6 +33,8 @@ DECLARE
   v_day      date[];
   v_verdict  text[];
   v_amount   integer[];
+  v_days     integer;
+  v_updated  integer;
 BEGIN
   IF n = 0 THEN
     RETURN;
@@ -136,6 +138,12 @@ BEGIN
             FROM unnest(v_partner, v_day, v_verdict, v_amount) AS c(partner_id, day, verdict, amount)
            GROUP BY c.partner_id, c.day) d
    WHERE s.partner_id = d.partner_id AND s.day = d.day;
+  -- Every partner-day was created and locked above: a missing one would lose its counts silently.
+  GET DIAGNOSTICS v_updated = ROW_COUNT;
+  SELECT count(*)::integer INTO v_days FROM (SELECT DISTINCT k.partner_id, k.day FROM unnest(v_partner, v_day) AS k(partner_id, day)) k;
+  IF v_updated <> v_days THEN
+    RAISE EXCEPTION 'record_clicks: % partner-day rows updated for % partner-days', v_updated, v_days;
+  END IF;
 
   -- The ledger: the source of truth the summary can be rebuilt from.
   INSERT INTO metric_events (kind, occurred_at, partner_id, campaign_id, link_code, verdict, amount_cents, visitor_hash)

@@ -1,42 +1,15 @@
 /** Runs the built server and CLI as real processes, the way a self-hoster does. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/lib/project-root.js';
-
-let built = false;
-
-/** Newest modification time of the TypeScript files under `dirs` (ms). */
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of dirs) walk(join(projectRoot, dir));
-  return newest;
-}
+import { distIsFresh } from './build.js';
 
 /**
- * Compiles `src/` to `dist/` unless it is up to date (npm test has built already; this keeps
- * test files standalone). Never while it is fresh: test files run in parallel, and rewriting
- * `dist/` under a server another file is starting made it read a half-written module.
+ * Checks that `dist/` is current. It is built once per run by Vitest's globalSetup
+ * (test/support/build.ts), never from a test file: files run in parallel.
  */
 export function ensureBuilt(): void {
-  if (built) return;
-  const stamp = join(projectRoot, 'dist', '.built-at');
-  const fresh = existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(['src', 'bench']);
-  if (!fresh) {
-    execFileSync(process.execPath, [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: projectRoot,
-      stdio: 'inherit',
-    });
-    writeFileSync(stamp, new Date().toISOString());
-  }
-  built = true;
+  if (!distIsFresh()) throw new Error('dist/ is older than the sources: it is built by globalSetup (test/support/build.ts) before the tests start');
 }
 
 export interface RunningServer {

@@ -7,7 +7,7 @@
  * ranking of each period and serves the top 20 and anyone's own rank from it. After
  * `RANKING_TTL_MS` the next reader starts a refresh and is still served the previous ranking;
  * a reader waits only on a cold start, a new day or a ranking unread for `RANKING_MAX_STALE_MS`.
- * A leaderboard a few seconds old breaks no rule; money is never read from here.
+ * A leaderboard at most 30 seconds old breaks no rule; money is never read from here.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
@@ -53,8 +53,11 @@ export async function computeRanking(db: Db, days: number, now = new Date()): Pr
   return rows.map((row) => ({ partnerId: row.id, label: row.pseudonym ?? maskEmail(row.email), clicks: row.clicks }));
 }
 
-/** How old a ranking may be served while its refresh runs; older, a reader waits for a fresh one. */
-export const RANKING_MAX_STALE_MS = 5 * RANKING_TTL_MS;
+/**
+ * How old a ranking may be served while its refresh runs; older, a reader waits for a fresh one.
+ * Another instance's change (a suspension, a pseudonym) shows within this time.
+ */
+export const RANKING_MAX_STALE_MS = 2 * RANKING_TTL_MS;
 
 interface CachedRanking {
   at: number;
@@ -93,13 +96,19 @@ async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise
     }
     return hit.ranking;
   }
-  // Concurrent readers share one query; a failed query is not kept.
+  // Concurrent readers share one query, and no refresh starts while it runs; a failed query is
+  // not kept.
   const pending = computeRanking(db, days, now);
-  const entry: CachedRanking = { at: now.getTime(), since, ranking: pending, refreshing: false };
+  const entry: CachedRanking = { at: now.getTime(), since, ranking: pending, refreshing: true };
   perDb.set(key, entry);
-  pending.catch(() => {
-    if (perDb.get(key) === entry) perDb.delete(key);
-  });
+  pending.then(
+    () => {
+      entry.refreshing = false;
+    },
+    () => {
+      if (perDb.get(key) === entry) perDb.delete(key);
+    },
+  );
   return pending;
 }
 
