@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/db/client.js';
+import { queryRows, type Db } from '../../src/db/client.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { recordClicks } from '../../src/modules/clicks/click-recorder.js';
+import { utcDay } from '../../src/modules/clicks/click-rules.js';
 import { ClickWriter } from '../../src/modules/clicks/click-writer.js';
+import { visitorDayKey } from '../../src/modules/clicks/visitor-keys.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
@@ -222,6 +224,58 @@ describe('click batches racing on real PostgreSQL', () => {
         ]);
         expect(results.flat().map((r) => r.verdict).sort()).toEqual(['bot', 'bot', 'valid', 'valid']);
       }
+      expect(await verifyDailyStats(db)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('turns a batch’s last clicks over_cap when a concurrent batch took the day’s paid places first', async () => {
+    // The second batch judges its clicks against the committed count (0), writes them, then waits
+    // for the partner-day row that the first batch holds; its upsert returns the true total.
+    const database = await createTestDatabase('postgres');
+    try {
+      const db = database.db;
+      const partner = await addPartner(db, 'crossing@example.com');
+      const campaign = await addCampaign(db, '0.12');
+      const code = await linkCode(db, partner, campaign.id);
+      const rules = { ...defaultRules, maxPaidClicksPerDay: 10 };
+      const now = new Date();
+      await visitorDayKey(db, utcDay(now));
+      const batch = (size: number, prefix: string) =>
+        Array.from({ length: size }, (_, i) => ({ code, partnerId: partner, address: `${prefix}${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now }));
+
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const firstWritten = new Promise<void>((resolve) => (written = resolve));
+      const first = db.transaction(async (tx) => {
+        const results = await recordClicks(tx as unknown as Db, batch(8, 'first-'), rules);
+        written();
+        await held;
+        return results;
+      });
+      await firstWritten;
+      const second = recordClicks(db, batch(5, 'second-'), rules);
+      const waiting = sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      await expect.poll(async () => (await queryRows<{ n: number }>(db, waiting))[0]!.n, { timeout: 10_000 }).toBe(1);
+      release();
+
+      expect((await first).map((r) => r.verdict)).toEqual(Array(8).fill('valid'));
+      expect(await second).toEqual([
+        { verdict: 'valid', amountCents: 12 },
+        { verdict: 'valid', amountCents: 12 },
+        { verdict: 'over_cap', amountCents: 0 },
+        { verdict: 'over_cap', amountCents: 0 },
+        { verdict: 'over_cap', amountCents: 0 },
+      ]);
+      const events = await eventRows(db, partner);
+      expect(events.map((e) => [e.verdict, e.amount_cents])).toEqual([...Array(10).fill(['valid', 12]), ...Array(3).fill(['over_cap', 0])]);
+      const [day] = await queryRows<{ valid_clicks: number; earned_cents: number; over_cap: number }>(
+        db,
+        sql`select valid_clicks, earned_cents, over_cap from partner_daily_stats where partner_id = ${partner}`,
+      );
+      expect(day).toEqual({ valid_clicks: 10, earned_cents: 120, over_cap: 3 });
       expect(await verifyDailyStats(db)).toEqual([]);
     } finally {
       await database.close();
