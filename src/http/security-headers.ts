@@ -2,14 +2,27 @@
  * Security headers on every response (helmet): a strict CSP (pages use no inline script or style),
  * no framing, no MIME sniffing, HSTS when cookies are secure.
  *
- * helmet's middleware is built once here and called per request. @fastify/helmet, used before,
- * rebuilt it on every request (parsing the CSP directives each time): about a tenth of the
- * server's busy time on the redirect in a CPU profile under load (BENCHMARKS.md).
+ * helmet decides the headers; none of them depends on the request, so they are read off helmet
+ * once, at start, and written as a fixed list on every response (the redirect's fast path writes
+ * the same list). @fastify/helmet, used before, rebuilt helmet on every request (parsing the CSP
+ * directives each time): about a tenth of the server's busy time on the redirect in a CPU profile
+ * under load (BENCHMARKS.md).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
-export function registerSecurityHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
+export function registerSecurityHeaders(app: FastifyInstance, headers: HeaderList): void {
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
+  });
+}
+
+/** The security headers helmet sets with this service's policy, in helmet's order. */
+export function securityHeaders(options: { hsts: boolean }): HeaderList {
   const applyHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -31,7 +44,20 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { hsts: b
     crossOriginEmbedderPolicy: false,
     xFrameOptions: { action: 'deny' },
   });
-  app.addHook('onRequest', (request, reply, done) => {
-    applyHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: string) {
+      headers.set(name.toLowerCase(), String(value));
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+  };
+  let failure: unknown = null;
+  applyHeaders({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) failure = error;
   });
+  if (failure) throw failure;
+  if (headers.size === 0) throw new Error('helmet set no security headers');
+  return [...headers];
 }

@@ -6,10 +6,11 @@
  * Rules, in order: bot → inactive → suspended → self → duplicate → over_cap → valid. The app
  * decides what needs no database: bots (isbot), the keyed de-duplication key and visitor hash.
  * The rest is applied by `record_clicks` (migrations/0005_record_clicks_function.sql, rewritten by
- * 0007_click_batches_in_parallel.sql) in the same call that writes: campaign and partner status and the rate are read there, so a paused campaign
- * or a suspended partner is honoured at once on every instance; the daily cap is settled under the
- * partner-day row lock, the de-duplication window under the (link, visitor) row. Only a valid
- * click earns, at the campaign's rate of that moment, stored on the click.
+ * 0007_click_batches_in_parallel.sql) in the same call that writes: campaign and partner status
+ * and the rate are read there, so a paused campaign or a suspended partner is honoured at once on
+ * every instance; the daily cap is settled under the partner-day row lock, the de-duplication
+ * window under the (link, visitor) row. Only a valid click earns, at the campaign's rate of that
+ * moment, stored on the click.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';

@@ -26,6 +26,12 @@ export class LinkCache {
     private readonly maxEntries = 100_000,
   ) {}
 
+  /** The cached answer without waiting: the link, null for a known miss, undefined when not cached. */
+  peek(code: string, now = Date.now()): LinkTarget | null | undefined {
+    const hit = this.entries.get(code);
+    return hit && hit.expires > now ? hit.link : undefined;
+  }
+
   get(code: string, now = Date.now()): Promise<LinkTarget | null> {
     const hit = this.entries.get(code);
     if (hit && hit.expires > now) return Promise.resolve(hit.link);

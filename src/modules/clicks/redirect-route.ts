@@ -3,10 +3,15 @@
  * campaign's stored URL. Never a URL from the request. The click is committed (in a group commit
  * with concurrent clicks) before the 302 leaves; if recording fails, the visitor is still
  * redirected and the loss is logged loudly.
+ *
+ * Most clicks never reach this route: `redirect-fast-path.ts` answers them before Fastify does.
+ * This route answers the rest (signed-in visitors, first sight of a code, unknown codes, HEAD,
+ * prefetches, `?lang=`), and every request made with `inject`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
+import type { PendingClick } from './click-recorder.js';
 import { isPrefetch } from './click-rules.js';
 import type { ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
@@ -21,20 +26,25 @@ export function registerRedirectRoute(app: FastifyInstance, { links, writer }: {
     if (!link) throw notFound();
 
     if (request.method === 'GET' && !isPrefetch(request.headers)) {
-      const now = new Date();
-      try {
-        await writer.record({
-          code,
-          partnerId: link.partnerId,
-          address: request.ip,
-          userAgent: request.headers['user-agent'],
-          signedInPartnerId: request.auth?.partnerId ?? null,
-          now,
-        });
-      } catch (error) {
-        request.log.error({ err: error, lostClick: { code, partnerId: link.partnerId, at: now.toISOString() } }, 'CLICK LOST: could not record a click; the visitor was still redirected');
-      }
+      await recordClickOrLog(writer, request.log, {
+        code,
+        partnerId: link.partnerId,
+        address: request.ip,
+        userAgent: request.headers['user-agent'],
+        signedInPartnerId: request.auth?.partnerId ?? null,
+        now: new Date(),
+      });
     }
     return reply.header('cache-control', 'no-store').redirect(link.targetUrl, 302);
   });
+}
+
+/** Waits until the click is committed; a click that cannot be is logged, never thrown. */
+export async function recordClickOrLog(writer: ClickWriter, log: FastifyBaseLogger, click: PendingClick): Promise<void> {
+  try {
+    await writer.record(click);
+  } catch (error) {
+    const lostClick = { code: click.code, partnerId: click.partnerId, at: click.now.toISOString() };
+    log.error({ err: error, lostClick }, 'CLICK LOST: could not record a click; the visitor was still redirected');
+  }
 }

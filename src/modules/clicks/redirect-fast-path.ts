@@ -1,0 +1,98 @@
+/**
+ * The redirect's fast path: a plain `node:http` handler, in front of Fastify, that answers the
+ * common click: GET /r/<code> from a visitor who is not signed in, for a code whose link is in
+ * the cache. It records the click through the same writer (committed before the 302, same rules)
+ * and answers the same response as the route in `redirect-route.ts`: the same security headers,
+ * `cache-control: no-store`, the stored target. Anything else, including any doubt, is left to
+ * Fastify untouched, by returning false before reading or writing anything.
+ *
+ * Why: under load Fastify's work around a redirect (routing, hooks, cookie and language parsing,
+ * the reply) cost about as much server CPU as the click itself; see BENCHMARKS.md.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { clientAddress, type TrustProxy } from '../../http/client-address.js';
+import type { HeaderList } from '../../http/security-headers.js';
+import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
+import { isPrefetch } from './click-rules.js';
+import type { ClickWriter } from './click-writer.js';
+import type { LinkCache } from './link-cache.js';
+import { recordClickOrLog } from './redirect-route.js';
+
+const PREFIX = '/r/';
+/**
+ * `?lang=` sets the language cookie (Fastify does that); a percent sign could spell `lang` too.
+ * Other query parameters (fbclid, utm_…) are ignored by both paths.
+ */
+const QUERY_FOR_FASTIFY = /lang|%/i;
+
+export interface FastPathDependencies {
+  links: LinkCache;
+  writer: ClickWriter;
+  trustProxy: TrustProxy;
+  /** The session cookie's name: a signed-in visitor's click may be their own (`self`). */
+  sessionCookie: string;
+  securityHeaders: HeaderList;
+  log: FastifyBaseLogger;
+}
+
+export class RedirectFastPath {
+  private closing = false;
+  private readonly fixedHeaders: string[];
+  private readonly sessionCookieStart: string;
+  /** Redirects answered here (the tests check which path answered). */
+  readonly stats = { served: 0 };
+
+  constructor(private readonly deps: FastPathDependencies) {
+    this.fixedHeaders = [...deps.securityHeaders.flat(), 'cache-control', 'no-store', 'content-length', '0'];
+    this.sessionCookieStart = `${deps.sessionCookie}=`;
+  }
+
+  /**
+   * Called when the app starts closing: from then on Fastify answers everything (a 503 with
+   * `Connection: close`, so keep-alive clients leave and the server can close).
+   */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Answers the request and returns true, or returns false having touched nothing. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.closing || request.method !== 'GET') return false;
+    const url = request.url ?? '';
+    if (!url.startsWith(PREFIX)) return false;
+    const queryAt = url.indexOf('?');
+    const code = queryAt === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryAt);
+    if (!LINK_CODE_FORMAT.test(code)) return false;
+    if (queryAt !== -1 && QUERY_FOR_FASTIFY.test(url.slice(queryAt))) return false;
+    if (request.headers.cookie?.includes(this.sessionCookieStart)) return false;
+    if (isPrefetch(request.headers)) return false;
+    // Not cached (or cached as unknown): the route looks it up, fills the cache, or renders the 404.
+    const link = this.deps.links.peek(code);
+    if (!link) return false;
+
+    this.stats.served += 1;
+    const click = {
+      code,
+      partnerId: link.partnerId,
+      address: clientAddress(request, this.deps.trustProxy),
+      userAgent: request.headers['user-agent'],
+      signedInPartnerId: null,
+      now: new Date(),
+    };
+    void recordClickOrLog(this.deps.writer, this.deps.log, click).then(() => {
+      try {
+        const headers = [...this.fixedHeaders, 'location', link.targetUrl];
+        // Answered after closing began: the connection must not outlive this answer (the server
+        // waits for every connection to end before the last clicks are committed and it exits).
+        if (this.closing) headers.push('connection', 'close');
+        response.writeHead(302, headers).end();
+      } catch (error) {
+        // Only a target that is no valid header value could throw; the click is already recorded.
+        this.deps.log.error({ err: error, code }, 'redirect failed');
+        response.destroy();
+      }
+    });
+    return true;
+  }
+}

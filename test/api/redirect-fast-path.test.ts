@@ -1,0 +1,87 @@
+/**
+ * The redirect's fast path answers before Fastify, so `inject` never reaches it: these tests listen
+ * on a real port. It must answer exactly as the route does, record the same verdicts, and leave
+ * every case it does not handle to Fastify.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { ENGINES } from '../support/databases.js';
+import { addCampaign, BROWSER_UA } from '../support/fixtures.js';
+import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
+
+describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
+  let t: TestApp;
+  let partner: Visitor;
+  let code: string;
+  let origin: string;
+  beforeAll(async () => {
+    // One trusted proxy: the client is the last address of X-Forwarded-For.
+    t = await createTestApp(engine, { TRUST_PROXY: '1' });
+    await addCampaign(t.database.db, '0.12', 'Box bio');
+    partner = new Visitor(t.app);
+    await partner.signIn('fast@example.com', t.mailer);
+    code = ((await partner.request({ method: 'GET', url: '/api/me/links' })).json() as Array<{ code: string }>)[0]!.code;
+    origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => t?.close());
+
+  const served = () => t.app.redirectFastPath.stats.served;
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    fetch(`${origin}${path}`, { method, redirect: 'manual', headers: { 'user-agent': BROWSER_UA, ...headers } });
+  const verdicts = async () => (await queryRows<{ verdict: string }>(t.database.db, sql`select verdict from metric_events order by id`)).map((r) => r.verdict);
+  const comparable = (response: Response) => {
+    const headers = Object.fromEntries(response.headers);
+    delete headers['date'];
+    return { status: response.status, headers };
+  };
+
+  it('answers a cached link itself, with the route’s response to the byte', async () => {
+    const before = served();
+    const fromRoute = await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.1' }); // first sight: the route looks the link up
+    expect(served()).toBe(before);
+    const fromFastPath = await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.2' });
+    expect(served()).toBe(before + 1);
+    expect(fromFastPath.status).toBe(302);
+    expect(fromFastPath.headers.get('location')).toBe('https://brand.example/offer?utm=pe');
+    expect(comparable(fromFastPath)).toEqual(comparable(fromRoute));
+    expect(await fromFastPath.text()).toBe(await fromRoute.text());
+    expect(fromFastPath.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await verdicts()).toEqual(['valid', 'valid']);
+  });
+
+  it('applies the same rules: bots, duplicates, and the client address through the trusted proxy only', async () => {
+    const before = served();
+    await get(`/r/${code}`, { 'user-agent': 'facebookexternalhit/1.1', 'x-forwarded-for': '203.0.113.3' });
+    // Same client behind the trusted proxy, whatever the visitor claims further away: a duplicate.
+    await get(`/r/${code}`, { 'x-forwarded-for': '198.51.100.1, 203.0.113.4' });
+    await get(`/r/${code}`, { 'x-forwarded-for': '198.51.100.2, 203.0.113.4' });
+    // Query parameters added by social networks change nothing.
+    await get(`/r/${code}?fbclid=IwAR0abc&utm_source=x`, { 'x-forwarded-for': '203.0.113.5' });
+    expect(served()).toBe(before + 4);
+    expect((await verdicts()).slice(-4)).toEqual(['bot', 'valid', 'duplicate', 'valid']);
+  });
+
+  it('leaves to Fastify what it does not handle, which answers as before', async () => {
+    const before = served();
+    const events = (await verdicts()).length;
+    // Signed in: the click may be the partner's own.
+    const cookie = [...partner.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    expect((await get(`/r/${code}`, { cookie, 'x-forwarded-for': '203.0.113.6' })).status).toBe(302);
+    // HEAD and prefetches redirect without being recorded.
+    expect((await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.7' }, 'HEAD')).status).toBe(302);
+    expect((await get(`/r/${code}`, { purpose: 'prefetch', 'x-forwarded-for': '203.0.113.8' })).status).toBe(302);
+    // ?lang= sets the language cookie.
+    const english = await get(`/r/${code}?lang=en`, { 'x-forwarded-for': '203.0.113.9' });
+    expect(english.status).toBe(302);
+    expect(english.headers.getSetCookie().join()).toContain('pe_lang=en');
+    // Unknown (twice: the second time from the cache's memory of the miss) and malformed codes.
+    for (const path of ['/r/zzzzzzzzzz', '/r/zzzzzzzzzz', '/r/short', `/r/${code}/`, '/r/zzzzzzzz%7A']) {
+      const response = await get(path, { accept: 'text/html' });
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).toContain('Page introuvable');
+    }
+    expect(served()).toBe(before);
+    expect((await verdicts()).slice(events)).toEqual(['self', 'valid']);
+  });
+});
