@@ -15,6 +15,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { clientAddress, type TrustProxy } from '../../http/client-address.js';
 import type { HeaderList } from '../../http/security-headers.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
+import type { PendingClick } from './click-recorder.js';
 import { isPrefetch } from './click-rules.js';
 import type { ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
@@ -59,20 +60,48 @@ export class RedirectFastPath {
 
   /** Answers the request and returns true, or returns false having touched nothing. */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    if (this.closing || request.method !== 'GET') return false;
+    let found: { click: PendingClick; targetUrl: string } | null;
+    try {
+      found = this.clickFor(request);
+    } catch (error) {
+      // Nothing is recorded yet: Fastify can still answer. A throw here would otherwise escape
+      // the server's request listener and end the process.
+      this.deps.log.error({ err: error }, 'redirect fast path: could not read the request; left to Fastify');
+      return false;
+    }
+    if (!found) return false;
+    const { click, targetUrl } = found;
+    this.stats.served += 1;
+    void recordClickOrLog(this.deps.writer, this.deps.log, click).then(() => {
+      try {
+        const headers = [...this.fixedHeaders, 'location', targetUrl];
+        // Answered after closing began: the connection must not outlive this answer (the server
+        // waits for every connection to end before the last clicks are committed and it exits).
+        if (this.closing) headers.push('connection', 'close');
+        response.writeHead(302, headers).end();
+      } catch (error) {
+        // Only a target that is no valid header value could throw; the click is already recorded.
+        this.deps.log.error({ err: error, code: click.code }, 'redirect failed');
+        response.destroy();
+      }
+    });
+    return true;
+  }
+
+  /** The click this request is and where it goes, when the fast path may answer; null leaves it to Fastify. */
+  private clickFor(request: IncomingMessage): { click: PendingClick; targetUrl: string } | null {
+    if (this.closing || request.method !== 'GET') return null;
     const url = request.url ?? '';
-    if (!url.startsWith(PREFIX)) return false;
+    if (!url.startsWith(PREFIX)) return null;
     const queryAt = url.indexOf('?');
     const code = queryAt === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryAt);
-    if (!LINK_CODE_FORMAT.test(code)) return false;
-    if (queryAt !== -1 && QUERY_FOR_FASTIFY.test(url.slice(queryAt))) return false;
-    if (request.headers.cookie?.includes(this.sessionCookieStart)) return false;
-    if (isPrefetch(request.headers)) return false;
+    if (!LINK_CODE_FORMAT.test(code)) return null;
+    if (queryAt !== -1 && QUERY_FOR_FASTIFY.test(url.slice(queryAt))) return null;
+    if (request.headers.cookie?.includes(this.sessionCookieStart)) return null;
+    if (isPrefetch(request.headers)) return null;
     // Not cached (or cached as unknown): the route looks it up, fills the cache, or renders the 404.
     const link = this.deps.links.peek(code);
-    if (!link) return false;
-
-    this.stats.served += 1;
+    if (!link) return null;
     const click = {
       code,
       partnerId: link.partnerId,
@@ -81,19 +110,6 @@ export class RedirectFastPath {
       signedInPartnerId: null,
       now: new Date(),
     };
-    void recordClickOrLog(this.deps.writer, this.deps.log, click).then(() => {
-      try {
-        const headers = [...this.fixedHeaders, 'location', link.targetUrl];
-        // Answered after closing began: the connection must not outlive this answer (the server
-        // waits for every connection to end before the last clicks are committed and it exits).
-        if (this.closing) headers.push('connection', 'close');
-        response.writeHead(302, headers).end();
-      } catch (error) {
-        // Only a target that is no valid header value could throw; the click is already recorded.
-        this.deps.log.error({ err: error, code }, 'redirect failed');
-        response.destroy();
-      }
-    });
-    return true;
+    return { click, targetUrl: link.targetUrl };
   }
 }
