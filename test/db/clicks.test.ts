@@ -1,10 +1,13 @@
-import { sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
+import { purgeExpiredAccessData } from '../../src/modules/auth/housekeeping.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { recordClicks } from '../../src/modules/clicks/click-recorder.js';
 import { utcDay } from '../../src/modules/clicks/click-rules.js';
-import { ClickWriter } from '../../src/modules/clicks/click-writer.js';
+import { BatchOutcomeUnknown, ClickWriter } from '../../src/modules/clicks/click-writer.js';
 import { visitorDayKey } from '../../src/modules/clicks/visitor-keys.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
@@ -14,6 +17,31 @@ import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../
 import { addCampaign, addPartner, BROWSER_UA, click, defaultRules, eventRows, linkCode, operator } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
+
+/**
+ * A database handle whose click-batch calls commit and then fail, as when the connection drops
+ * before the answer arrives; the receipt lookup that follows works or fails as asked.
+ */
+function answerLost(db: Db, options: { receiptReadable: boolean }): { db: Db; failures: () => number } {
+  const dialect = new PgDialect();
+  let failures = 0;
+  const proxy = new Proxy(db, {
+    get(target, property) {
+      if (property !== 'execute') return Reflect.get(target, property, target) as unknown;
+      return async (query: SQL) => {
+        const text = dialect.sqlToQuery(query).sql;
+        if (text.includes('from click_batches') && !options.receiptReadable) throw new Error('Connection terminated unexpectedly');
+        const result = await target.execute(query);
+        if (text.includes('record_click_batch(')) {
+          failures++;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return result;
+      };
+    },
+  });
+  return { db: proxy, failures: () => failures };
+}
 
 describe.each(ENGINES)('the click ledger on %s', (engine) => {
   let database: TestDatabase;
@@ -195,6 +223,49 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect(writer.stats.largestBatch).toBeGreaterThan(1);
     expect(await eventRows(db, partner)).toHaveLength(200);
     await writer.drain();
+  });
+
+  it('never writes a batch twice when its answer is lost after it committed', async () => {
+    const partner = await addPartner(database.db, `lost-answer-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.12')).id);
+    const click = (i: number) => ({ code, partnerId: partner, address: `10.3.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() });
+
+    // The batch commits, then the connection "drops" before its answer is read.
+    const lossy = answerLost(database.db, { receiptReadable: true });
+    const writer = new ClickWriter(lossy.db, defaultRules);
+    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => writer.record(click(i))));
+    expect(lossy.failures()).toBe(1);
+    expect(results).toEqual(Array(5).fill({ verdict: 'valid', amountCents: 12 }));
+    expect(await eventRows(database.db, partner)).toHaveLength(5);
+
+    // Same, and the receipt cannot be read either: nothing is written again, the clicks are refused.
+    const blind = answerLost(database.db, { receiptReadable: false });
+    const blindWriter = new ClickWriter(blind.db, defaultRules);
+    const outcomes = await Promise.allSettled([5, 6, 7].map((i) => blindWriter.record(click(i))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(BatchOutcomeUnknown);
+    expect(await eventRows(database.db, partner)).toHaveLength(8);
+
+    // A batch sent again under the same id fails on its receipt and changes nothing.
+    const batchId = randomUUID();
+    await recordClicks(database.db, [click(9)], defaultRules, batchId);
+    await expect(recordClicks(database.db, [click(10)], defaultRules, batchId)).rejects.toThrow();
+    expect(await eventRows(database.db, partner)).toHaveLength(9);
+    expect(await verifyDailyStats(database.db)).toEqual([]);
+  });
+
+  it('keeps batch receipts for a day: housekeeping deletes older ones', async () => {
+    const partner = await addPartner(database.db, `receipts-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db)).id);
+    const [old, recent] = [randomUUID(), randomUUID()];
+    for (const [id, i] of [[old, 1], [recent, 2]] as const) {
+      await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules, id);
+    }
+    await database.db.execute(sql`update click_batches set written_at = now() - interval '25 hours' where id = ${old}::uuid`);
+    await purgeExpiredAccessData(database.db, 24);
+    const left = await queryRows<{ id: string }>(database.db, sql`select id from click_batches where id in (${old}::uuid, ${recent}::uuid)`);
+    expect(left.map((r) => r.id)).toEqual([recent]);
+    expect(await eventRows(database.db, partner)).toHaveLength(2);
   });
 
   it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {

@@ -12,6 +12,7 @@
  * window under the (link, visitor) row. Only a valid click earns, at the campaign's rate of that
  * moment, stored on the click.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
@@ -68,17 +69,19 @@ export async function recordClick(db: Db, link: LinkTarget, click: ClickContext,
 }
 
 /**
- * Records clicks in one call of `record_clicks` (migration 0007), which is its own transaction;
- * results are in the order of `clicks`.
+ * Records clicks in one call of `record_click_batch` (migrations 0007 and 0008), which is its own
+ * transaction and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells
+ * whether the batch landed anyway. Results are in the order of `clicks`.
  */
-export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickRules): Promise<RecordedClick[]> {
+export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickRules, batchId: string = randomUUID()): Promise<RecordedClick[]> {
   if (clicks.length === 0) return [];
   // Fetched before the batch, on the root handle, where it is cached for the day.
   const dayKeys = new Map<string, string>();
   for (const day of new Set(clicks.map((c) => utcDay(c.now)))) dayKeys.set(day, await visitorDayKey(db, day));
   const rows = await queryRows<{ click_verdict: Verdict; click_amount_cents: number }>(
     db,
-    sql`select click_verdict, click_amount_cents from record_clicks(
+    sql`select click_verdict, click_amount_cents from record_click_batch(
+          ${batchId}::uuid,
           ${pgArray(clicks.map((c) => c.code))}::text[],
           ${pgArray(clicks.map((c) => c.now.toISOString()))}::timestamptz[],
           ${pgArray(clicks.map((c) => (isBotUserAgent(c.userAgent) ? 'true' : 'false')))}::boolean[],
@@ -89,6 +92,21 @@ export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickR
   );
   if (rows.length !== clicks.length) throw new Error(`record_clicks answered ${rows.length} rows for ${clicks.length} clicks`);
   return rows.map((r) => ({ verdict: r.click_verdict, amountCents: r.click_amount_cents }));
+}
+
+/**
+ * The verdicts of a batch that committed, from its receipt; null if it never did (its
+ * transaction was rolled back, or never reached the database).
+ */
+export async function findBatchReceipt(db: Db, batchId: string): Promise<RecordedClick[] | null> {
+  const [receipt] = await queryRows<{ verdicts: Verdict[]; amounts: number[] }>(db, sql`select verdicts, amounts from click_batches where id = ${batchId}::uuid`);
+  if (!receipt) return null;
+  return receipt.verdicts.map((verdict, i) => ({ verdict, amountCents: receipt.amounts[i]! }));
+}
+
+/** Receipts older than a day: no batch's answer is still awaited after that long. */
+export async function deleteOldBatchReceipts(db: Db, now = new Date()): Promise<void> {
+  await db.execute(sql`delete from click_batches where written_at < ${new Date(now.getTime() - 24 * 3600_000)}`);
 }
 
 /** Forgets de-duplication keys whose window is over. */

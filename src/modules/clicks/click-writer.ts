@@ -10,9 +10,13 @@
  * thread without yielding, so a batch started at once would hold one click and block the reading
  * of the others (measured there: about 400 redirects/s before, 3,600 after, with batches of 59
  * clicks on average). No timer adds latency.
+ *
+ * A failed batch is never written twice: its receipt (migration 0008) tells whether it committed
+ * before its answer was lost; only a batch that did not land is written again, click by click.
  */
 import type { Db } from '../../db/client.js';
-import { recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
+import { randomUUID } from 'node:crypto';
+import { findBatchReceipt, recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
 
 interface Waiting {
   click: PendingClick;
@@ -65,21 +69,26 @@ export class ClickWriter {
 
   private async write(batch: Waiting[]): Promise<void> {
     try {
-      const results = await recordClicks(this.db, batch.map((w) => w.click), this.rules);
+      const results = await this.commit(batch.map((w) => w.click));
       this.stats.batches += 1;
       this.stats.clicks += batch.length;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       batch.forEach((w, i) => w.resolve(results[i]!));
-    } catch {
-      // One bad click must not lose the others: write each alone, once more after a transient
-      // failure (deadlock, serialization failure) since the whole batch was rolled back.
+    } catch (error) {
+      // Whether it landed is unknown: writing its clicks again could record them twice.
+      if (error instanceof BatchOutcomeUnknown) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      // The batch did not land. One bad click must not lose the others: write each alone, once
+      // more after a transient failure (deadlock, serialization failure).
       for (const w of batch) {
         try {
-          w.resolve((await recordClicks(this.db, [w.click], this.rules))[0]!);
+          w.resolve((await this.commit([w.click]))[0]!);
         } catch (single) {
           if (isTransient(single)) {
             try {
-              w.resolve((await recordClicks(this.db, [w.click], this.rules))[0]!);
+              w.resolve((await this.commit([w.click]))[0]!);
               continue;
             } catch (again) {
               w.reject(again);
@@ -90,6 +99,38 @@ export class ClickWriter {
         }
       }
     }
+  }
+
+  /**
+   * Writes clicks under a new batch id. If the call fails, the batch may still have committed (the
+   * connection dropped before its answer arrived): its receipt says so, and then its verdicts are
+   * the answer. Writing those clicks again would record them twice.
+   */
+  private async commit(clicks: PendingClick[]): Promise<RecordedClick[]> {
+    const batchId = randomUUID();
+    try {
+      return await recordClicks(this.db, clicks, this.rules, batchId);
+    } catch (error) {
+      let landed: RecordedClick[] | null;
+      try {
+        landed = await findBatchReceipt(this.db, batchId);
+      } catch (unreadable) {
+        throw new BatchOutcomeUnknown(batchId, error, unreadable);
+      }
+      if (landed) return landed;
+      throw error;
+    }
+  }
+}
+
+/** A batch failed and its receipt could not be read: it may or may not have been committed. */
+export class BatchOutcomeUnknown extends Error {
+  constructor(
+    readonly batchId: string,
+    readonly writeError: unknown,
+    readonly receiptError: unknown,
+  ) {
+    super(`click batch ${batchId} failed and its receipt could not be read: it may have been committed`);
   }
 }
 
