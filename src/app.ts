@@ -3,7 +3,7 @@
  * with `inject` and `server.ts` only listens and closes.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -60,22 +60,9 @@ declare module 'fastify' {
 
 export async function buildApp(config: Config, database: Database, options: AppOptions = {}): Promise<FastifyInstance> {
   const trustProxy = trustProxyFunction(config.trustProxy);
-  // The server is created inside Fastify(), before the fast path can be (it logs through app.log).
-  let fastPath: RedirectFastPath | null = null;
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy === false ? false : trustProxy,
-    // Fastify's own server, with the redirect's fast path answering first (inject bypasses it).
-    serverFactory: (handler, serverOptions) => {
-      const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-        if (!fastPath?.handle(request, response)) handler(request, response);
-      });
-      // What Fastify sets on the server it creates itself.
-      server.keepAliveTimeout = serverOptions.keepAliveTimeout as number;
-      server.requestTimeout = serverOptions.requestTimeout as number;
-      server.setTimeout(serverOptions.connectionTimeout as number);
-      return server;
-    },
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
     // Field names never change; only strings come from forms.
@@ -137,15 +124,28 @@ export async function buildApp(config: Config, database: Database, options: AppO
     { concurrency: 1 },
   );
   const links = new LinkCache(database.db);
-  fastPath = new RedirectFastPath({ links, writer, trustProxy, sessionCookie: cookieNames(config).session, securityHeaders: headers, log: app.log });
+  const fastPath = new RedirectFastPath({
+    links,
+    writer,
+    trustProxy,
+    sessionCookie: cookieNames(config).session,
+    securityHeaders: headers,
+    log: app.log,
+    // While closing, a connection must not outlive its last answer: the server waits for every
+    // connection to end before the last clicks are committed and the process exits.
+    answeredWhileClosing: () => setImmediate(() => app.server.closeIdleConnections()),
+  });
+  answerFirst(app.server, fastPath);
   app.decorate('redirectFastPath', fastPath);
-  app.addHook('preClose', async () => fastPath?.close());
+  app.addHook('preClose', async () => fastPath.close());
   // Closing: every click already handed to the writer is committed before the database closes.
   app.addHook('onClose', async () => {
     await writer.drain();
     const { batches, clicks, largestBatch } = writer.stats;
-    const fastPath = app.redirectFastPath.stats.served;
-    if (batches > 0) app.log.info({ batches, clicks, meanBatch: Math.round((clicks / batches) * 10) / 10, largestBatch, fastPath }, 'click writer: batches written');
+    if (batches > 0) {
+      const meanBatch = Math.round((clicks / batches) * 10) / 10;
+      app.log.info({ batches, clicks, meanBatch, largestBatch, fastPath: fastPath.stats.served }, 'click writer: batches written');
+    }
   });
   registerPublicPages(app, config);
   registerAuthRoutes(app, { ...deps, mailer });
@@ -156,6 +156,23 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerAdminWithdrawals(app, { ...deps, mailer });
   registerWithdrawalApi(app, { ...deps, mailer });
   return app;
+}
+
+/**
+ * Puts the redirect's fast path in front of Fastify on the server Fastify created: its request
+ * listener (Fastify's router) is called for whatever the fast path leaves. The server itself
+ * stays Fastify's own, with its timeouts and its close, and so does every other address Fastify
+ * binds (HOST=localhost may bind two; those are served by Fastify alone). `inject` never reaches
+ * a server, so it always goes through Fastify.
+ */
+function answerFirst(server: Server, fastPath: RedirectFastPath): void {
+  const listeners = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
+  if (listeners.length !== 1) throw new Error(`expected Fastify's one request listener, found ${listeners.length}`);
+  const fastify = listeners[0]!;
+  server.removeListener('request', fastify);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!fastPath.handle(request, response)) fastify(request, response);
+  });
 }
 
 function registerAssets(app: FastifyInstance): void {

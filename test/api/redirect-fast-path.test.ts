@@ -68,6 +68,10 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     // Signed in: the click may be the partner's own.
     const cookie = [...partner.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     expect((await get(`/r/${code}`, { cookie, 'x-forwarded-for': '203.0.113.6' })).status).toBe(302);
+    // Also in the forms the cookie parser accepts (a space before `=`): same partner, same verdict.
+    const spaced = cookie.replace('pe_session=', 'pe_session =');
+    expect(spaced).not.toBe(cookie);
+    expect((await get(`/r/${code}`, { cookie: spaced, 'x-forwarded-for': '203.0.113.10' })).status).toBe(302);
     // HEAD and prefetches redirect without being recorded.
     expect((await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.7' }, 'HEAD')).status).toBe(302);
     expect((await get(`/r/${code}`, { purpose: 'prefetch', 'x-forwarded-for': '203.0.113.8' })).status).toBe(302);
@@ -82,6 +86,6 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
       expect(await response.text(), path).toContain('Page introuvable');
     }
     expect(served()).toBe(before);
-    expect((await verdicts()).slice(events)).toEqual(['self', 'valid']);
+    expect((await verdicts()).slice(events)).toEqual(['self', 'self', 'valid']);
   });
 });

@@ -16,6 +16,7 @@ describe('the redirect’s fast path', () => {
       sessionCookie: 'pe_session',
       securityHeaders: [['x-frame-options', 'DENY']],
       log: { error: (_object: unknown, message: string) => errors.push(message) } as unknown as FastifyBaseLogger,
+      answeredWhileClosing: () => undefined,
     });
     const request = { method: 'GET', url: '/r/abcdefghij', headers: {}, socket: { remoteAddress: '203.0.113.1' } } as unknown as IncomingMessage;
     const response = { writeHead: () => { throw new Error('must not answer'); } } as unknown as ServerResponse;

@@ -36,18 +36,18 @@ export interface FastPathDependencies {
   sessionCookie: string;
   securityHeaders: HeaderList;
   log: FastifyBaseLogger;
+  /** Called after each answer sent once closing has begun (the server then closes idle connections). */
+  answeredWhileClosing: () => void;
 }
 
 export class RedirectFastPath {
   private closing = false;
   private readonly fixedHeaders: string[];
-  private readonly sessionCookieStart: string;
   /** Redirects answered here (the tests check which path answered). */
   readonly stats = { served: 0 };
 
   constructor(private readonly deps: FastPathDependencies) {
     this.fixedHeaders = [...deps.securityHeaders.flat(), 'cache-control', 'no-store', 'content-length', '0'];
-    this.sessionCookieStart = `${deps.sessionCookie}=`;
   }
 
   /**
@@ -74,11 +74,10 @@ export class RedirectFastPath {
     this.stats.served += 1;
     void recordClickOrLog(this.deps.writer, this.deps.log, click).then(() => {
       try {
-        const headers = [...this.fixedHeaders, 'location', targetUrl];
-        // Answered after closing began: the connection must not outlive this answer (the server
-        // waits for every connection to end before the last clicks are committed and it exits).
-        if (this.closing) headers.push('connection', 'close');
-        response.writeHead(302, headers).end();
+        response.writeHead(302, [...this.fixedHeaders, 'location', targetUrl]).end();
+        // Not `Connection: close` on this answer: it would drop a request pipelined behind it
+        // whose click is already committed, unanswered. An idle connection is closed instead.
+        if (this.closing) response.once('finish', this.deps.answeredWhileClosing);
       } catch (error) {
         // Only a target that is no valid header value could throw; the click is already recorded.
         this.deps.log.error({ err: error, code: click.code }, 'redirect failed');
@@ -97,7 +96,8 @@ export class RedirectFastPath {
     const code = queryAt === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryAt);
     if (!LINK_CODE_FORMAT.test(code)) return null;
     if (queryAt !== -1 && QUERY_FOR_FASTIFY.test(url.slice(queryAt))) return null;
-    if (request.headers.cookie?.includes(this.sessionCookieStart)) return null;
+    // Any mention of the name: the cookie parser accepts forms like `pe_session =…`.
+    if (request.headers.cookie?.includes(this.deps.sessionCookie)) return null;
     if (isPrefetch(request.headers)) return null;
     // Not cached (or cached as unknown): the route looks it up, fills the cache, or renders the 404.
     const link = this.deps.links.peek(code);
