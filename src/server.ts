@@ -20,9 +20,10 @@ async function main(): Promise<void> {
 
   const app = await buildApp(config, database, { logger: loggerOptions(config.logLevel) });
 
-  const housekeeping = setInterval(() => {
+  const housekeep = () => {
     purgeExpiredAccessData(database.db, config.clickDedupeHours).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
-  }, 60 * 60 * 1000);
+  };
+  const housekeeping = setInterval(housekeep, 60 * 60 * 1000);
   housekeeping.unref();
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     await database.close();
     throw error;
   }
+  // Once at start too: an instance that never lives an hour still cleans up.
+  housekeep();
   app.log.info(
     {
       baseUrl: config.baseUrl.href,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
 import { purgeExpiredAccessData } from '../../src/modules/auth/housekeeping.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
-import { recordClicks } from '../../src/modules/clicks/click-recorder.js';
+import { findBatchReceipt, recordClicks, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
 import { utcDay } from '../../src/modules/clicks/click-rules.js';
 import { BatchOutcomeUnknown, ClickWriter } from '../../src/modules/clicks/click-writer.js';
 import { visitorDayKey } from '../../src/modules/clicks/visitor-keys.js';
@@ -30,7 +30,7 @@ function answerLost(db: Db, options: { receiptReadable: boolean }): { db: Db; fa
       if (property !== 'execute') return Reflect.get(target, property, target) as unknown;
       return async (query: SQL) => {
         const text = dialect.sqlToQuery(query).sql;
-        if (text.includes('from click_batches') && !options.receiptReadable) throw new Error('Connection terminated unexpectedly');
+        if (text.includes('click_batch_outcome(') && !options.receiptReadable) throw new Error('Connection terminated unexpectedly');
         const result = await target.execute(query);
         if (text.includes('record_click_batch(')) {
           failures++;
@@ -251,6 +251,13 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     await recordClicks(database.db, [click(9)], defaultRules, batchId);
     await expect(recordClicks(database.db, [click(10)], defaultRules, batchId)).rejects.toThrow();
     expect(await eventRows(database.db, partner)).toHaveLength(9);
+
+    // Looked up before it ever ran (its connection dropped with the query still on the way): not
+    // landed, and it can no longer land.
+    const late = randomUUID();
+    expect(await findBatchReceipt(database.db, late)).toBeNull();
+    await expect(recordClicks(database.db, [click(11)], defaultRules, late)).rejects.toThrow();
+    expect(await eventRows(database.db, partner)).toHaveLength(9);
     expect(await verifyDailyStats(database.db)).toEqual([]);
   });
 
@@ -348,6 +355,45 @@ describe('click batches racing on real PostgreSQL', () => {
       );
       expect(day).toEqual({ valid_clicks: 10, earned_cents: 120, over_cap: 3 });
       expect(await verifyDailyStats(db)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('reads a batch’s receipt only once the batch has ended, committed or rolled back', async () => {
+    // A dropped connection does not stop the backend: the batch may commit after the app gave up
+    // on its answer. The lookup waits for it instead of concluding it never landed.
+    const database = await createTestDatabase('postgres');
+    try {
+      const db = database.db;
+      const partner = await addPartner(db, 'receipt-wait@example.com');
+      const code = await linkCode(db, partner, (await addCampaign(db, '0.12')).id);
+      const now = new Date();
+      await visitorDayKey(db, utcDay(now));
+      for (const outcome of ['commit', 'rollback'] as const) {
+        const batchId = randomUUID();
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let written!: () => void;
+        const batchWritten = new Promise<void>((resolve) => (written = resolve));
+        const batch = db
+          .transaction(async (tx) => {
+            await recordClicks(tx as unknown as Db, [{ code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, now }], defaultRules, batchId);
+            written();
+            await held;
+            if (outcome === 'rollback') tx.rollback();
+          })
+          .catch(() => undefined);
+        await batchWritten;
+        let found: RecordedClick[] | null | undefined;
+        const lookup = findBatchReceipt(db, batchId).then((receipt) => (found = receipt));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(found, outcome).toBeUndefined();
+        release();
+        await batch;
+        await lookup;
+        expect(found, outcome).toEqual(outcome === 'commit' ? [{ verdict: 'valid', amountCents: 12 }] : null);
+      }
     } finally {
       await database.close();
     }

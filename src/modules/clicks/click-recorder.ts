@@ -69,7 +69,7 @@ export async function recordClick(db: Db, link: LinkTarget, click: ClickContext,
 }
 
 /**
- * Records clicks in one call of `record_click_batch` (migrations 0007 and 0008), which is its own
+ * Records clicks in one call of `record_click_batch` (migrations 0007 to 0009), which is its own
  * transaction and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells
  * whether the batch landed anyway. Results are in the order of `clicks`.
  */
@@ -95,13 +95,20 @@ export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickR
 }
 
 /**
- * The verdicts of a batch that committed, from its receipt; null if it never did (its
- * transaction was rolled back, or never reached the database).
+ * Whether a batch committed, once it can no longer change (migration 0009): its verdicts if it
+ * did; null if it did not, and then it never will (the lookup leaves an empty receipt under its
+ * id, on which the batch, were it still to arrive, fails). Waits up to 10 s for a batch still
+ * running: a dropped connection does not stop PostgreSQL from committing it.
  */
 export async function findBatchReceipt(db: Db, batchId: string): Promise<RecordedClick[] | null> {
-  const [receipt] = await queryRows<{ verdicts: Verdict[]; amounts: number[] }>(db, sql`select verdicts, amounts from click_batches where id = ${batchId}::uuid`);
-  if (!receipt) return null;
-  return receipt.verdicts.map((verdict, i) => ({ verdict, amountCents: receipt.amounts[i]! }));
+  const [outcome] = await queryRows<{ landed: boolean; verdicts: Verdict[] | null; amounts: number[] | null }>(
+    db,
+    sql`select landed, verdicts, amounts from click_batch_outcome(${batchId}::uuid)`,
+  );
+  if (!outcome) throw new Error(`no outcome for click batch ${batchId}`);
+  if (!outcome.landed) return null;
+  const amounts = outcome.amounts ?? [];
+  return (outcome.verdicts ?? []).map((verdict, i) => ({ verdict, amountCents: amounts[i]! }));
 }
 
 /** Receipts older than a day: no batch's answer is still awaited after that long. */

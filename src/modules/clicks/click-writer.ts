@@ -11,8 +11,9 @@
  * of the others (measured there: about 400 redirects/s before, 3,600 after, with batches of 59
  * clicks on average). No timer adds latency.
  *
- * A failed batch is never written twice: its receipt (migration 0008) tells whether it committed
- * before its answer was lost; only a batch that did not land is written again, click by click.
+ * A failed batch is never written twice: its receipt (migrations 0008 and 0009) tells whether it
+ * committed before its answer was lost, once it can no longer commit; only a batch that did not
+ * land is written again, click by click.
  */
 import type { Db } from '../../db/client.js';
 import { randomUUID } from 'node:crypto';
@@ -115,22 +116,24 @@ export class ClickWriter {
       try {
         landed = await findBatchReceipt(this.db, batchId);
       } catch (unreadable) {
-        throw new BatchOutcomeUnknown(batchId, error, unreadable);
+        throw new BatchOutcomeUnknown(batchId, 'its receipt could not be read', error, unreadable);
       }
-      if (landed) return landed;
-      throw error;
+      if (!landed) throw error;
+      if (landed.length !== clicks.length) throw new BatchOutcomeUnknown(batchId, `its receipt holds ${landed.length} verdicts for ${clicks.length} clicks`, error, null);
+      return landed;
     }
   }
 }
 
-/** A batch failed and its receipt could not be read: it may or may not have been committed. */
+/** A batch failed and whether it was committed cannot be told: its clicks must not be written again. */
 export class BatchOutcomeUnknown extends Error {
   constructor(
     readonly batchId: string,
+    reason: string,
     readonly writeError: unknown,
     readonly receiptError: unknown,
   ) {
-    super(`click batch ${batchId} failed and its receipt could not be read: it may have been committed`);
+    super(`click batch ${batchId} failed and ${reason}: it may have been committed`);
   }
 }
 

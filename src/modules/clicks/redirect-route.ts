@@ -13,7 +13,7 @@ import { notFound } from '../../http/errors.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
 import type { PendingClick } from './click-recorder.js';
 import { isPrefetch } from './click-rules.js';
-import type { ClickWriter } from './click-writer.js';
+import { BatchOutcomeUnknown, type ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
 
 export function registerRedirectRoute(app: FastifyInstance, { links, writer }: { links: LinkCache; writer: ClickWriter }): void {
@@ -45,6 +45,11 @@ export async function recordClickOrLog(writer: ClickWriter, log: FastifyBaseLogg
     await writer.record(click);
   } catch (error) {
     const lostClick = { code: click.code, partnerId: click.partnerId, at: click.now.toISOString() };
-    log.error({ err: error, lostClick }, 'CLICK LOST: could not record a click; the visitor was still redirected');
+    if (error instanceof BatchOutcomeUnknown) {
+      // Perhaps recorded: whoever reads the logs must not write it again from here.
+      log.error({ err: error, lostClick }, 'CLICK OUTCOME UNKNOWN: the click may have been recorded (do not re-record it); the visitor was still redirected');
+    } else {
+      log.error({ err: error, lostClick }, 'CLICK LOST: could not record a click; the visitor was still redirected');
+    }
   }
 }
