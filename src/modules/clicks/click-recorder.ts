@@ -68,16 +68,28 @@ export async function recordClick(db: Db, link: LinkTarget, click: ClickContext,
   return result!;
 }
 
+/** The day keys the clicks' visitor hashes need (cached for the day on the root handle). */
+export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Map<string, string>> {
+  const dayKeys = new Map<string, string>();
+  for (const day of new Set(clicks.map((c) => utcDay(c.now)))) dayKeys.set(day, await visitorDayKey(db, day));
+  return dayKeys;
+}
+
 /**
  * Records clicks in one call of `record_click_batch` (migrations 0007 to 0009), which is its own
  * transaction and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells
- * whether the batch landed anyway. Results are in the order of `clicks`.
+ * whether the batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be
+ * fetched beforehand, so that a failure there is known to have sent nothing.
  */
-export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickRules, batchId: string = randomUUID()): Promise<RecordedClick[]> {
+export async function recordClicks(
+  db: Db,
+  clicks: PendingClick[],
+  rules: ClickRules,
+  batchId: string = randomUUID(),
+  dayKeys?: Map<string, string>,
+): Promise<RecordedClick[]> {
   if (clicks.length === 0) return [];
-  // Fetched before the batch, on the root handle, where it is cached for the day.
-  const dayKeys = new Map<string, string>();
-  for (const day of new Set(clicks.map((c) => utcDay(c.now)))) dayKeys.set(day, await visitorDayKey(db, day));
+  const keys = dayKeys ?? (await visitorKeysFor(db, clicks));
   const rows = await queryRows<{ click_verdict: Verdict; click_amount_cents: number }>(
     db,
     sql`select click_verdict, click_amount_cents from record_click_batch(
@@ -87,7 +99,7 @@ export async function recordClicks(db: Db, clicks: PendingClick[], rules: ClickR
           ${pgArray(clicks.map((c) => (isBotUserAgent(c.userAgent) ? 'true' : 'false')))}::boolean[],
           ${pgArray(clicks.map((c) => c.signedInPartnerId))}::uuid[],
           ${pgArray(clicks.map((c) => dedupeKey(rules.secret, c.code, c.address, c.userAgent ?? '')))}::text[],
-          ${pgArray(clicks.map((c) => visitorHash(dayKeys.get(utcDay(c.now))!, c.address, c.userAgent ?? '')))}::text[],
+          ${pgArray(clicks.map((c) => visitorHash(keys.get(utcDay(c.now))!, c.address, c.userAgent ?? '')))}::text[],
           ${rules.dedupeHours}::integer, ${rules.maxPaidClicksPerDay}::integer)`,
   );
   if (rows.length !== clicks.length) throw new Error(`record_clicks answered ${rows.length} rows for ${clicks.length} clicks`);
@@ -111,7 +123,10 @@ export async function findBatchReceipt(db: Db, batchId: string): Promise<Recorde
   return (outcome.verdicts ?? []).map((verdict, i) => ({ verdict, amountCents: amounts[i]! }));
 }
 
-/** Receipts older than a day: no batch's answer is still awaited after that long. */
+/**
+ * Receipts and fences older than a day: no batch's answer is still awaited, and no batch is still
+ * on its way to the database, after that long.
+ */
 export async function deleteOldBatchReceipts(db: Db, now = new Date()): Promise<void> {
   await db.execute(sql`delete from click_batches where written_at < ${new Date(now.getTime() - 24 * 3600_000)}`);
 }

@@ -15,9 +15,9 @@
  * committed before its answer was lost, once it can no longer commit; only a batch that did not
  * land is written again, click by click.
  */
-import type { Db } from '../../db/client.js';
 import { randomUUID } from 'node:crypto';
-import { findBatchReceipt, recordClicks, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
+import type { Db } from '../../db/client.js';
+import { findBatchReceipt, recordClicks, visitorKeysFor, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
 
 interface Waiting {
   click: PendingClick;
@@ -108,9 +108,11 @@ export class ClickWriter {
    * the answer. Writing those clicks again would record them twice.
    */
   private async commit(clicks: PendingClick[]): Promise<RecordedClick[]> {
+    // A failure here sends nothing: a plain error, and the clicks may be written again.
+    const dayKeys = await visitorKeysFor(this.db, clicks);
     const batchId = randomUUID();
     try {
-      return await recordClicks(this.db, clicks, this.rules, batchId);
+      return await recordClicks(this.db, clicks, this.rules, batchId, dayKeys);
     } catch (error) {
       let landed: RecordedClick[] | null;
       try {
@@ -133,7 +135,9 @@ export class BatchOutcomeUnknown extends Error {
     readonly writeError: unknown,
     readonly receiptError: unknown,
   ) {
-    super(`click batch ${batchId} failed and ${reason}: it may have been committed`);
+    // What someone reconciling needs: the batch landed if and only if click_batches has a row with
+    // this id and verdicts (an empty one is the fence left by a lookup that found nothing).
+    super(`click batch ${batchId} failed and ${reason}: it may have been committed; it was if click_batches holds this id with verdicts`);
   }
 }
 
