@@ -43,6 +43,34 @@ function answerLost(db: Db, options: { receiptReadable: boolean }): { db: Db; fa
   return { db: proxy, failures: () => failures };
 }
 
+/**
+ * Runs `work` in a transaction and keeps it open, its locks held, until `end` is called: resolves
+ * once `work` is done, with what it returned and a promise of the transaction's end.
+ */
+async function heldOpen<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<{ result: T; end: (outcome: 'commit' | 'rollback') => Promise<void> }> {
+  let finish!: (outcome: 'commit' | 'rollback') => void;
+  const ended = new Promise<'commit' | 'rollback'>((resolve) => (finish = resolve));
+  let done!: (result: T) => void;
+  const worked = new Promise<T>((resolve) => (done = resolve));
+  const transaction = db
+    .transaction(async (tx) => {
+      done(await work(tx as unknown as Db));
+      if ((await ended) === 'rollback') tx.rollback();
+    })
+    .catch((error: unknown) => {
+      // drizzle rolls back by throwing; anything else is a real failure.
+      if (!(error instanceof Error && /rollback/i.test(error.message))) throw error;
+    });
+  const result = await Promise.race([worked, transaction.then(() => Promise.reject(new Error('the transaction ended before its work')))]);
+  return {
+    result,
+    end: async (outcome) => {
+      finish(outcome);
+      await transaction;
+    },
+  };
+}
+
 describe.each(ENGINES)('the click ledger on %s', (engine) => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -323,23 +351,13 @@ describe('click batches racing on real PostgreSQL', () => {
       const batch = (size: number, prefix: string) =>
         Array.from({ length: size }, (_, i) => ({ code, partnerId: partner, address: `${prefix}${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now }));
 
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let written!: () => void;
-      const firstWritten = new Promise<void>((resolve) => (written = resolve));
-      const first = db.transaction(async (tx) => {
-        const results = await recordClicks(tx as unknown as Db, batch(8, 'first-'), rules);
-        written();
-        await held;
-        return results;
-      });
-      await firstWritten;
+      const first = await heldOpen(db, (tx) => recordClicks(tx, batch(8, 'first-'), rules));
       const second = recordClicks(db, batch(5, 'second-'), rules);
       const waiting = sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
       await expect.poll(async () => (await queryRows<{ n: number }>(db, waiting))[0]!.n, { timeout: 10_000 }).toBe(1);
-      release();
+      await first.end('commit');
 
-      expect((await first).map((r) => r.verdict)).toEqual(Array(8).fill('valid'));
+      expect(first.result.map((r) => r.verdict)).toEqual(Array(8).fill('valid'));
       expect(await second).toEqual([
         { verdict: 'valid', amountCents: 12 },
         { verdict: 'valid', amountCents: 12 },
@@ -372,25 +390,13 @@ describe('click batches racing on real PostgreSQL', () => {
       await visitorDayKey(db, utcDay(now));
       for (const outcome of ['commit', 'rollback'] as const) {
         const batchId = randomUUID();
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        let written!: () => void;
-        const batchWritten = new Promise<void>((resolve) => (written = resolve));
-        const batch = db
-          .transaction(async (tx) => {
-            await recordClicks(tx as unknown as Db, [{ code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, now }], defaultRules, batchId);
-            written();
-            await held;
-            if (outcome === 'rollback') tx.rollback();
-          })
-          .catch(() => undefined);
-        await batchWritten;
+        const click = { code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, now };
+        const batch = await heldOpen(db, (tx) => recordClicks(tx, [click], defaultRules, batchId));
         let found: RecordedClick[] | null | undefined;
         const lookup = findBatchReceipt(db, batchId).then((receipt) => (found = receipt));
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(found, outcome).toBeUndefined();
-        release();
-        await batch;
+        await batch.end(outcome);
         await lookup;
         expect(found, outcome).toEqual(outcome === 'commit' ? [{ verdict: 'valid', amountCents: 12 }] : null);
       }
