@@ -48,6 +48,12 @@ for (const label of ['a', 'b'] as const) {
   const s = times[label].sort((x, y) => x - y);
   console.log(label, `median ${s[Math.floor(s.length / 2)]!.toFixed(2)} ms, p90 ${s[Math.floor(s.length * 0.9)]!.toFixed(2)} ms per ${size}-click batch`);
 }
+// With PGOPTIONS="-c track_functions=all", the time spent inside the functions, per call.
+for (const [label, side] of [['a', a], ['b', b]] as const) {
+  await new Promise((resolve) => setTimeout(resolve, 1200)); // statistics reach the view within a second
+  const rows = await queryRows<{ funcname: string; calls: number; total_time: number; self_time: number }>(side.database.db, sql`select funcname, calls, total_time, self_time from pg_stat_user_functions order by total_time desc`);
+  for (const row of rows) console.log(label, row.funcname, `${(Number(row.total_time) / Number(row.calls)).toFixed(3)} ms per call (self ${(Number(row.self_time) / Number(row.calls)).toFixed(3)}), ${row.calls} calls`);
+}
 for (const side of [a, b]) await side.database.close();
 await admin.query(`drop database pe_probe_a_${stamp} with (force)`);
 await admin.query(`drop database pe_probe_b_${stamp} with (force)`);

@@ -38,6 +38,11 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect(response.statusCode).toBe(302);
     expect(response.headers.location).toBe('https://brand.example/offer?utm=pe');
     expect(response.headers['cache-control']).toBe('no-store');
+    // Only the security headers that act on a redirect: nothing renders an empty 302.
+    expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'cross-origin-opener-policy']) {
+      expect(response.headers[name], name).toBeUndefined();
+    }
     expect(await events()).toEqual([{ verdict: 'valid', amount_cents: 12 }]);
   });
 
@@ -46,6 +51,8 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
       const response = await t.app.inject({ url: `/r/${bad}`, headers: { accept: 'text/html' } });
       expect(response.statusCode, bad).toBe(404);
       expect(response.body).toContain('Page introuvable');
+      // A page: every security header.
+      expect(response.headers['content-security-policy'], bad).toContain("frame-ancestors 'none'");
     }
     expect(await events()).toHaveLength(1);
   });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
+import { addCampaign, BROWSER_UA } from '../support/fixtures.js';
 import { createTestApp, TEST_SECRET, Visitor, type TestApp } from '../support/test-app.js';
 
 async function count(t: TestApp, table: string): Promise<number> {
@@ -316,6 +317,13 @@ describe('https deployment', () => {
       expect(session.httpOnly).toBe(true);
       expect(session.domain).toBeUndefined();
       expect(t.mailer.lastLinkTo('secure@example.com').origin).toBe('https://partners.example.com');
+      // A redirect keeps HSTS among the few headers it carries.
+      await addCampaign(t.database.db, '0.12', 'Box bio');
+      const links = (await visitor.request({ method: 'GET', url: '/api/me/links' })).json() as Array<{ code: string }>;
+      const click = await t.app.inject({ url: `/r/${links[0]!.code}`, headers: { 'user-agent': BROWSER_UA } });
+      expect(click.statusCode).toBe(302);
+      expect(click.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(click.headers['content-security-policy']).toBeUndefined();
     } finally {
       await t.close();
     }

@@ -253,6 +253,40 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     await writer.drain();
   });
 
+  it.each([false, true])('answers each click with its own verdict, the next batch sent first when asked (deferred: %s)', async (deferred) => {
+    const partner = await addPartner(database.db, `deferred-${deferred}-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.12')).id);
+    const events: string[] = [];
+    const dialect = new PgDialect();
+    let sent = 0;
+    // Records each batch sent; while the first is on its way, five more clicks queue behind it.
+    const watched = new Proxy(database.db, {
+      get(target, property) {
+        if (property !== 'execute') return Reflect.get(target, property, target) as unknown;
+        return (query: SQL) => {
+          if (dialect.sqlToQuery(query).sql.includes('record_click_batch(')) {
+            events.push(`sent ${++sent}`);
+            if (sent === 1) second.push(...[5, 6, 7, 8, 9].map((i) => answered(i)));
+          }
+          return target.execute(query);
+        };
+      },
+    });
+    const writer = new ClickWriter(watched, defaultRules, { answerAfterSendingNext: deferred });
+    // The fourth click of each batch is a bot's.
+    const click = (i: number) => ({ code, partnerId: partner, address: `10.5.${Number(deferred)}.${i}`, userAgent: i % 5 === 3 ? 'curl/8.5.0' : BROWSER_UA, signedInPartnerId: null, now: new Date() });
+    const answered = (i: number) => writer.record(click(i)).then((result) => (events.push(`answered ${i}`), result.verdict));
+    const second: Array<Promise<string>> = [];
+    const first = [0, 1, 2, 3, 4].map((i) => answered(i));
+    const verdicts = [...(await Promise.all(first)), ...(await Promise.all(second))];
+    await writer.drain();
+    expect(verdicts).toEqual(['valid', 'valid', 'valid', 'bot', 'valid', 'valid', 'valid', 'valid', 'bot', 'valid']);
+    const firstAnswers = [0, 1, 2, 3, 4].map((i) => `answered ${i}`);
+    const secondAnswers = [5, 6, 7, 8, 9].map((i) => `answered ${i}`);
+    expect(events).toEqual(deferred ? ['sent 1', 'sent 2', ...firstAnswers, ...secondAnswers] : ['sent 1', ...firstAnswers, 'sent 2', ...secondAnswers]);
+    expect(await eventRows(database.db, partner)).toHaveLength(10);
+  });
+
   it('never writes a batch twice when its answer is lost after it committed', async () => {
     const partner = await addPartner(database.db, `lost-answer-${engine}@example.com`);
     const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.12')).id);

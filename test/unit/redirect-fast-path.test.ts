@@ -14,7 +14,7 @@ describe('the redirect’s fast path', () => {
       writer: { record: (click: unknown) => { recorded.push(click); return Promise.resolve(); } } as unknown as ClickWriter,
       trustProxy: () => false,
       sessionCookie: 'pe_session',
-      securityHeaders: [['x-frame-options', 'DENY']],
+      redirectHeaders: [['referrer-policy', 'no-referrer']],
       log: { error: (_object: unknown, message: string) => errors.push(message) } as unknown as FastifyBaseLogger,
       answeredWhileClosing: () => undefined,
     });

@@ -2,10 +2,28 @@
 import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
 
+/**
+ * isbot's verdicts, by user agent. Its pattern is long: matching it was about a twentieth of the
+ * server's CPU per click under load (a `perf` profile, BENCHMARKS.md), and real traffic repeats a
+ * few thousand user agents. Bounded in entries and in length, so odd user agents cannot grow it:
+ * at most 10,000 × 300 characters; when full it starts again.
+ */
+const botVerdicts = new Map<string, boolean>();
+const REMEMBERED_AGENTS = 10_000;
+const REMEMBERED_AGENT_LENGTH = 300;
+
 /** An empty user agent is no browser a person uses: counted as a bot. */
 export function isBotUserAgent(userAgent: string | undefined): boolean {
   const ua = (userAgent ?? '').trim();
-  return ua === '' || isbot(ua);
+  if (ua === '') return true;
+  const known = botVerdicts.get(ua);
+  if (known !== undefined) return known;
+  const verdict = isbot(ua);
+  if (ua.length <= REMEMBERED_AGENT_LENGTH) {
+    if (botVerdicts.size >= REMEMBERED_AGENTS) botVerdicts.clear();
+    botVerdicts.set(ua, verdict);
+  }
+  return verdict;
 }
 
 /** Browsers' speculative loads are not clicks: they redirect but are never recorded. */

@@ -2,8 +2,8 @@
  * The redirect's fast path: a plain `node:http` handler, in front of Fastify, that answers the
  * common click: GET /r/<code> from a visitor who is not signed in, for a code whose link is in
  * the cache. It records the click through the same writer (committed before the 302, same rules)
- * and answers the same response as the route in `redirect-route.ts`: the same security headers,
- * `cache-control: no-store`, the stored target. Anything else, including any doubt, is left to
+ * and answers the same response as the route in `redirect-route.ts`: the security headers that act
+ * on a redirect, `cache-control: no-store`, the stored target. Anything else, including any doubt, is left to
  * Fastify untouched, by returning false before reading or writing anything.
  *
  * Why: Fastify's work around a redirect (routing, hooks, cookie and language parsing, the reply)
@@ -34,7 +34,8 @@ export interface FastPathDependencies {
   trustProxy: TrustProxy;
   /** The session cookie's name: a signed-in visitor's click may be their own (`self`). */
   sessionCookie: string;
-  securityHeaders: HeaderList;
+  /** The security headers a redirect carries (`redirectHeaders`). */
+  redirectHeaders: HeaderList;
   log: FastifyBaseLogger;
   /** Called after each answer sent once closing has begun (the server then closes idle connections). */
   answeredWhileClosing: () => void;
@@ -47,7 +48,7 @@ export class RedirectFastPath {
   readonly stats = { served: 0 };
 
   constructor(private readonly deps: FastPathDependencies) {
-    this.fixedHeaders = [...deps.securityHeaders.flat(), 'cache-control', 'no-store', 'content-length', '0'];
+    this.fixedHeaders = [...deps.redirectHeaders.flat(), 'cache-control', 'no-store', 'content-length', '0'];
   }
 
   /**

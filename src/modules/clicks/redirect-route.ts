@@ -16,7 +16,14 @@ import { isPrefetch } from './click-rules.js';
 import { BatchOutcomeUnknown, type ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
 
-export function registerRedirectRoute(app: FastifyInstance, { links, writer }: { links: LinkCache; writer: ClickWriter }): void {
+interface RedirectRouteDependencies {
+  links: LinkCache;
+  writer: ClickWriter;
+  /** Security headers set on every response that a redirect does without (`redirectHeaders`). */
+  documentOnlyHeaders: readonly string[];
+}
+
+export function registerRedirectRoute(app: FastifyInstance, { links, writer, documentOnlyHeaders }: RedirectRouteDependencies): void {
   // Redirects are not request-logged (two lines per click at info level, thousands a second): the
   // ledger records every click, and failures are still logged, at error level.
   app.get<{ Params: { code: string } }>('/r/:code', { logLevel: 'warn' }, async (request, reply) => {
@@ -35,6 +42,8 @@ export function registerRedirectRoute(app: FastifyInstance, { links, writer }: {
         now: new Date(),
       });
     }
+    // The 404 above is a page and keeps every header; the redirect carries those that act on it.
+    for (const name of documentOnlyHeaders) reply.raw.removeHeader(name);
     return reply.header('cache-control', 'no-store').redirect(link.targetUrl, 302);
   });
 }
