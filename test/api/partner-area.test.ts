@@ -40,7 +40,9 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect(response.headers['cache-control']).toBe('no-store');
     // Only the security headers that act on a redirect: nothing renders an empty 302.
     expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
-    for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'cross-origin-opener-policy']) {
+    expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+    for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'x-dns-prefetch-control']) {
       expect(response.headers[name], name).toBeUndefined();
     }
     expect(await events()).toEqual([{ verdict: 'valid', amount_cents: 12 }]);
