@@ -120,7 +120,8 @@ export async function buildApp(config: Config, database: Database, options: AppO
     { secret: config.appSecret, dedupeHours: config.clickDedupeHours, maxPaidClicksPerDay: config.maxPaidClicksPerDay },
     // One batch in flight. On 2 cores, 2 batches were slower while a batch locked its partner-days
     // first; since record_clicks locks them last (migration 0007) 2 batches ranged from 10 % slower
-    // to 10 % faster than 1 between runs: no measured reason for the extra complexity.
+    // to 10 % faster than 1 between runs, and with the answers deferred they were slower
+    // (BENCHMARKS.md).
     { concurrency: 1, answerAfterSendingNext: database.engine === 'postgres' },
   );
   const links = new LinkCache(database.db);

@@ -2,9 +2,9 @@
  * The redirect's fast path: a plain `node:http` handler, in front of Fastify, that answers the
  * common click: GET /r/<code> from a visitor who is not signed in, for a code whose link is in
  * the cache. It records the click through the same writer (committed before the 302, same rules)
- * and answers the same response as the route in `redirect-route.ts`: the security headers that act
- * on a redirect, `cache-control: no-store`, the stored target. Anything else, including any doubt, is left to
- * Fastify untouched, by returning false before reading or writing anything.
+ * and answers the same response as the route in `redirect-route.ts`: the security headers that
+ * act on a redirect, `cache-control: no-store`, the stored target. Anything else, including any
+ * doubt, is left to Fastify untouched, by returning false before reading or writing anything.
  *
  * Why: Fastify's work around a redirect (routing, hooks, cookie and language parsing, the reply)
  * was a quarter to a third of the server's CPU per redirect. Measured on PostgreSQL in alternated
