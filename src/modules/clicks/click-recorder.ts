@@ -6,11 +6,11 @@
  * Rules, in order: bot → inactive → suspended → self → duplicate → over_cap → valid. The app
  * decides what needs no database: bots (isbot), the keyed de-duplication key and visitor hash.
  * The rest is applied by `record_clicks` (migrations/0005_record_clicks_function.sql, rewritten by
- * 0007_click_batches_in_parallel.sql) in the same call that writes: campaign and partner status
- * and the rate are read there, so a paused campaign or a suspended partner is honoured at once on
- * every instance; the daily cap is settled under the partner-day row lock, the de-duplication
- * window under the (link, visitor) row. Only a valid click earns, at the campaign's rate of that
- * moment, stored on the click.
+ * 0007_click_batches_in_parallel.sql and 0011_record_clicks_linear.sql) in the same call that
+ * writes: campaign and partner status and the rate are read there, so a paused campaign or a
+ * suspended partner is honoured at once on every instance; the daily cap is settled under the
+ * partner-day row lock, the de-duplication window under the (link, visitor) row. Only a valid
+ * click earns, at the campaign's rate of that moment, stored on the click.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -76,9 +76,9 @@ export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Ma
 }
 
 /**
- * Records clicks in one call of `record_click_batch` (migrations 0007 to 0009), which is its own
- * transaction and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells
- * whether the batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be
+ * Records clicks in one call of `record_click_batch` (migrations 0008 and 0009, around the
+ * `record_clicks` of 0011), which is its own transaction and leaves a receipt under `batchId`:
+ * after a failure, `findBatchReceipt` tells whether the batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be
  * fetched beforehand, so that a failure there is known to have sent nothing.
  */
 export async function recordClicks(
