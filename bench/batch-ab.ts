@@ -54,6 +54,11 @@ for (const [label, side] of [['a', a], ['b', b]] as const) {
   const rows = await queryRows<{ funcname: string; calls: number; total_time: number; self_time: number }>(side.database.db, sql`select funcname, calls, total_time, self_time from pg_stat_user_functions order by total_time desc`);
   for (const row of rows) console.log(label, row.funcname, `${(Number(row.total_time) / Number(row.calls)).toFixed(3)} ms per call (self ${(Number(row.self_time) / Number(row.calls)).toFixed(3)}), ${row.calls} calls`);
 }
+// Row writes per table, and how many updates were HOT (no index touched).
+for (const [label, side] of [['a', a], ['b', b]] as const) {
+  const rows = await queryRows<{ relname: string; n_tup_ins: number; n_tup_upd: number; n_tup_hot_upd: number }>(side.database.db, sql`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where n_tup_ins + n_tup_upd > 0 order by relname`);
+  for (const row of rows) console.log(label, row.relname, `inserted ${row.n_tup_ins}, updated ${row.n_tup_upd} (HOT ${row.n_tup_hot_upd})`);
+}
 for (const side of [a, b]) await side.database.close();
 await admin.query(`drop database pe_probe_a_${stamp} with (force)`);
 await admin.query(`drop database pe_probe_b_${stamp} with (force)`);

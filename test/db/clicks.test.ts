@@ -337,6 +337,29 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect(await eventRows(database.db, partner)).toHaveLength(2);
   });
 
+  it('reaches every row of a click batch by key, even by a plan made when the tables were small', async () => {
+    const partner = await addPartner(database.db, `by-key-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db)).id);
+    const tables = ['click_batches', 'click_dedupe', 'metric_events', 'partner_daily_stats', 'tracked_links', 'partners'];
+    // One transaction is one connection: its plans, cached by the first batches, are those reused
+    // once the tables have grown; the scan counters are this transaction's own.
+    const wholeReads = await database.db.transaction(async (tx) => {
+      const db = tx as unknown as Db;
+      for (let i = 0; i < 8; i++) {
+        // Statistics taken while the tables are small, as on a new installation or after a purge.
+        if (i === 6) await db.execute(sql.raw(`analyze ${tables.join(', ')}`));
+        await recordClicks(db, [{ code, partnerId: partner, address: `10.5.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules);
+      }
+      await db.execute(sql`insert into click_batches (id, verdicts, amounts) select gen_random_uuid(), '{valid}', '{12}' from generate_series(1, 20000)`);
+      const before = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
+      await recordClicks(db, [{ code, partnerId: partner, address: '10.5.1.1', userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules);
+      const after = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
+      await db.execute(sql`delete from click_batches where verdicts = '{valid}' and amounts = '{12}'`);
+      return Object.fromEntries(tables.map((t) => [t, Number(after[0]![t]) - Number(before[0]![t])]));
+    });
+    expect(wholeReads).toEqual(Object.fromEntries(tables.map((t) => [t, 0])));
+  });
+
   it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {
     const db = database.db;
     expect(await verifyDailyStats(db)).toEqual([]);
