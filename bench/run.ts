@@ -69,6 +69,8 @@ interface Row {
   sent?: number;
   note?: string;
   cpu?: CpuShare;
+  /** A run of B0: ratios are to the mean of these. */
+  baseline?: true;
 }
 
 async function freePort(): Promise<number> {
@@ -341,7 +343,7 @@ function soakGrowth(soaked: SoakResult): string {
   return `${second} MB in the second minute, ${last} MB in the last (${last >= second ? '+' : ''}${(((last - second) / second) * 100).toFixed(1)} %)`;
 }
 
-async function baseline(): Promise<Row> {
+async function baseline(name: string): Promise<Row> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(projectRoot, 'dist/bench/baseline-server.js'), codesFile, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
@@ -352,7 +354,7 @@ async function baseline(): Promise<Row> {
   const cpu = { server: ((processCpuMs(child.pid!) - serverBefore) / load.requests) * 1000, postgres: 0, load: (load.cpuMs / load.requests) * 1000 };
   const peakMb = memory.stop();
   child.kill('SIGTERM');
-  return { name: 'B0: bare node:http 302 from a Map', load, peakMb, cpu };
+  return { name, load, peakMb, cpu, baseline: true };
 }
 
 async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -465,7 +467,7 @@ async function main(): Promise<void> {
     await store.close();
     console.log(`servers log to ${serverLog}`);
     console.log(`seeded 10 000 links and ${HISTORY_CLICKS.toLocaleString('en')} past clicks; measuring B0 …`);
-    rows.push(await baseline());
+    rows.push(await baseline('B0: bare node:http 302 from a Map, before the servers'));
     console.log(JSON.stringify(rows.at(-1)));
     if (ONLY === null || ONLY === 'pg') {
       console.log('measuring PostgreSQL …');
@@ -492,6 +494,10 @@ async function main(): Promise<void> {
       sigterms.push(await sigtermUnderLoad('PGlite', { DATA_DIR: dataDir }, openEmbedded));
       console.log(JSON.stringify(sigterms.at(-1)));
     }
+    // B0 again: the shared machine's speed drifts within a run, and ratios are to the mean of both.
+    console.log('measuring B0 again …');
+    rows.push(await baseline('B0 again, after the servers'));
+    console.log(JSON.stringify(rows.at(-1)));
     const scaleLines = SCALE ? await scale() : [];
     if (ONLY === null) writeReport(rows, sigterms, soaked, scaleLines);
     else console.log([...rows.map(tableLine), ...sigterms.map(sigtermLine)].join('\n'));
@@ -506,7 +512,8 @@ function sigtermLine(r: SigtermResult): string {
 }
 
 function tableLine(r: Row, _index: number, rows: Row[]): string {
-  const b0 = rows[0]!.load.rps;
+  const baselines = rows.filter((row) => row.baseline);
+  const b0 = baselines.reduce((sum, row) => sum + row.load.rps, 0) / baselines.length;
   const ratio = r.stored !== undefined && r.sent ? (r.stored / r.sent).toFixed(4) : '—';
   const cpu = r.cpu ? `${r.cpu.server.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${r.cpu.load.toFixed(0)}` : '—';
   return `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.load.rps).toLocaleString('en')} | ${((r.load.rps / b0) * 100).toFixed(0)} % | ${r.load.p50} | ${r.load.p99} | ${r.peakMb} | ${cpu} | ${ratio}${r.stored !== undefined ? ` (${r.stored.toLocaleString('en')} / ${r.sent!.toLocaleString('en')})` : ''} | ${r.load.errors + r.load.timeouts} |`;
@@ -517,11 +524,11 @@ function writeReport(rows: Row[], sigterms: SigtermResult[], soaked: SoakResult 
   const report = `# Benchmarks
 
 Measured by \`npm run bench${SCALE || SOAK ? ` --${SCALE ? ' --scale' : ''}${SOAK ? ' --soak' : ''}` : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1.
-Load: autocannon in its own process, 100 connections, no pipelining, a 1 s probe and 2 × ${WARMUP_S} s of warm-up, then as many requests as the warm-up rate fits in ${RUN_S} s, every one answered; codes drawn from ${LINKS.toLocaleString('en')} links with a Zipf (s = 1) popularity, 8 real browser user agents, a random client address per request (\`X-Forwarded-For\`, \`TRUST_PROXY=true\`). Every click is committed before its 302 (group commit). Ratios to B0, measured in the same run, are the headline: absolute numbers move with whatever else the shared machine does.
+Load: autocannon in its own process, 100 connections, no pipelining, a 1 s probe and 2 × ${WARMUP_S} s of warm-up, then as many requests as the warm-up rate fits in ${RUN_S} s, every one answered; codes drawn from ${LINKS.toLocaleString('en')} links with a Zipf (s = 1) popularity, 8 real browser user agents, a random client address per request (\`X-Forwarded-For\`, \`TRUST_PROXY=true\`). Every click is committed before its 302 (group commit). Ratios to B0, measured in the same run, are the headline: absolute numbers move with whatever else the shared machine does. B0 runs before the servers and again after them, and the ratios are to the mean of the two; their own percentages show how much the machine drifted meanwhile.
 
 ## Tracked redirect \`GET /r/:code\`
 
-| server | requests/s | % of B0 | p50 ms | p99 ms | peak RSS MB | CPU ms per 1,000 requests: server / PostgreSQL / load generator | clicks stored ÷ 302s sent | errors |
+| server | requests/s | % of B0 (mean of its two runs) | p50 ms | p99 ms | peak RSS MB | CPU ms per 1,000 requests: server / PostgreSQL / load generator | clicks stored ÷ 302s sent | errors |
 |---|---|---|---|---|---|---|---|---|
 ${table.join('\n')}
 
