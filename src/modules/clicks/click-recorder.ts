@@ -77,9 +77,10 @@ export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Ma
 
 /**
  * Records clicks in one call of `record_click_batch` (migrations 0008 and 0009, around the
- * `record_clicks` of 0011), which is its own transaction and leaves a receipt under `batchId`:
- * after a failure, `findBatchReceipt` tells whether the batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be
- * fetched beforehand, so that a failure there is known to have sent nothing.
+ * `record_clicks` of 0011; both reach rows by key only since 0012), which is its own transaction
+ * and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells whether the
+ * batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be fetched
+ * beforehand, so that a failure there is known to have sent nothing.
  */
 export async function recordClicks(
   db: Db,
