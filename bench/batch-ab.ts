@@ -38,7 +38,7 @@ const size = Number(process.env.PROBE_BATCH ?? 50);
 for (let round = 0; round < Number(process.env.PROBE_BATCHES ?? 1000); round++) {
   const picks = Array.from({ length: size }, () => [pick(), `10.${round % 250}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`] as const);
   for (const [label, side] of round % 2 ? ([['a', a], ['b', b]] as const) : ([['b', b], ['a', a]] as const)) {
-    const clicks: PendingClick[] = picks.map(([i, address]) => ({ code: side.links[i]!.code, partnerId: side.links[i]!.partner_id, address, userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', signedInPartnerId: null, now: new Date() }));
+    const clicks: PendingClick[] = picks.map(([i, address]) => ({ code: side.links[i]!.code, partnerId: side.links[i]!.partner_id, address, userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', signedInPartnerId: null, notNavigation: false, now: new Date() }));
     const t = performance.now();
     await recordClicks(side.database.db, clicks, rules);
     if (round >= 100) times[label].push(performance.now() - t);

@@ -77,7 +77,8 @@ export const trackedLinks = pgTable('tracked_links', {
   createdAt: at('created_at').notNull().defaultNow(),
 });
 
-export const VERDICTS = ['valid', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended'] as const;
+/** Every click's verdict; each reason other than `valid` is also a column of `partner_daily_stats`. */
+export const VERDICTS = ['valid', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended', 'not_navigation'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 export type RefusalReason = Exclude<Verdict, 'valid'>;
 export const REFUSAL_REASONS = VERDICTS.filter((v): v is RefusalReason => v !== 'valid');
@@ -117,6 +118,7 @@ export const partnerDailyStats = pgTable(
     overCap: integer('over_cap').notNull().default(0),
     inactive: integer('inactive').notNull().default(0),
     suspended: integer('suspended').notNull().default(0),
+    notNavigation: integer('not_navigation').notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.partnerId, table.day] })],
 );

@@ -159,6 +159,7 @@ export const en: Record<MessageKey, string> = {
   'reason.over_cap': 'beyond the daily cap of paid clicks',
   'reason.inactive': 'campaign paused or ended',
   'reason.suspended': 'account suspended',
+  'reason.not_navigation': 'loaded by a page (image, script…), not a visit',
 
   'leaderboard.period': '{days} d',
   'leaderboard.rank': 'Rank',

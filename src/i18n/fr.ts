@@ -158,6 +158,7 @@ export const fr = {
   'reason.over_cap': 'au-delà du plafond quotidien de clics payés',
   'reason.inactive': 'campagne en pause ou terminée',
   'reason.suspended': 'compte suspendu',
+  'reason.not_navigation': 'chargé par une page (image, script…), pas une visite',
 
   'leaderboard.period': '{days} j',
   'leaderboard.rank': 'Rang',

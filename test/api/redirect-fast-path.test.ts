@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { ENGINES } from '../support/databases.js';
 import { addCampaign, BROWSER_UA } from '../support/fixtures.js';
+import { NAVIGATION, rawRequest } from '../support/raw-http.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
 describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
@@ -27,12 +28,14 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
   afterAll(async () => t?.close());
 
   const served = () => t.app.redirectFastPath.stats.served;
-  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-    fetch(`${origin}${path}`, { method, redirect: 'manual', headers: { 'user-agent': BROWSER_UA, ...headers } });
+  // A person following the link, unless the headers say otherwise.
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => rawRequest(`${origin}${path}`, { 'user-agent': BROWSER_UA, ...NAVIGATION, ...headers }, method);
   const verdicts = async () => (await queryRows<{ verdict: string }>(t.database.db, sql`select verdict from metric_events order by id`)).map((r) => r.verdict);
   const comparable = (response: Response) => {
     const headers = Object.fromEntries(response.headers);
     delete headers['date'];
+    delete headers['connection'];
+    delete headers['keep-alive'];
     return { status: response.status, headers };
   };
 
@@ -61,6 +64,40 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     await get(`/r/${code}?fbclid=IwAR0abc&utm_source=x`, { 'x-forwarded-for': '203.0.113.5' });
     expect(served()).toBe(before + 4);
     expect((await verdicts()).slice(-4)).toEqual(['bot', 'valid', 'duplicate', 'valid']);
+  });
+
+  it('pays only a top-level navigation, on the fast path and through Fastify alike, and redirects every load', async () => {
+    const before = served();
+    const events = (await verdicts()).length;
+    const loads: Array<[Record<string, string>, string]> = [
+      [{ 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'cross-site' }, 'not_navigation'], // <img src>
+      [{ 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'cross-site' }, 'not_navigation'], // <script src>
+      [{ 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'cross-site' }, 'not_navigation'], // fetch()
+      [{ 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'cross-site' }, 'not_navigation'], // a hidden frame
+      [{ 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'no-cors' }, 'not_navigation'],
+      [{ 'sec-fetch-mode': 'cors' }, 'not_navigation'], // Node's own fetch()
+      [{ 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'cross-site' }, 'valid'], // no user activation: a shortener's script redirect
+    ];
+    let address = 20;
+    for (const [headers, verdict] of loads) {
+      const response = await rawRequest(`${origin}/r/${code}`, { 'user-agent': BROWSER_UA, 'x-forwarded-for': `203.0.113.${address++}`, ...headers });
+      expect(response.status, verdict).toBe(302);
+      expect(response.headers.get('location')).toBe('https://brand.example/offer?utm=pe');
+    }
+    // An older browser that sends no Fetch Metadata keeps today's rules.
+    expect((await rawRequest(`${origin}/r/${code}`, { 'user-agent': BROWSER_UA, 'x-forwarded-for': `203.0.113.${address}` })).status).toBe(302);
+    expect(served()).toBe(before + loads.length + 1);
+    // Through Fastify (inject never reaches the fast path): the same rule.
+    const throughFastify = await t.app.inject({ url: `/r/${code}`, remoteAddress: '203.0.113.90', headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': '203.0.113.90', 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors' } });
+    expect(throughFastify.statusCode).toBe(302);
+    expect((await verdicts()).slice(events)).toEqual([...loads.map(([, verdict]) => verdict), 'valid', 'not_navigation']);
+    // The partner sees them among the clicks not counted, in the balance, the page and the CSV.
+    const balance = (await partner.request({ method: 'GET', url: '/api/me/balance' })).json();
+    expect(balance.notCounted.not_navigation).toBe(7);
+    expect((await partner.get('/partners/earnings')).body).toContain('chargé par une page (image, script…), pas une visite');
+    const csv = (await partner.get('/partners/earnings.csv')).body.split('\r\n');
+    expect(csv[0]!.split(',').at(-1)).toBe('not_navigation');
+    expect(csv[1]!.split(',').at(-1)).toBe('7');
   });
 
   it('leaves to Fastify what it does not handle, which answers as before', async () => {

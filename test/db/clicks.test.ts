@@ -106,6 +106,28 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect((await partnerBalance(db, partner, { fallbackEpcCents: 12 })).notCounted.bot).toBe(8);
   });
 
+  it('records a load that is no navigation (an <img>, a fetch()) unpaid, without taking the visitor’s slot or a place under the cap', async () => {
+    const db = database.db;
+    const partner = await addPartner(db, `embeds-${engine}@example.com`);
+    const campaign = await addCampaign(db, '0.30');
+    const code = await linkCode(db, partner, campaign.id);
+    const rules = { ...defaultRules, maxPaidClicksPerDay: 2 };
+    const visitor = { address: '198.51.100.40', userAgent: BROWSER_UA, rules };
+    // The same visitor's browser loads the link from an <img> three times, then follows it.
+    for (let i = 0; i < 3; i++) expect(await click(db, code, { ...visitor, notNavigation: true })).toEqual({ verdict: 'not_navigation', amountCents: 0 });
+    expect(await click(db, code, visitor)).toEqual({ verdict: 'valid', amountCents: 30 });
+    expect((await click(db, code, { ...visitor, address: '198.51.100.41' })).verdict).toBe('valid');
+    // Bots first, in the rules' order; past the cap, still not_navigation rather than over_cap.
+    expect((await click(db, code, { ...visitor, userAgent: 'Googlebot/2.1', notNavigation: true })).verdict).toBe('bot');
+    expect((await click(db, code, { ...visitor, address: '198.51.100.42', notNavigation: true })).verdict).toBe('not_navigation');
+    const balance = await partnerBalance(db, partner, { fallbackEpcCents: 12 });
+    expect(balance).toMatchObject({ earnedCents: 60, validClicks90d: 2 });
+    expect(balance.notCounted).toMatchObject({ not_navigation: 4, bot: 1, over_cap: 0, duplicate: 0 });
+    const [summary] = await queryRows<{ not_navigation: number }>(db, sql`select not_navigation from partner_daily_stats where partner_id = ${partner}`);
+    expect(summary!.not_navigation).toBe(4);
+    expect((await eventRows(db, partner)).filter((e) => e.verdict === 'not_navigation')).toHaveLength(4);
+  });
+
   it('counts the same visitor on the same link once per window (duplicate)', async () => {
     const db = database.db;
     const partner = await addPartner(db, `dupes-${engine}@example.com`);
@@ -220,7 +242,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const campaign = await addCampaign(db, '0.25');
     const code = await linkCode(db, partner, campaign.id);
     const now = new Date('2026-05-05T08:00:00Z');
-    const base = { code, partnerId: partner, signedInPartnerId: null, now };
+    const base = { code, partnerId: partner, signedInPartnerId: null, notNavigation: false, now };
     const rules = { ...defaultRules, maxPaidClicksPerDay: 3 };
     const results = await recordClicks(db, [
       { ...base, address: '10.1.0.1', userAgent: BROWSER_UA },
@@ -230,9 +252,10 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
       { ...base, address: '10.1.0.4', userAgent: BROWSER_UA },
       { ...base, address: '10.1.0.5', userAgent: BROWSER_UA },
       { ...base, address: '10.1.0.6', userAgent: BROWSER_UA }, // beyond the cap of 3
+      { ...base, address: '10.1.0.7', userAgent: BROWSER_UA, notNavigation: true },
     ], rules);
-    expect(results.map((r) => r.verdict)).toEqual(['valid', 'duplicate', 'bot', 'self', 'valid', 'valid', 'over_cap']);
-    expect(results.map((r) => r.amountCents)).toEqual([25, 0, 0, 0, 25, 25, 0]);
+    expect(results.map((r) => r.verdict)).toEqual(['valid', 'duplicate', 'bot', 'self', 'valid', 'valid', 'over_cap', 'not_navigation']);
+    expect(results.map((r) => r.amountCents)).toEqual([25, 0, 0, 0, 25, 25, 0, 0]);
     expect((await recordClicks(db, [{ ...base, address: '10.1.0.1', userAgent: BROWSER_UA }], rules))[0]!.verdict).toBe('duplicate');
   });
 
@@ -243,7 +266,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const code = await linkCode(db, partner, campaign.id);
     const writer = new ClickWriter(db, defaultRules);
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => writer.record({ code, partnerId: partner, address: `10.2.${i >> 8}.${i & 255}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() })),
+      Array.from({ length: 200 }, (_, i) => writer.record({ code, partnerId: partner, address: `10.2.${i >> 8}.${i & 255}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() })),
     );
     expect(results.filter((r) => r.verdict === 'valid')).toHaveLength(200);
     expect(writer.stats.clicks).toBe(200);
@@ -274,7 +297,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     });
     const writer = new ClickWriter(watched, defaultRules, { answerAfterSendingNext: deferred });
     // The fourth click of each batch is a bot's.
-    const click = (i: number) => ({ code, partnerId: partner, address: `10.5.${Number(deferred)}.${i}`, userAgent: i % 5 === 3 ? 'curl/8.5.0' : BROWSER_UA, signedInPartnerId: null, now: new Date() });
+    const click = (i: number) => ({ code, partnerId: partner, address: `10.5.${Number(deferred)}.${i}`, userAgent: i % 5 === 3 ? 'curl/8.5.0' : BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() });
     const answered = (i: number) => writer.record(click(i)).then((result) => (events.push(`answered ${i}`), result.verdict));
     const second: Array<Promise<string>> = [];
     const first = [0, 1, 2, 3, 4].map((i) => answered(i));
@@ -290,7 +313,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
   it('never writes a batch twice when its answer is lost after it committed', async () => {
     const partner = await addPartner(database.db, `lost-answer-${engine}@example.com`);
     const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.12')).id);
-    const click = (i: number) => ({ code, partnerId: partner, address: `10.3.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() });
+    const click = (i: number) => ({ code, partnerId: partner, address: `10.3.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() });
 
     // The batch commits, then the connection "drops" before its answer is read.
     const lossy = answerLost(database.db, { receiptReadable: true });
@@ -328,7 +351,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const code = await linkCode(database.db, partner, (await addCampaign(database.db)).id);
     const [old, recent] = [randomUUID(), randomUUID()];
     for (const [id, i] of [[old, 1], [recent, 2]] as const) {
-      await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules, id);
+      await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules, id);
     }
     await database.db.execute(sql`update click_batches set written_at = now() - interval '25 hours' where id = ${old}::uuid`);
     await purgeExpiredAccessData(database.db, 24);
@@ -348,17 +371,29 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
       for (let i = 0; i < 8; i++) {
         // Statistics taken while the tables are small, as on a new installation or after a purge.
         if (i === 6) await db.execute(sql.raw(`analyze ${tables.join(', ')}`));
-        await recordClicks(db, [{ code, partnerId: partner, address: `10.5.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules);
+        await recordClicks(db, [{ code, partnerId: partner, address: `10.5.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules);
       }
       // A day's receipts of other batches, dated so that they are told apart and removed below.
       await db.execute(sql`insert into click_batches (id, verdicts, amounts, written_at) select gen_random_uuid(), '{valid}', '{12}', '2000-01-01' from generate_series(1, 20000)`);
       const before = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
-      await recordClicks(db, [{ code, partnerId: partner, address: '10.5.1.1', userAgent: BROWSER_UA, signedInPartnerId: null, now: new Date() }], defaultRules);
+      await recordClicks(db, [{ code, partnerId: partner, address: '10.5.1.1', userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules);
       const after = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
       await db.execute(sql`delete from click_batches where written_at = '2000-01-01'`);
       return Object.fromEntries(tables.map((t) => [t, Number(after[0]![t]) - Number(before[0]![t])]));
     });
     expect(wholeReads).toEqual(Object.fromEntries(tables.map((t) => [t, 0])));
+  });
+
+  it('still records the clicks of an instance of the previous version during an upgrade (bot flags)', async () => {
+    const partner = await addPartner(database.db, `upgrade-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.20')).id);
+    const now = new Date().toISOString();
+    const rows = await queryRows<{ click_verdict: string; click_amount_cents: number }>(
+      database.db,
+      sql`select * from record_click_batch(${randomUUID()}::uuid, ${`{${code},${code}}`}::text[], ${`{"${now}","${now}"}`}::timestamptz[],
+            '{true,false}'::boolean[], '{NULL,NULL}'::uuid[], '{k1,k2}'::text[], '{h1,h2}'::text[], 24, 500)`,
+    );
+    expect(rows).toEqual([{ click_verdict: 'bot', click_amount_cents: 0 }, { click_verdict: 'valid', click_amount_cents: 20 }]);
   });
 
   it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {
@@ -380,7 +415,7 @@ describe('click batches racing on real PostgreSQL', () => {
       const [p1, p2] = [await addPartner(db, 'cross-1@example.com'), await addPartner(db, 'cross-2@example.com')];
       const [c1, c2] = [await linkCode(db, p1, campaign.id), await linkCode(db, p2, campaign.id)];
       const now = new Date();
-      const base = { signedInPartnerId: null, now };
+      const base = { signedInPartnerId: null, notNavigation: false, now };
       for (let round = 0; round < 40; round++) {
         const results = await Promise.all([
           recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `a${round}`, userAgent: 'Googlebot/2.1' }, { ...base, code: c2, partnerId: p2, address: `b${round}`, userAgent: BROWSER_UA }], defaultRules),
@@ -407,7 +442,7 @@ describe('click batches racing on real PostgreSQL', () => {
       const now = new Date();
       await visitorDayKey(db, utcDay(now));
       const batch = (size: number, prefix: string) =>
-        Array.from({ length: size }, (_, i) => ({ code, partnerId: partner, address: `${prefix}${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, now }));
+        Array.from({ length: size }, (_, i) => ({ code, partnerId: partner, address: `${prefix}${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now }));
 
       const first = await heldOpen(db, (tx) => recordClicks(tx, batch(8, 'first-'), rules));
       const second = recordClicks(db, batch(5, 'second-'), rules);
@@ -448,7 +483,7 @@ describe('click batches racing on real PostgreSQL', () => {
       await visitorDayKey(db, utcDay(now));
       for (const outcome of ['commit', 'rollback'] as const) {
         const batchId = randomUUID();
-        const click = { code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, now };
+        const click = { code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now };
         const batch = await heldOpen(db, (tx) => recordClicks(tx, [click], defaultRules, batchId));
         let found: RecordedClick[] | null | undefined;
         const lookup = findBatchReceipt(db, batchId).then((receipt) => (found = receipt));

@@ -15,6 +15,7 @@ import { verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
 import { createTestDatabase, quietLogger, type TestDatabase } from '../support/databases.js';
 import { addCampaign, addPartner, BROWSER_UA, earn, ledgerProblems, linkCode } from '../support/fixtures.js';
 import { ensureBuilt, startServer, type RunningServer } from '../support/processes.js';
+import { NAVIGATION, rawRequest } from '../support/raw-http.js';
 
 describe('two instances on one PostgreSQL', () => {
   let pg: TestDatabase;
@@ -46,7 +47,7 @@ describe('two instances on one PostgreSQL', () => {
   });
 
   const click = (server: RunningServer, address: string) =>
-    fetch(`${server.origin}/r/${code}`, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': address } }).then((r) => r.status);
+    rawRequest(`${server.origin}/r/${code}`, { 'user-agent': BROWSER_UA, 'x-forwarded-for': address, ...NAVIGATION }).then((r) => r.status);
 
   it('de-duplicates one visitor across both instances, and caps the partner across both', async () => {
     const same = await Promise.all([a, b, a, b, a, b].map((server) => click(server, '203.0.113.50')));

@@ -32,7 +32,7 @@ let visitorCounter = 0;
 export async function click(
   db: Db,
   code: string,
-  options: { address?: string; userAgent?: string; signedIn?: string | null; now?: Date; rules?: ClickRules } = {},
+  options: { address?: string; userAgent?: string; signedIn?: string | null; notNavigation?: boolean; now?: Date; rules?: ClickRules } = {},
 ): Promise<RecordedClick> {
   const link = (await findLinkTargets(db, [code])).get(code);
   if (!link) throw new Error(`no link ${code}`);
@@ -43,6 +43,7 @@ export async function click(
       address: options.address ?? `192.0.2.${++visitorCounter % 250}:${visitorCounter}`,
       userAgent: options.userAgent === undefined ? BROWSER_UA : options.userAgent,
       signedInPartnerId: options.signedIn ?? null,
+      notNavigation: options.notNavigation ?? false,
       now: options.now ?? new Date(),
     },
     options.rules ?? defaultRules,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBotUserAgent, isPrefetch } from '../../src/modules/clicks/click-rules.js';
+import { appVerdict, isBotUserAgent, isNotNavigation, isPrefetch } from '../../src/modules/clicks/click-rules.js';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
@@ -32,5 +32,31 @@ describe('prefetches', () => {
     expect(isPrefetch({ 'x-moz': 'prefetch' })).toBe(true);
     expect(isPrefetch({ 'x-purpose': 'preview' })).toBe(true);
     expect(isPrefetch({ accept: 'text/html' })).toBe(false);
+  });
+});
+
+describe('loads that are no navigation', () => {
+  it('pays only what declares a top-level navigation, or declares nothing', () => {
+    const navigation = { 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' };
+    expect(isNotNavigation(navigation)).toBe(false);
+    expect(isNotNavigation({ ...navigation, 'sec-fetch-user': '?1', 'sec-fetch-site': 'cross-site' })).toBe(false);
+    expect(isNotNavigation({})).toBe(false); // an older browser: the other rules decide
+    for (const headers of [
+      { 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors' },
+      { 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors' },
+      { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' },
+      { 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate' },
+      { 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'cors' },
+      { 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-mode': 'no-cors' },
+      { 'sec-fetch-dest': '' },
+      { 'sec-fetch-dest': 'document, image', 'sec-fetch-mode': 'navigate' }, // a header sent twice
+    ]) expect(isNotNavigation(headers), JSON.stringify(headers)).toBe(true);
+  });
+
+  it('decides bot first, then not_navigation, else leaves it to the database', () => {
+    expect(appVerdict({ userAgent: 'curl/8.5.0', notNavigation: true })).toBe('bot');
+    expect(appVerdict({ userAgent: FIREFOX, notNavigation: true })).toBe('not_navigation');
+    expect(appVerdict({ userAgent: FIREFOX, notNavigation: false })).toBeNull();
   });
 });

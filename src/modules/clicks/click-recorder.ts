@@ -3,10 +3,10 @@
  * one database call for 1 or 500 clicks, so under load the cost per click falls while every click
  * is still committed before its 302 leaves.
  *
- * Rules, in order: bot → inactive → suspended → self → duplicate → over_cap → valid. The app
- * decides what needs no database: bots (isbot), the keyed de-duplication key and visitor hash.
- * The rest is applied by `record_clicks` (migrations/0005_record_clicks_function.sql, rewritten by
- * 0007_click_batches_in_parallel.sql and 0011_record_clicks_linear.sql) in the same call that
+ * Rules, in order: bot → not_navigation → inactive → suspended → self → duplicate → over_cap →
+ * valid. The app decides what needs no database: bots (isbot), loads that are no navigation
+ * (Fetch Metadata), the keyed de-duplication key and visitor hash. The rest is applied by
+ * `record_clicks` (its live definition is migrations/0013_clicks_not_navigation.sql) in the same call that
  * writes: campaign and partner status and the rate are read there, so a paused campaign or a
  * suspended partner is honoured at once on every instance; the daily cap is settled under the
  * partner-day row lock, the de-duplication window under the (link, visitor) row. Only a valid
@@ -18,7 +18,7 @@ import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { pgArray } from '../../db/pg-array.js';
 import type { Verdict } from '../../db/schema.js';
-import { dedupeKey, isBotUserAgent, utcDay, visitorHash } from './click-rules.js';
+import { appVerdict, dedupeKey, utcDay, visitorHash } from './click-rules.js';
 import { visitorDayKey } from './visitor-keys.js';
 
 export interface LinkTarget {
@@ -43,6 +43,8 @@ export interface ClickContext {
   userAgent: string | undefined;
   /** The partner signed in on the browser that clicked, if any. */
   signedInPartnerId: string | null;
+  /** The request declared a purpose other than a top-level navigation (`isNotNavigation`). */
+  notNavigation: boolean;
   now: Date;
 }
 
@@ -76,8 +78,8 @@ export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Ma
 }
 
 /**
- * Records clicks in one call of `record_click_batch` (migrations 0008 and 0009, around the
- * `record_clicks` of 0011; both reach rows by key only since 0012), which is its own transaction
+ * Records clicks in one call of `record_click_batch` (migration 0013, after 0008, 0009 and 0012:
+ * the receipt first, `record_clicks`, the verdicts; rows reached by key only), which is its own transaction
  * and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells whether the
  * batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be fetched
  * beforehand, so that a failure there is known to have sent nothing.
@@ -97,7 +99,7 @@ export async function recordClicks(
           ${batchId}::uuid,
           ${pgArray(clicks.map((c) => c.code))}::text[],
           ${pgArray(clicks.map((c) => c.now.toISOString()))}::timestamptz[],
-          ${pgArray(clicks.map((c) => (isBotUserAgent(c.userAgent) ? 'true' : 'false')))}::boolean[],
+          ${pgArray(clicks.map(appVerdict))}::text[],
           ${pgArray(clicks.map((c) => c.signedInPartnerId))}::uuid[],
           ${pgArray(clicks.map((c) => dedupeKey(rules.secret, c.code, c.address, c.userAgent ?? '')))}::text[],
           ${pgArray(clicks.map((c) => visitorHash(keys.get(utcDay(c.now))!, c.address, c.userAgent ?? '')))}::text[],

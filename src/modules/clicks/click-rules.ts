@@ -26,8 +26,33 @@ export function isBotUserAgent(userAgent: string | undefined): boolean {
   return verdict;
 }
 
+type RequestHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * Only a top-level navigation can earn. Browsers say what a request is for (Fetch Metadata): an
+ * `<img>`, `<script>`, `<iframe>` or `fetch()` pointing at a link declares a destination other than
+ * `document` or a mode other than `navigate`, and a partner could otherwise be paid for every
+ * visitor of any page that embeds the link. A request that declares neither (older browsers, some
+ * in-app browsers) keeps the other rules. `Sec-Fetch-User` is not required: navigations through
+ * an interstitial or a script redirect of a link shortener lack it.
+ */
+export function isNotNavigation(headers: RequestHeaders): boolean {
+  const destination = headers['sec-fetch-dest'];
+  const mode = headers['sec-fetch-mode'];
+  return (destination !== undefined && destination !== 'document') || (mode !== undefined && mode !== 'navigate');
+}
+
+/**
+ * The verdict the app gives without the database, first in the rules' order, or null: bot, then
+ * not_navigation. The rest is decided by `record_clicks` (migration 0013).
+ */
+export function appVerdict(click: { userAgent: string | undefined; notNavigation: boolean }): 'bot' | 'not_navigation' | null {
+  if (isBotUserAgent(click.userAgent)) return 'bot';
+  return click.notNavigation ? 'not_navigation' : null;
+}
+
 /** Browsers' speculative loads are not clicks: they redirect but are never recorded. */
-export function isPrefetch(headers: Record<string, string | string[] | undefined>): boolean {
+export function isPrefetch(headers: RequestHeaders): boolean {
   const value = (name: string) => String(headers[name] ?? '').toLowerCase();
   return (
     value('purpose').includes('prefetch') ||

@@ -16,7 +16,7 @@ import { clientAddress, type TrustProxy } from '../../http/client-address.js';
 import type { HeaderList } from '../../http/security-headers.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
 import type { PendingClick } from './click-recorder.js';
-import { isPrefetch } from './click-rules.js';
+import { isNotNavigation, isPrefetch } from './click-rules.js';
 import type { ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
 import { recordClickOrLog } from './redirect-route.js';
@@ -109,6 +109,7 @@ export class RedirectFastPath {
       address: clientAddress(request, this.deps.trustProxy),
       userAgent: request.headers['user-agent'],
       signedInPartnerId: null,
+      notNavigation: isNotNavigation(request.headers),
       now: new Date(),
     };
     return { click, targetUrl: link.targetUrl };

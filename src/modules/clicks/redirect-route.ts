@@ -1,6 +1,8 @@
 /**
  * GET /r/:code — resolve the link, record the click (unless HEAD or prefetch), answer 302 to the
- * campaign's stored URL. Never a URL from the request. The click is committed (in a group commit
+ * campaign's stored URL. Never a URL from the request. A load that is no navigation (an `<img>`
+ * or `fetch()` pointing at the link) is recorded, unpaid, and redirected like any other: the same
+ * answer on every path, and whatever embedded the link gets the brand's page, not an image. The click is committed (in a group commit
  * with concurrent clicks) before the 302 leaves; if recording fails, the visitor is still
  * redirected and the loss is logged loudly.
  *
@@ -12,7 +14,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
 import type { PendingClick } from './click-recorder.js';
-import { isPrefetch } from './click-rules.js';
+import { isNotNavigation, isPrefetch } from './click-rules.js';
 import { BatchOutcomeUnknown, type ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
 
@@ -39,6 +41,7 @@ export function registerRedirectRoute(app: FastifyInstance, { links, writer, doc
         address: request.ip,
         userAgent: request.headers['user-agent'],
         signedInPartnerId: request.auth?.partnerId ?? null,
+        notNavigation: isNotNavigation(request.headers),
         now: new Date(),
       });
     }

@@ -25,6 +25,17 @@ export interface Balance {
   notCounted: Record<RefusalReason, number>;
 }
 
+/**
+ * The reasons that say something about how a partner gets clicks, as an operator weighs a
+ * withdrawal: not those that follow the operator's own decisions (a paused campaign, a suspension).
+ */
+export const FRAUD_SIGNALS: readonly RefusalReason[] = ['bot', 'duplicate', 'self', 'over_cap', 'not_navigation'];
+
+/** Clicks refused over 90 days for one of the FRAUD_SIGNALS. */
+export function suspiciousClicks(balance: Pick<Balance, 'notCounted'>): number {
+  return FRAUD_SIGNALS.reduce((sum, reason) => sum + balance.notCounted[reason], 0);
+}
+
 export function daysAgo(now: Date, days: number): string {
   return utcDay(new Date(now.getTime() - days * 86_400_000));
 }
@@ -37,12 +48,7 @@ export async function partnerBalance(db: Db, partnerId: string, options: { fallb
           coalesce(sum(earned_cents), 0)::int8 as earned,
           coalesce(sum(valid_clicks) filter (where day >= ${since}), 0)::int8 as valid90,
           coalesce(sum(earned_cents) filter (where day >= ${since}), 0)::int8 as earned90,
-          coalesce(sum(bot) filter (where day >= ${since}), 0)::int8 as bot,
-          coalesce(sum(duplicate) filter (where day >= ${since}), 0)::int8 as duplicate,
-          coalesce(sum(self) filter (where day >= ${since}), 0)::int8 as self,
-          coalesce(sum(over_cap) filter (where day >= ${since}), 0)::int8 as over_cap,
-          coalesce(sum(inactive) filter (where day >= ${since}), 0)::int8 as inactive,
-          coalesce(sum(suspended) filter (where day >= ${since}), 0)::int8 as suspended,
+          ${sql.join(REFUSAL_REASONS.map((reason) => sql`coalesce(sum(${sql.identifier(reason)}) filter (where day >= ${since}), 0)::int8 as ${sql.identifier(reason)}`), sql`, `)},
           (select coalesce(sum(amount_cents), 0)::int8 from payouts where partner_id = ${partnerId}) as paid,
           (select coalesce(sum(amount_cents), 0)::int8 from withdraw_requests
              where partner_id = ${partnerId} and status in ('requested', 'approved')) as pending

@@ -2,6 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { REFUSAL_REASONS } from '../../db/schema.js';
+import { reasonCounts } from './daily-stats.js';
 
 /** Quotes a CSV cell, and defuses spreadsheet formulas (=, +, -, @ at the start of a text cell). */
 export function csvCell(value: string | number): string {
@@ -17,21 +19,16 @@ export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string
                count(*)::int8 as clicks,
                count(*) filter (where e.verdict = 'valid')::int8 as valid_clicks,
                coalesce(sum(e.amount_cents), 0)::int8 as earned_cents,
-               count(*) filter (where e.verdict = 'bot')::int8 as bot,
-               count(*) filter (where e.verdict = 'duplicate')::int8 as duplicate,
-               count(*) filter (where e.verdict = 'self')::int8 as self,
-               count(*) filter (where e.verdict = 'over_cap')::int8 as over_cap,
-               count(*) filter (where e.verdict = 'inactive')::int8 as inactive,
-               count(*) filter (where e.verdict = 'suspended')::int8 as suspended
+               ${reasonCounts(sql`e.verdict`)}
         from metric_events e join campaigns c on c.id = e.campaign_id
         where e.partner_id = ${partnerId} and e.kind = 'click'
         group by 1, c.name, c.id order by 1, 2`,
   );
-  const header = ['day', 'campaign', 'clicks', 'valid_clicks', 'earned_eur', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended'];
+  const header = ['day', 'campaign', 'clicks', 'valid_clicks', 'earned_eur', ...REFUSAL_REASONS];
   const lines = rows.map((r) => {
     const cents = Number(r.earned_cents);
     const euros = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-    return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, r.bot, r.duplicate, r.self, r.over_cap, r.inactive, r.suspended].join(',');
+    return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, ...REFUSAL_REASONS.map((reason) => r[reason])].join(',');
   });
   return [header.join(','), ...lines].join('\r\n') + '\r\n';
 }

@@ -15,7 +15,7 @@ import { renderPage } from '../../http/layout.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import { operatorActor } from '../admin/admin-pages.js';
-import { partnerBalance } from '../earnings/balance.js';
+import { partnerBalance, suspiciousClicks } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
 import { notifyPartner } from './notifications.js';
 import { decryptDetails } from './payout-details.js';
@@ -46,7 +46,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     });
     const body = rows.map((w) => {
       const b = verdicts.get(w.partnerId)!;
-      const refused = b.notCounted.bot + b.notCounted.duplicate + b.notCounted.self + b.notCounted.over_cap;
+      const refused = suspiciousClicks(b);
       const actions: Html[] = [];
       if (w.status === 'requested') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/approve" class="inline">${hidden(request)}<button type="submit">${t('withdraw.approve')}</button></form>`);
       if (w.payoutFile && w.status === 'approved') actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
