@@ -34,6 +34,7 @@ import { ConflictError, InputError, NotFoundError } from './lib/errors.js';
 import { registerPublicPages } from './modules/pages/public-pages.js';
 import { signInForm } from './modules/pages/sign-in-form.js';
 import { projectRoot } from './lib/project-root.js';
+import { findUnstorableText } from './lib/stored-text.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -97,6 +98,12 @@ export async function buildApp(config: Config, database: Database, options: AppO
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) reply.header('cache-control', 'no-store');
     return payload;
+  });
+
+  // Every text input, on every route, before any handler or query runs (lib/stored-text.ts).
+  app.addHook('preValidation', async (request) => {
+    const bad = findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
+    if (bad) throw new InputError(bad.field, 'error.text.control', { ...bad });
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => handleError(error, request, reply, config));

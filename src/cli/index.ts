@@ -13,6 +13,7 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from '../db/schema.js';
 import { translator } from '../i18n/index.js';
 import { ConflictError, InputError, NotFoundError } from '../lib/errors.js';
 import { formatCents } from '../lib/money.js';
+import { findUnstorableText, type UnstorableText } from '../lib/stored-text.js';
 import { createCampaign, listCampaigns, setCampaignStatus, type Actor } from '../modules/campaigns/campaigns.js';
 import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-stats.js';
 import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
@@ -184,6 +185,18 @@ for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']]
   };
 }
 
+/** The first argument that breaks the rule for stored text (lib/stored-text.ts), named as typed. */
+function unstorableArgument(args: string[]): UnstorableText | null {
+  for (const [i, arg] of args.entries()) {
+    const bad = findUnstorableText(arg);
+    if (!bad) continue;
+    const previous = args[i - 1];
+    const field = arg.startsWith('--') ? arg.split('=')[0]! : previous?.startsWith('--') ? previous : `argument ${i + 1}`;
+    return { ...bad, field };
+  }
+  return null;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first, second, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help') {
@@ -200,6 +213,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     console.error(`Unknown command "${argv.join(' ')}".\n\n${USAGE}`);
     return 2;
+  }
+  const unstorable = unstorableArgument(rest);
+  if (unstorable) {
+    console.error(`Invalid ${unstorable.field}: ${translator('en')('error.text.control', { ...unstorable })}`);
+    return 1;
   }
   const runtime = await startRuntime(logger);
   try {

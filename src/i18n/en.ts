@@ -109,11 +109,13 @@ export const en: Record<MessageKey, string> = {
   'error.429.body': 'You made too many requests in a short time. Try again in {minutes} min.',
   'error.400.title': 'Invalid request',
   'error.400.body': 'The request holds an invalid value. Check the form or the link and try again.',
+  'error.405.title': 'Method not allowed',
   'error.413.title': 'Request too large',
   'error.413.body': 'The data sent is too large.',
   'error.500.title': 'Server error',
   'error.500.body': 'Something unexpected went wrong. Please try again later.',
   'error.home': 'Back to the home page',
+  'error.text.control': 'The field “{field}” holds a control character ({character}) that cannot be stored: remove it and try again.',
 
   'demo.badge': 'demo',
   'demo.notice': 'Demo data: fictitious campaigns, partners and clicks, loaded because the database was empty.',
@@ -291,6 +293,7 @@ export const en: Record<MessageKey, string> = {
   'payout.created': 'File created:',
   'payout.cancel': 'Cancel the file',
   'payout.cancelled': 'cancelled',
+  'payout.error.createIsPost': 'A payout file is created by a POST; GET /api/admin/payout-files/{messageId} downloads an existing one.',
   'payout.error.cancelled': 'This file is cancelled.',
 
   'withdraw.approvedOn': 'approved on {date}',

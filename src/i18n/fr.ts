@@ -108,11 +108,13 @@ export const fr = {
   'error.429.body': 'Tu as fait trop de demandes en peu de temps. Réessaie dans {minutes} min.',
   'error.400.title': 'Requête invalide',
   'error.400.body': 'La requête contient une valeur invalide. Vérifie le formulaire ou le lien et réessaie.',
+  'error.405.title': 'Méthode non autorisée',
   'error.413.title': 'Requête trop volumineuse',
   'error.413.body': 'Les données envoyées sont trop volumineuses.',
   'error.500.title': 'Erreur du serveur',
   'error.500.body': 'Une erreur inattendue s’est produite. Réessaie plus tard.',
   'error.home': 'Retour à l’accueil',
+  'error.text.control': 'Le champ « {field} » contient un caractère de contrôle ({character}) qui ne peut pas être enregistré : retire-le et réessaie.',
 
   'demo.badge': 'démo',
   'demo.notice': 'Données de démonstration : campagnes, partenaires et clics fictifs, chargés parce que la base était vide.',
@@ -290,6 +292,7 @@ export const fr = {
   'payout.created': 'Fichier créé :',
   'payout.cancel': 'Annuler le fichier',
   'payout.cancelled': 'annulé',
+  'payout.error.createIsPost': 'Un fichier de paiement se crée par un POST ; GET /api/admin/payout-files/{messageId} télécharge un fichier existant.',
   'payout.error.cancelled': 'Ce fichier est annulé.',
 
   'withdraw.approvedOn': 'approuvé le {date}',

@@ -139,7 +139,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect(created.statusCode).toBe(201);
     await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${created.json().id}/approve`, headers: bearer, payload: '{}' });
 
-    const file = await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } });
+    const file = await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/sepa', headers: bearer, payload: '{}' });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('application/xml; charset=utf-8');
     const xml = file.body;
@@ -156,7 +156,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     const messageId = file.headers['x-message-id'] as string;
     expect(xml).toContain(`<MsgId>${messageId}</MsgId>`);
     // Its requests are in an open file: no second file gets them, and they cannot be rejected alone.
-    const second = await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } });
+    const second = await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/sepa', headers: bearer, payload: '{}' });
     expect(second.statusCode).toBe(409);
     expect(second.json().error).toBe('nothing_to_pay');
     const inFile = await t.app.inject({ method: 'POST', url: `/api/admin/withdrawals/${created.json().id}/reject`, headers: bearer, payload: JSON.stringify({ reason: 'changed my mind' }) });
@@ -166,10 +166,22 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     // The same file downloads again, byte for byte.
     const again = await t.app.inject({ url: `/api/admin/payout-files/${messageId}`, headers: { authorization: bearer.authorization } });
     expect(again.body).toBe(xml);
-    // A cross-site GET riding on an operator's cookie cannot create a file.
+    // No GET creates a file, whatever the headers: a link followed in a browser that sends no
+    // Fetch Metadata, with an operator's cookie, only gets a 405 naming the POST.
     const ops = new Visitor(t.app);
     await ops.signIn('ops@example.com', t.mailer);
-    expect((await ops.request({ method: 'GET', url: '/api/admin/payout-files/paypal', headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
+    const filesBefore = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from payout_files`);
+    for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-origin' }, { authorization: bearer.authorization }]) {
+      for (const slug of ['paypal', 'sepa']) {
+        const followed = await ops.request({ method: 'GET', url: `/api/admin/payout-files/${slug}`, headers });
+        expect(followed.statusCode, `${slug} ${JSON.stringify(headers)}`).toBe(405);
+        expect(followed.headers.allow).toBe('POST');
+        expect(followed.json()).toMatchObject({ error: 'method_not_allowed' });
+      }
+    }
+    // A POST riding on the cookie alone (a form, no JSON body) needs the session's CSRF token.
+    expect((await ops.request({ method: 'POST', url: '/api/admin/payout-files/paypal' })).statusCode).toBe(403);
+    expect(await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from payout_files`)).toEqual(filesBefore);
 
     const paid = await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/pay`, headers: bearer, payload: '{}' });
     expect(paid.statusCode).toBe(200);
@@ -178,7 +190,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect((await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/cancel`, headers: bearer, payload: '{}' })).statusCode).toBe(409);
     const payouts = await queryRows<{ reference: string; amount_cents: number }>(t.database.db, sql`select reference, amount_cents from payouts order by amount_cents`);
     expect(payouts).toEqual([{ reference: messageId, amount_cents: 1250 }, { reference: messageId, amount_cents: 3000 }]);
-    expect((await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } })).statusCode).toBe(409);
+    expect((await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/sepa', headers: bearer, payload: '{}' })).statusCode).toBe(409);
 
     // PayPal: one approved request → one CSV line.
     const pp = await partner.request({ method: 'POST', url: '/api/me/withdrawals', payload: JSON.stringify({ amount: '15', method: 'paypal', details: 'saver@example.com' }), headers: { 'content-type': 'application/json', 'idempotency-key': 'pp-00000001' } });
@@ -232,7 +244,7 @@ describe('payout files without SEPA settings', () => {
   it('refuses the SEPA export with a message naming the settings', async () => {
     const t = await createTestApp('pglite', { ADMIN_API_TOKEN: TOKEN });
     try {
-      const response = await t.app.inject({ url: '/api/admin/payout-files/sepa', headers: { authorization: bearer.authorization } });
+      const response = await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/sepa', headers: bearer, payload: '{}' });
       expect(response.statusCode).toBe(409);
       expect(response.json().message).toContain('SEPA_DEBTOR_IBAN');
     } finally {

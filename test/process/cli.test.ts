@@ -34,6 +34,13 @@ describe('the CLI on the embedded database', { timeout: 90_000 }, () => {
     expect(bad.output).toContain('Invalid targetUrl');
     expect((await cli('campaigns', 'pause', 'nope')).output).toContain('No such campaign.');
     expect((await cli('campaigns', 'create', '--colour', 'red')).code).toBe(2);
+    // A control character (a NUL cannot cross a command line; the same rule refuses it on the web).
+    for (const args of [['--name', 'Bell\x07', '--url', 'https://brand.example/'], ['--name=Bell\x07', '--url', 'https://brand.example/'], ['--name', 'Ok', '--url', 'https://brand.example/', '--post', 'a\x1bb']]) {
+      const control = await cli('campaigns', 'create', ...args);
+      expect(control.code, args.join(' ')).toBe(1);
+      expect(control.output).toMatch(/Invalid --(name|post): The field “--(name|post)” holds a control character \(U\+00(07|1B)\)/);
+    }
+    expect((await cli('campaigns', 'list')).output).not.toContain('Bell');
 
     expect((await cli('demo', 'load')).output).toContain('only loaded into an empty database');
     expect((await cli('partners', 'list')).output).toContain('No partner.');

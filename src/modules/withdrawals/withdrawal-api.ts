@@ -112,19 +112,21 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   }
 
   for (const [slug, method] of [['sepa', 'bank'], ['paypal', 'paypal']] as const) {
-    const create = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Creating a file locks every approved request into it: a state change, so a POST only, with
+    // the CSRF protection of every POST (a bearer token, a JSON body, or the session's token).
+    app.post(`/api/admin/payout-files/${slug}`, {
+      schema: { ...admin, summary: `${slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03)' : 'PayPal Payouts CSV'}: a new file of every approved ${slug === 'sepa' ? 'bank' : 'PayPal'} request not yet in an open file; its id is in X-Message-Id (409 when there is none)`, response: { 409: error } },
+    }, async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = requireApiOperator(request, config);
-      // Creating a file changes state: a GET through a session cookie must come from this site
-      // (SameSite=Lax lets a cross-site top-level GET carry the cookie).
-      if (request.method === 'GET' && request.headers.authorization === undefined && request.headers['sec-fetch-site'] === 'cross-site') {
-        throw new HttpError(403, 'cross_site', 'error.403.title', 'error.403.body');
-      }
       const file = await createPayoutFile(db, config, method, actor);
       return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
-    };
-    const schema = { ...admin, summary: `${slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03)' : 'PayPal Payouts CSV'}: a new file of every approved ${slug === 'sepa' ? 'bank' : 'PayPal'} request not yet in an open file; its id is in X-Message-Id (409 when there is none)`, response: { 409: error } };
-    app.get(`/api/admin/payout-files/${slug}`, { schema }, create);
-    app.post(`/api/admin/payout-files/${slug}`, { schema }, create);
+    });
+    // A GET here used to create a file. It now says where to go instead of matching `:messageId`
+    // below and answering a misleading 404.
+    app.get(`/api/admin/payout-files/${slug}`, { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('allow', 'POST');
+      throw new HttpError(405, 'method_not_allowed', 'error.405.title', 'payout.error.createIsPost');
+    });
   }
 
   const messageParam = { type: 'object', properties: { messageId: { type: 'string', maxLength: 40 } } } as const;
