@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, readEnvironment, type Config } from './config.
 import { openDatabase, type Database, type Logger } from './db/client.js';
 import { DataDirectoryLockedError } from './db/lock.js';
 import { migrate } from './db/migrate.js';
+import { backfillPseudonymKeys } from './modules/partners/pseudonym.js';
 
 export interface Runtime {
   config: Config;
@@ -18,6 +19,11 @@ export async function startRuntime(logger: Logger, options: { migrate?: boolean 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
     const appliedMigrations = options.migrate === false ? [] : await migrate(database);
+    if (options.migrate !== false) {
+      // Data that SQL cannot derive (migration 0014): the pseudonyms' look-alike keys.
+      const { keyed, cleared } = await backfillPseudonymKeys(database.db);
+      if (keyed + cleared.length > 0) logger.warn({ keyed, cleared }, 'pseudonyms keyed; look-alikes of earlier ones cleared (audit log: pseudonym_cleared)');
+    }
     return { config, database, appliedMigrations };
   } catch (error) {
     await database.close().catch(() => undefined);

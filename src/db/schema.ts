@@ -12,6 +12,8 @@ export const partners = pgTable('partners', {
   role: text('role', { enum: ['partner', 'admin'] }).notNull().default('partner'),
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
   pseudonym: text('pseudonym'),
+  /** The pseudonym's confusable skeleton (pseudonym.ts): unique, so no two names look alike. */
+  pseudonymKey: text('pseudonym_key'),
   isDemo: boolean('is_demo').notNull().default(false),
   locale: text('locale', { enum: ['fr', 'en'] }),
   createdAt: at('created_at').notNull().defaultNow(),

@@ -136,6 +136,8 @@ export const en: Record<MessageKey, string> = {
   'portal.pseudonym.saved': 'Settings saved.',
   'portal.pseudonym.error.format': 'A pseudonym has 2 to 40 characters: letters, digits, spaces, dots, dashes.',
   'portal.pseudonym.error.taken': 'This pseudonym is already taken.',
+  'portal.pseudonym.error.lookalike': 'This pseudonym looks too much like another partner’s (the same letters, or letters that look alike): choose another one.',
+  'portal.pseudonym.error.mixedScripts': 'This pseudonym mixes alphabets (Latin and Cyrillic letters, for example): write it with the letters of one alphabet.',
 
   'earnings.clicks90': 'Valid clicks (90 d)',
   'earnings.epc': 'EPC (90 d)',

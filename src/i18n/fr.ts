@@ -135,6 +135,8 @@ export const fr = {
   'portal.pseudonym.saved': 'Réglages enregistrés.',
   'portal.pseudonym.error.format': 'Le pseudonyme doit faire 2 à 40 caractères : lettres, chiffres, espaces, points, tirets.',
   'portal.pseudonym.error.taken': 'Ce pseudonyme est déjà pris.',
+  'portal.pseudonym.error.lookalike': 'Ce pseudonyme ressemble trop à celui d’un autre partenaire (mêmes lettres, ou des lettres qui se confondent à l’œil) : choisis-en un autre.',
+  'portal.pseudonym.error.mixedScripts': 'Ce pseudonyme mélange des alphabets (par exemple des lettres latines et cyrilliques) : écris-le avec les lettres d’un seul alphabet.',
 
   'earnings.clicks90': 'Clics valides (90 j)',
   'earnings.epc': 'EPC (90 j)',

@@ -120,7 +120,7 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
       availableCents: 36,
       validClicks90d: 3,
       epcCents90d: 12,
-      notCounted: { bot: 2, duplicate: 1, self: 1, over_cap: 0, inactive: 0, suspended: 0 },
+      notCounted: { bot: 2, duplicate: 1, self: 1, over_cap: 0, inactive: 0, suspended: 0, not_navigation: 0 },
     });
     expect((await t.app.inject({ url: '/api/me/balance' })).statusCode).toBe(401);
   });
@@ -131,8 +131,8 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toContain('attachment');
     const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('day,campaign,clicks,valid_clicks,earned_eur,bot,duplicate,self,over_cap,inactive,suspended');
-    expect(lines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}","Box bio",7,3,0\.36,2,1,1,0,0,0$/);
+    expect(lines[0]).toBe('day,campaign,clicks,valid_clicks,earned_eur,bot,duplicate,self,over_cap,inactive,suspended,not_navigation');
+    expect(lines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}","Box bio",7,3,0\.36,2,1,1,0,0,0,0$/);
   });
 
   it('shows the portal with the link, copy buttons and ready posts carrying the disclosure', async () => {
@@ -167,6 +167,15 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     const taken = await other.post('/partner/pseudonym', { pseudonym: 'max bio' });
     expect(taken.statusCode).toBe(400);
     expect(taken.body).toContain('déjà pris');
+    // Look-alikes: a Cyrillic « а » among Latin letters, full-width letters.
+    await other.get('/partner/portal');
+    const mixed = await other.post('/partner/pseudonym', { pseudonym: 'Mаx Bio' });
+    expect(mixed.statusCode).toBe(400);
+    expect(mixed.body).toContain('mélange des alphabets');
+    await other.get('/partner/portal');
+    const lookalike = await other.post('/partner/pseudonym', { pseudonym: 'Ｍａｘ Ｂｉｏ' });
+    expect(lookalike.statusCode).toBe(400);
+    expect(lookalike.body).toContain('ressemble trop à celui d’un autre partenaire');
     // A hostile pseudonym written straight into the database still renders as text.
     const id = await partnerIdByEmail(t.database.db, 'maker@example.com');
     await t.database.db.execute(sql`update partners set pseudonym = '<img src=x onerror=alert(1)>' where id = ${id}`);

@@ -11,6 +11,7 @@ import { queryRows } from '../../db/client.js';
 import { campaigns, partners } from '../../db/schema.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
+import { checkedPseudonym } from '../partners/pseudonym.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
 
 const DEMO_CAMPAIGNS = [
@@ -20,12 +21,12 @@ const DEMO_CAMPAIGNS = [
 ];
 
 const DEMO_PARTNERS = [
-  ['lina.demo@example.com', 'Lina (démo)'],
+  ['lina.demo@example.com', 'Lina démo'],
   ['max.demo@example.com', null],
-  ['sofia.demo@example.com', 'Sofia (démo)'],
+  ['sofia.demo@example.com', 'Sofia démo'],
   ['yanis.demo@example.com', null],
   ['a.demo@example.com', null],
-  ['chloe.demo@example.com', 'Chloé (démo)'],
+  ['chloe.demo@example.com', 'Chloé démo'],
 ] as const;
 
 /** True when nothing has been created yet: no partner and no campaign. */
@@ -45,7 +46,8 @@ export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaign
     const created = await tx.insert(campaigns).values(DEMO_CAMPAIGNS.map((c) => ({ ...c, isDemo: true }))).returning();
     const people = await tx
       .insert(partners)
-      .values(DEMO_PARTNERS.map(([email, pseudonym]) => ({ email, pseudonym, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
+      // Demo pseudonyms obey the partners' own rule, so saving one's settings unchanged succeeds.
+      .values(DEMO_PARTNERS.map(([email, pseudonym]) => ({ email, ...(pseudonym ? checkedPseudonym(pseudonym) : {}), isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
       .returning();
     await ensureTrackedLinks(tx);
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(

@@ -3,13 +3,13 @@ import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { partners, sessions } from '../../db/schema.js';
 import { InputError, NotFoundError } from '../../lib/errors.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../campaigns/campaigns.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
+import { checkedPseudonym, normalizePseudonym } from './pseudonym.js';
 
 export type Partner = typeof partners.$inferSelect;
-
-const PSEUDONYM = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{1,39}$/u;
 
 export async function listPartners(db: Db, options: { search?: string; limit?: number } = {}): Promise<Partner[]> {
   const search = options.search?.trim();
@@ -43,29 +43,36 @@ export async function setPartnerStatus(db: Db, id: string, status: 'active' | 's
   }).finally(() => invalidateRankings(db));
 }
 
-/** Sets the public pseudonym shown on the leaderboard; empty clears it (the masked email shows). */
+/**
+ * Sets the public pseudonym shown on the leaderboard; empty clears it (the masked email shows).
+ * Refused when it breaks the format, mixes scripts, or is another partner's name to the eye
+ * (pseudonym.ts): the same text in other case, or a look-alike.
+ */
 export async function setPseudonym(db: Db, partnerId: string, input: unknown): Promise<string | null> {
-  const text = typeof input === 'string' ? input.trim().replace(/\s+/g, ' ') : '';
+  const text = normalizePseudonym(input);
   if (text === '') {
-    await db.update(partners).set({ pseudonym: null }).where(eq(partners.id, partnerId));
+    await db.update(partners).set({ pseudonym: null, pseudonymKey: null }).where(eq(partners.id, partnerId));
     invalidateRankings(db);
     return null;
   }
-  if (!PSEUDONYM.test(text)) throw new InputError('pseudonym', 'portal.pseudonym.error.format');
-  const [taken] = await db
-    .select({ id: partners.id })
+  const stored = checkedPseudonym(text);
+  const [holder] = await db
+    .select({ pseudonym: partners.pseudonym })
     .from(partners)
-    .where(and(sql`lower(${partners.pseudonym}) = lower(${text})`, sql`${partners.id} <> ${partnerId}`));
-  if (taken) throw new InputError('pseudonym', 'portal.pseudonym.error.taken');
+    .where(and(eq(partners.pseudonymKey, stored.pseudonymKey), sql`${partners.id} <> ${partnerId}`));
+  if (holder) throw pseudonymTaken(holder.pseudonym, text);
   try {
-    await db.update(partners).set({ pseudonym: text }).where(eq(partners.id, partnerId));
+    await db.update(partners).set(stored).where(eq(partners.id, partnerId));
     invalidateRankings(db);
   } catch (error) {
-    // Two partners choosing the same name at once: the unique index decides.
-    if (String((error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code) === '23505') {
-      throw new InputError('pseudonym', 'portal.pseudonym.error.taken');
-    }
+    // Two partners choosing the same name at once: the unique index on the key decides.
+    if (isUniqueViolation(error)) throw new InputError('pseudonym', 'portal.pseudonym.error.taken');
     throw error;
   }
   return text;
+}
+
+function pseudonymTaken(existing: string | null, wanted: string): InputError {
+  const sameText = existing !== null && existing.toLowerCase() === wanted.toLowerCase();
+  return new InputError('pseudonym', sameText ? 'portal.pseudonym.error.taken' : 'portal.pseudonym.error.lookalike');
 }
