@@ -102,6 +102,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
 
   // Every text input, on every route, before any handler or query runs (lib/stored-text.ts).
   app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.config.storesText === false) return;
     const bad = findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
     if (bad) throw new InputError(bad.field, 'error.text.control', { ...bad });
   });

@@ -31,6 +31,12 @@ declare module 'fastify' {
     session?: boolean;
     /** Set to false on POST routes that authenticate otherwise (none yet). */
     csrf?: boolean;
+    /**
+     * Set to false on routes that store no text from the request, so the stored-text rule
+     * (lib/stored-text.ts) has nothing to protect: the tracked redirect, which ignores every query
+     * parameter but `lang` and must redirect whatever a platform appends to its link.
+     */
+    storesText?: boolean;
   }
 }
 

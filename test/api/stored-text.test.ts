@@ -76,6 +76,15 @@ describe.each(ENGINES)('text inputs with control characters on %s', (engine) => 
     expect(await counts()).toEqual(before);
   });
 
+  it('still redirects a tracked link whatever a platform appends to it: the redirect stores no text of the request', async () => {
+    const [link] = (await partner.request({ method: 'GET', url: '/api/me/links' })).json() as Array<{ code: string }>;
+    const before = (await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from metric_events`))[0]!.n;
+    const response = await t.app.inject({ url: `/r/${link!.code}?utm_source=a%00b`, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0' } });
+    expect(response.statusCode).toBe(302);
+    expect((await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from metric_events`))[0]!.n).toBe(before + 1);
+    expect((await t.app.inject({ url: '/r/%00abcdefghi' })).statusCode).toBe(404);
+  });
+
   it('keeps tab, line feed and carriage return, which people do type', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/admin/campaigns', headers: bearer, payload: JSON.stringify({ name: 'Multi', targetUrl: 'https://brand.example/', posts: ['Ligne 1\r\nLigne 2\tfin {link}'] }) });
     expect(response.statusCode).toBe(201);

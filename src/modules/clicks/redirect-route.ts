@@ -28,7 +28,7 @@ interface RedirectRouteDependencies {
 export function registerRedirectRoute(app: FastifyInstance, { links, writer, documentOnlyHeaders }: RedirectRouteDependencies): void {
   // Redirects are not request-logged (two lines per click at info level, thousands a second): the
   // ledger records every click, and failures are still logged, at error level.
-  app.get<{ Params: { code: string } }>('/r/:code', { logLevel: 'warn' }, async (request, reply) => {
+  app.get<{ Params: { code: string } }>('/r/:code', { logLevel: 'warn', config: { storesText: false } }, async (request, reply) => {
     const { code } = request.params;
     if (!LINK_CODE_FORMAT.test(code)) throw notFound();
     const link = await links.get(code);
