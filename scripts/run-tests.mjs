@@ -1,10 +1,31 @@
 #!/usr/bin/env node
 // Runs every Vitest suite once and refuses a green run that skipped something: each tier
 // (unit, db, api, process, e2e) must have executed tests, and nothing may be skipped or todo.
+// Installs Debian's Chromium first when the machine has none (a fresh machine of this kind).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 const REQUIRED_TIERS = ['unit', 'db', 'api', 'process', 'e2e'];
+
+// The browser tests run Debian's Chromium, never a downloaded browser. On a fresh machine of this
+// kind it is not there yet: as root with apt-get, install it; otherwise say what is missing.
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  const canInstall = !process.env.CHROMIUM_PATH && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) {
+    console.error(`✗ No Chromium at ${chromium}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+    process.exit(1);
+  }
+  console.log(`Installing Debian's Chromium for the browser tests (${chromium} is missing)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+    const step = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (step.status !== 0 || (args[0] === 'install' && !existsSync(chromium))) {
+      console.error(`✗ apt-get ${args.join(' ')} failed: Chromium is needed by the browser tests.`);
+      process.exit(1);
+    }
+  }
+}
 const report = 'test-results/vitest.json';
 mkdirSync('test-results', { recursive: true });
 

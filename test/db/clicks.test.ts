@@ -447,7 +447,7 @@ describe('click batches racing on real PostgreSQL', () => {
       const first = await heldOpen(db, (tx) => recordClicks(tx, batch(8, 'first-'), rules));
       const second = recordClicks(db, batch(5, 'second-'), rules);
       const waiting = sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
-      await expect.poll(async () => (await queryRows<{ n: number }>(db, waiting))[0]!.n, { timeout: 10_000 }).toBe(1);
+      await expect.poll(async () => (await queryRows<{ n: number }>(db, waiting))[0]!.n, { timeout: 30_000 }).toBe(1);
       await first.end('commit');
 
       expect(first.result.map((r) => r.verdict)).toEqual(Array(8).fill('valid'));

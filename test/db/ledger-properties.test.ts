@@ -43,7 +43,11 @@ describe.each(ENGINES)('ledger invariants under random operations on %s', (engin
   });
   afterAll(async () => database?.close());
 
-  it('keeps available ≥ 0, earned = available + pending + paid, paid = Σ payouts, one payout per paid request', async () => {
+  // Its own timeout: 25 to 40 random runs of up to 40 database steps each take 10 to 30 s on an
+  // idle machine, and several times that while other work holds both cores.
+  it('keeps available ≥ 0, earned = available + pending + paid, paid = Σ payouts, one payout per paid request', { timeout: 600_000 }, async () => {
+    const seed = Number(process.env.FC_SEED) || Math.floor(Math.random() * 2 ** 31);
+    console.log(`ledger property test on ${engine}: seed ${seed} (FC_SEED=${seed} repeats this run)`);
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }), async (ops) => {
         const db = database.db;
@@ -93,7 +97,7 @@ describe.each(ENGINES)('ledger invariants under random operations on %s', (engin
         }
         expect(await ledgerProblems(db)).toEqual([]);
       }),
-      { numRuns: engine === 'pglite' ? 40 : 25, seed: Number(process.env.FC_SEED) || undefined },
+      { numRuns: engine === 'pglite' ? 40 : 25, seed },
     );
   });
 });

@@ -12,7 +12,7 @@ import { sepaSchemaErrors } from '../support/sepa-schema.js';
 import { testConfig } from '../support/test-app.js';
 
 // Each command is a new process opening PGlite (1–2 s of start-up): a test runs a dozen of them.
-describe('the CLI on the embedded database', { timeout: 90_000 }, () => {
+describe('the CLI on the embedded database', { timeout: 240_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
   const env = { DATA_DIR: join(cwd, 'data') };
   const cli = (...args: string[]) => runNode('dist/src/cli/index.js', args, env, cwd);
@@ -72,7 +72,7 @@ describe('the CLI on the embedded database', { timeout: 90_000 }, () => {
   });
 });
 
-describe('withdrawals from the CLI', { timeout: 90_000 }, () => {
+describe('withdrawals from the CLI', { timeout: 240_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'pe-cli-'));
   const env = {
     DATA_DIR: join(cwd, 'data'),

@@ -58,7 +58,7 @@ describe.each<Engine>(['postgres', 'pglite'])('SIGTERM during a stream of clicks
       }
     };
     const clients = Promise.all(Array.from({ length: 20 }, client));
-    await expect.poll(() => redirects, { timeout: 20_000, interval: 10 }).toBeGreaterThan(400);
+    await expect.poll(() => redirects, { timeout: 60_000, interval: 10 }).toBeGreaterThan(400);
     stopping = true;
     server.child.kill('SIGTERM');
     const exitCode = await server.exited;

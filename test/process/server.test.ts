@@ -39,7 +39,7 @@ describe('the server on the embedded database', () => {
     expect((await fetch(`${server.origin}/r/unknown00`, { redirect: 'manual' })).status).toBe(404);
     await fetch(`${server.origin}/healthz?after=redirect`);
     // Log lines arrive in order: once the later request's line is there, the redirect's would be.
-    await expect.poll(() => server.output(), { timeout: 5_000 }).toContain('"url":"/healthz?after=redirect"');
+    await expect.poll(() => server.output(), { timeout: 30_000 }).toContain('"url":"/healthz?after=redirect"');
     expect(server.output()).not.toContain('"url":"/r/');
   });
 
@@ -53,7 +53,7 @@ describe('the server on the embedded database', () => {
     expect(eml).toContain('Content-Type: text/html');
     expect(eml).toContain('Content-Type: text/plain');
     // The log line may reach the pipe a moment after the response.
-    await expect.poll(() => server.output(), { timeout: 5_000 }).toMatch(/"signInLink":"http:\/\/localhost:0\/partner\/login\?token=[\w-]{43}"/);
+    await expect.poll(() => server.output(), { timeout: 30_000 }).toMatch(/"signInLink":"http:\/\/localhost:0\/partner\/login\?token=[\w-]{43}"/);
   });
 
   it('refuses a second server and the CLI on the same data directory', async () => {

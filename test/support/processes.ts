@@ -45,8 +45,8 @@ export async function startServer(env: Record<string, string>, cwd: string): Pro
     }, 50);
     const deadline = setTimeout(() => {
       clearInterval(timer);
-      reject(new Error(`server did not say it was listening within 20 s (is LOG_LEVEL below info?):\n${out}`));
-    }, 20_000);
+      reject(new Error(`server did not say it was listening within 90 s (is LOG_LEVEL below info?):\n${out}`));
+    }, 90_000);
     void exited.then((code) => {
       clearInterval(timer);
       clearTimeout(deadline);
