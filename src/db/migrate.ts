@@ -1,10 +1,11 @@
 /**
- * Forward-only, versioned SQL migrations from `migrations/NNNN_name.sql`, each applied in its own
- * transaction and recorded in `schema_migrations`. An advisory lock lets several app processes start
- * against one PostgreSQL at once. Any failure throws: the caller exits non-zero.
+ * Forward-only, versioned SQL migrations from `migrations/NNNN_name.sql`, recorded in
+ * `schema_migrations`, and the live function definitions of `migrations/functions/`, all pending
+ * ones applied in one transaction. An advisory lock lets several app processes start against one
+ * PostgreSQL at once. Any failure throws and changes nothing: the caller exits non-zero.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root.js';
 import type { Database } from './client.js';
@@ -36,9 +37,39 @@ export function readMigrations(dir = migrationsDir): Migration[] {
   });
 }
 
-/** Applies the pending migrations; returns the versions applied now. */
-export async function migrate(database: Database, migrations = readMigrations()): Promise<string[]> {
-  await database.rawTransaction(async (runner) => {
+/**
+ * The live definitions of the SQL functions (`migrations/functions/*.sql`, `CREATE OR REPLACE`
+ * only): one readable file per function instead of a body restated by every migration that
+ * changes it. A numbered migration changes tables, or drops a signature that changes; the files
+ * hold the current bodies. Applied after the numbered migrations, in the same transaction, when a
+ * file is new or changed (its checksum is kept in `schema_functions`).
+ */
+export interface FunctionFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export const functionsDir = join(migrationsDir, 'functions');
+
+export function readFunctionFiles(dir = functionsDir): FunctionFile[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return { name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/**
+ * Applies the pending migrations, then the function files that changed, in ONE transaction: an
+ * upgrade happens whole or not at all, so an instance still running the previous version never
+ * sees tables of one version with functions of another. Returns the versions applied now.
+ */
+export async function migrate(database: Database, migrations = readMigrations(), functions = readFunctionFiles()): Promise<string[]> {
+  return database.rawTransaction(async (runner) => {
     await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
     await runner.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY,
@@ -46,38 +77,44 @@ export async function migrate(database: Database, migrations = readMigrations())
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     await runner.exec('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
-  });
-  const applied: string[] = [];
-  for (const migration of migrations) {
-    const done = await database.rawTransaction(async (runner) => {
-      await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
-      const rows = await runner.query<{ checksum: string | null }>('SELECT checksum FROM schema_migrations WHERE version = $1', [
-        migration.version,
-      ]);
-      if (rows.length > 0) {
-        const recorded = rows[0]!.checksum;
-        if (recorded && recorded !== migration.checksum) {
-          throw new Error(
-            `Migration ${migration.version}_${migration.name} was changed after it was applied; migrations are forward-only: add a new file instead`,
-          );
+    await runner.exec(`CREATE TABLE IF NOT EXISTS schema_functions (
+      file text PRIMARY KEY,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const recorded = new Map(
+      (await runner.query<{ version: string; checksum: string | null }>('SELECT version, checksum FROM schema_migrations')).map((r) => [r.version, r.checksum]),
+    );
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (recorded.has(migration.version)) {
+        const checksum = recorded.get(migration.version);
+        if (checksum && checksum !== migration.checksum) {
+          throw new Error(`Migration ${migration.version}_${migration.name} was changed after it was applied; migrations are forward-only: add a new file instead`);
         }
-        return false;
+        continue;
       }
       try {
         await runner.exec(migration.sql);
       } catch (error) {
-        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
-      await runner.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        migration.checksum,
-      ]);
-      return true;
-    });
-    if (done) applied.push(migration.version);
-  }
-  return applied;
+      await runner.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
+      applied.push(migration.version);
+    }
+    const current = new Map((await runner.query<{ file: string; checksum: string }>('SELECT file, checksum FROM schema_functions')).map((r) => [r.file, r.checksum]));
+    for (const file of functions) {
+      if (current.get(file.name) === file.checksum) continue;
+      try {
+        await runner.exec(file.sql);
+      } catch (error) {
+        throw new Error(`Function file migrations/functions/${file.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      await runner.query(
+        'INSERT INTO schema_functions (file, checksum) VALUES ($1, $2) ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum, applied_at = now()',
+        [file.name, file.checksum],
+      );
+    }
+    return applied;
+  });
 }

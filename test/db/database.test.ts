@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.js';
-import { migrate, readMigrations } from '../../src/db/migrate.js';
-import { schema } from '../../src/db/schema.js';
+import { migrate, readFunctionFiles, readMigrations } from '../../src/db/migrate.js';
+import { REFUSAL_REASONS, schema, VERDICTS } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
 
 describe.each(ENGINES)('database layer on %s', (engine) => {
@@ -77,6 +77,38 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     expect(link!.n).toBe(1);
   });
 
+  it('runs exactly the function bodies of migrations/functions/, and no other version of them', async () => {
+    const files = readFunctionFiles();
+    expect(files.map((f) => f.name)).toEqual(['click_batch_outcome.sql', 'record_click_batch.sql', 'record_clicks.sql']);
+    const definitions = files.flatMap((file) =>
+      [...file.sql.matchAll(/CREATE OR REPLACE FUNCTION (\w+)\([\s\S]*?\bAS \$\$([\s\S]*?)\$\$;/g)].map((m) => ({ file: file.name, name: m[1]!, body: m[2]! })),
+    );
+    expect(definitions.length).toBe(4); // record_click_batch twice: today's signature and the previous one
+    const names = [...new Set(definitions.map((d) => d.name))];
+    const live = await queryRows<{ proname: string; prosrc: string }>(database.db, sql`select proname, prosrc from pg_proc where proname = any(${`{${names.join(',')}}`}::text[]) order by proname`);
+    expect(live.length).toBe(definitions.length);
+    for (const definition of definitions) {
+      expect(live.some((row) => row.proname === definition.name && row.prosrc === definition.body), `${definition.file}: ${definition.name}`).toBe(true);
+    }
+    // Applied again only when a file changes: a second migrate() leaves them as they are.
+    const before = await queryRows<{ applied_at: string }>(database.db, sql`select applied_at::text from schema_functions order by file`);
+    await migrate(database);
+    expect(await queryRows(database.db, sql`select applied_at::text from schema_functions order by file`)).toEqual(before);
+  });
+
+  it('declares the refusal reasons once: the ledger’s check, the summary’s columns and record_clicks follow the list', async () => {
+    const [check] = await queryRows<{ definition: string }>(database.db, sql`select pg_get_constraintdef(oid) as definition from pg_constraint where conname = 'metric_events_verdict_check'`);
+    const allowed = [...check!.definition.matchAll(/'(\w+)'::text/g)].map((m) => m[1]);
+    expect([...allowed].sort()).toEqual([...VERDICTS].sort());
+    const columns = (await queryRows<{ column_name: string }>(database.db, sql`select column_name from information_schema.columns where table_name = 'partner_daily_stats'`)).map((c) => c.column_name);
+    expect(columns).toEqual(expect.arrayContaining([...REFUSAL_REASONS]));
+    const [recordClicks] = await queryRows<{ prosrc: string }>(database.db, sql`select prosrc from pg_proc where proname = 'record_clicks'`);
+    for (const reason of REFUSAL_REASONS) {
+      expect(recordClicks!.prosrc, reason).toContain(`count(*) FILTER (WHERE c.verdict = '${reason}')::integer AS ${reason}`);
+      expect(recordClicks!.prosrc, reason).toContain(`${reason} = s.${reason} + excluded.${reason}`);
+    }
+  });
+
   it('returns int8 as a JavaScript number on both engines', async () => {
     const result = await queryRows<Record<string, unknown>>(database.db, sql`select count(*) as n, 9007199254740991::int8 as big, 5::int4 as small`);
     expect(result[0]).toEqual({ n: expect.any(Number), big: 9007199254740991, small: 5 });
@@ -88,13 +120,15 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     const dir = mkdtempSync(join(tmpdir(), 'pe-migrations-'));
     writeFileSync(join(dir, '9001_good.sql'), 'CREATE TABLE migration_probe (id int);');
     writeFileSync(join(dir, '9002_broken.sql'), 'CREATE TABLE migration_probe_2 (id int); SELECT no_such_function();');
+    // The pending migrations and functions are one transaction: all of it is rolled back.
     await expect(migrate(database, readMigrations(dir))).rejects.toThrow(/Migration 9002_broken failed/);
-    const probes = await queryRows<Record<string, unknown>>(database.db, 
-      sql`select table_name from information_schema.tables where table_name like 'migration_probe%' order by 1`,
-    );
-    expect(probes).toEqual([{ table_name: 'migration_probe' }]);
-    const recorded = await queryRows<Record<string, unknown>>(database.db, sql`select version from schema_migrations where version like '900%'`);
-    expect(recorded).toEqual([{ version: '9001' }]);
+    const probes = () => queryRows<Record<string, unknown>>(database.db, sql`select table_name from information_schema.tables where table_name like 'migration_probe%' order by 1`);
+    expect(await probes()).toEqual([]);
+    const recorded = () => queryRows<Record<string, unknown>>(database.db, sql`select version from schema_migrations where version like '900%'`);
+    expect(await recorded()).toEqual([]);
+    expect(await migrate(database, readMigrations(dir).slice(0, 1))).toEqual(['9001']);
+    expect(await probes()).toEqual([{ table_name: 'migration_probe' }]);
+    expect(await recorded()).toEqual([{ version: '9001' }]);
 
     // An applied migration edited afterwards is refused; two files with one version too.
     writeFileSync(join(dir, '9001_good.sql'), 'CREATE TABLE migration_probe (id int, edited int);');

@@ -6,7 +6,7 @@
  * Rules, in order: bot → not_navigation → inactive → suspended → self → duplicate → over_cap →
  * valid. The app decides what needs no database: bots (isbot), loads that are no navigation
  * (Fetch Metadata), the keyed de-duplication key and visitor hash. The rest is applied by
- * `record_clicks` (its live definition is migrations/0013_clicks_not_navigation.sql) in the same call that
+ * `record_clicks` (its live definition is migrations/functions/record_clicks.sql) in the same call that
  * writes: campaign and partner status and the rate are read there, so a paused campaign or a
  * suspended partner is honoured at once on every instance; the daily cap is settled under the
  * partner-day row lock, the de-duplication window under the (link, visitor) row. Only a valid
@@ -78,8 +78,8 @@ export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Ma
 }
 
 /**
- * Records clicks in one call of `record_click_batch` (migration 0013, after 0008, 0009 and 0012:
- * the receipt first, `record_clicks`, the verdicts; rows reached by key only), which is its own transaction
+ * Records clicks in one call of `record_click_batch` (migrations/functions/: the receipt first,
+ * `record_clicks`, the verdicts; rows reached by key only), which is its own transaction
  * and leaves a receipt under `batchId`: after a failure, `findBatchReceipt` tells whether the
  * batch landed anyway. Results are in the order of `clicks`. `dayKeys` may be fetched
  * beforehand, so that a failure there is known to have sent nothing.
@@ -110,7 +110,7 @@ export async function recordClicks(
 }
 
 /**
- * Whether a batch committed, once it can no longer change (migration 0009): its verdicts if it
+ * Whether a batch committed, once it can no longer change (migrations/functions/click_batch_outcome.sql): its verdicts if it
  * did; null if it did not, and then it never will (the lookup leaves an empty receipt under its
  * id, on which the batch, were it still to arrive, fails). Waits up to 10 s for a batch still
  * running: a dropped connection does not stop PostgreSQL from committing it.

@@ -1,4 +1,21 @@
-/** The parts of the validity rules that need no database: bots, link previews and prefetches. */
+/**
+ * The click's validity rules that need no database, and where every rule is decided. In order:
+ *
+ * | rule           | verdict          | decided                                                         |
+ * |----------------|------------------|-----------------------------------------------------------------|
+ * | HEAD, prefetch | (not recorded)   | here, `isPrefetch`; the route and the fast path redirect only    |
+ * | bot            | `bot`            | here, `isBotUserAgent` (isbot, empty user agent)                 |
+ * | no navigation  | `not_navigation` | here, `isNotNavigation` (Fetch Metadata)                         |
+ * | inactive       | `inactive`       | record_clicks (migrations/functions/): the campaign's status    |
+ * | suspended      | `suspended`      | record_clicks: the partner's status                              |
+ * | self           | `self`           | record_clicks: the partner signed in on the clicking browser     |
+ * | duplicate      | `duplicate`      | record_clicks: `dedupeKey` below, within CLICK_DEDUPE_HOURS      |
+ * | over_cap       | `over_cap`       | record_clicks: MAX_PAID_CLICKS_PER_DAY, under the partner-day row |
+ * | otherwise      | `valid`          | record_clicks: paid at the campaign's rate of that moment        |
+ *
+ * The verdicts are declared once, `VERDICTS` in db/schema.ts; a database test checks the ledger's
+ * constraint, the summary's columns and record_clicks against that list.
+ */
 import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
 
@@ -44,7 +61,7 @@ export function isNotNavigation(headers: RequestHeaders): boolean {
 
 /**
  * The verdict the app gives without the database, first in the rules' order, or null: bot, then
- * not_navigation. The rest is decided by `record_clicks` (migration 0013).
+ * not_navigation. The rest is decided by `record_clicks` (migrations/functions/record_clicks.sql).
  */
 export function appVerdict(click: { userAgent: string | undefined; notNavigation: boolean }): 'bot' | 'not_navigation' | null {
   if (isBotUserAgent(click.userAgent)) return 'bot';
