@@ -12,7 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import requestContext, { cookieNames } from './http/context.js';
-import { HttpError } from './http/errors.js';
+import { notFound } from './http/errors.js';
 import { html, HTML_TYPE } from './http/html.js';
 import { renderPage } from './http/layout.js';
 import { redactUrl } from './http/logging.js';
@@ -30,7 +30,7 @@ import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
 import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
 import { registerWithdrawalApi } from './modules/withdrawals/withdrawal-api.js';
-import { ConflictError, InputError, NotFoundError } from './lib/errors.js';
+import { DomainError, InputError } from './lib/errors.js';
 import { registerPublicPages } from './modules/pages/public-pages.js';
 import { signInForm } from './modules/pages/sign-in-form.js';
 import { projectRoot } from './lib/project-root.js';
@@ -107,9 +107,9 @@ export async function buildApp(config: Config, database: Database, options: AppO
     if (bad) throw new InputError(bad.field, 'error.text.control', { ...bad });
   });
 
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => handleError(error, request, reply, config));
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => handleError(error, request, reply, config));
   app.setNotFoundHandler((request, reply) =>
-    handleError(new HttpError(404, 'not_found', 'error.404.title', 'error.404.body'), request, reply, config),
+    handleError(notFound(), request, reply, config),
   );
 
   registerAssets(app);
@@ -192,7 +192,7 @@ function registerAssets(app: FastifyInstance): void {
   };
   app.get<{ Params: { name: string } }>('/assets/:name', { config: { session: false } }, async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
-    if (!asset) throw new HttpError(404, 'not_found', 'error.404.title', 'error.404.body');
+    if (!asset) throw notFound();
     return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
   });
 }
@@ -202,40 +202,30 @@ const STATUS_TITLES: Record<number, MessageKey> = {
   401: 'error.401.title',
   403: 'error.403.title',
   404: 'error.404.title',
+  405: 'error.405.title',
+  409: 'error.409.title',
   413: 'error.413.title',
+  422: 'error.409.title',
   429: 'error.429.title',
+  503: 'error.500.title',
 };
 
 /** The one error handler: a readable page (or JSON under /api), 5xx details only in the log. */
-function handleError(error: FastifyError | HttpError | InputError | ConflictError | NotFoundError, request: FastifyRequest, reply: FastifyReply, config: Config) {
+function handleError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply, config: Config) {
   const t = request.t ?? translator(config.defaultLocale);
   let status: number;
   let code: string;
   let title: string;
   let message: string;
-  let field: string | undefined;
-  if (error instanceof InputError) {
-    status = 400;
-    code = 'invalid_input';
-    field = error.field;
-    title = t('error.400.title');
-    message = t(error.messageKey, error.params);
-  } else if (error instanceof ConflictError) {
+  let field: string | null = null;
+  if (error instanceof DomainError) {
     status = error.status;
     code = error.code;
-    title = t('error.409.title');
+    field = error.field;
+    title = t(error.titleKey ?? STATUS_TITLES[status] ?? 'error.400.title', error.params);
     message = t(error.messageKey, error.params);
-  } else if (error instanceof NotFoundError) {
-    status = 404;
-    code = 'not_found';
-    title = t('error.404.title');
-    message = t('error.404.body');
-  } else if (error instanceof HttpError) {
-    status = error.statusCode;
-    code = error.code;
-    title = t(error.titleKey, error.params);
-    message = t(error.bodyKey, error.params);
     if (typeof error.params['retryAfterSeconds'] === 'number') reply.header('retry-after', String(error.params['retryAfterSeconds']));
+    if (status >= 500) request.log.warn({ code }, 'service unavailable');
   } else if (error.validation) {
     status = 400;
     code = 'invalid_request';
@@ -254,7 +244,6 @@ function handleError(error: FastifyError | HttpError | InputError | ConflictErro
     title = t('error.500.title');
     message = t('error.500.body');
   }
-  if (status >= 500 && error instanceof HttpError) request.log.warn({ code }, 'service unavailable');
 
   const accept = request.headers.accept ?? '';
   const wantsJson = request.url.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html'));

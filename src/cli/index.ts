@@ -11,18 +11,19 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../db/schema.js';
 import { translator } from '../i18n/index.js';
-import { ConflictError, InputError, NotFoundError } from '../lib/errors.js';
+import { DomainError, NotFoundError } from '../lib/errors.js';
 import { formatCents } from '../lib/money.js';
 import { findUnstorableText, type UnstorableText } from '../lib/stored-text.js';
-import { createCampaign, listCampaigns, setCampaignStatus, type Actor } from '../modules/campaigns/campaigns.js';
+import type { Actor } from '../modules/audit/actor.js';
+import { createCampaign, listCampaigns, setCampaignStatus } from '../modules/campaigns/campaigns.js';
 import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-stats.js';
 import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
-import { getPartner, listPartners, setPartnerStatus } from '../modules/partners/partners.js';
+import { findPartner, listPartners, setPartnerStatus } from '../modules/partners/partners.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
-import { notifyPartner } from '../modules/withdrawals/notifications.js';
-import { cancelPayoutFile, createPayoutFile, markPayoutFilePaid } from '../modules/withdrawals/payout-files.js';
-import { listWithdrawals, parseStatusFilter, transitionWithdrawal } from '../modules/withdrawals/withdrawals.js';
+import { decideWithdrawal, payPayoutFile } from '../modules/withdrawals/decisions.js';
+import { cancelPayoutFile, createPayoutFile } from '../modules/withdrawals/payout-files.js';
+import { listWithdrawals, parseStatusFilter } from '../modules/withdrawals/withdrawals.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -57,6 +58,9 @@ function safeUser(): string {
 }
 
 class UsageError extends Error {}
+
+/** Where a mail that could not leave is reported. */
+const cliLog = { error: (obj: unknown, msg?: string) => console.error(msg, obj) };
 
 type Command = (args: string[], runtime: { config: Config; database: Database }) => Promise<number>;
 
@@ -108,7 +112,6 @@ const commands: Record<string, Command> = {
 commands['withdrawals list'] = async (args, { database }) => {
   const { values } = parseArgs({ args, options: { status: { type: 'string' } } });
   const status = parseStatusFilter(values.status);
-  if (status === 'invalid') throw new UsageError(`unknown status "${values.status}"`);
   const list = await listWithdrawals(database.db, status);
   if (list.length === 0) console.log('No withdrawal request.');
   for (const w of list) console.log(`${w.id}  ${w.status.padEnd(9)}  ${formatCents(w.amountCents, 'en').padStart(10)}  ${w.method.padEnd(6)}  ${w.detailsMasked}  ${w.partnerEmail}${w.reason ? `  (${w.reason})` : ''}`);
@@ -120,10 +123,8 @@ for (const action of ['approve', 'reject', 'pay'] as const) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, reference: { type: 'string' } } });
     const id = positionals[0];
     if (!id) throw new UsageError(`withdrawals ${action} needs a request id (see "withdrawals list")`);
-    const result = await transitionWithdrawal(database.db, id, action, cliActor, values);
     const mailer = createMailer(config);
-    await notifyPartner(mailer, config, result, { error: (obj: unknown, msg?: string) => console.error(msg, obj) });
-    mailer.close();
+    const result = await decideWithdrawal({ db: database.db, config, mailer, log: cliLog }, id, action, cliActor, values).finally(() => mailer.close());
     console.log(`Withdrawal ${id} is now ${result.after.status}.`);
     return 0;
   };
@@ -133,7 +134,8 @@ commands['payout-files export'] = async (args, { config, database }) => {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
   const kind = positionals[0];
   if (kind !== 'sepa' && kind !== 'paypal') throw new UsageError('payout-files export needs "sepa" or "paypal"');
-  const file = await createPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : 'paypal', cliActor);
+  // Which of the two the settings offer is the service's rule (PAYOUT_METHODS), as on the web.
+  const file = await createPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : kind, cliActor);
   const out = values.out ?? file.filename;
   writeFileSync(out, file.body, { mode: 0o600 });
   console.log(`Wrote ${out}: ${file.count} request(s), ${formatCents(file.totalCents, 'en')}, message id ${file.messageId}.`);
@@ -143,10 +145,8 @@ commands['payout-files export'] = async (args, { config, database }) => {
 commands['payout-files pay'] = async (args, { config, database }) => {
   const messageId = args[0];
   if (!messageId) throw new UsageError('payout-files pay needs the message id of an exported file');
-  const paid = await markPayoutFilePaid(database.db, messageId, cliActor);
   const mailer = createMailer(config);
-  for (const result of paid) await notifyPartner(mailer, config, result, { error: (obj: unknown, msg?: string) => console.error(msg, obj) });
-  mailer.close();
+  const paid = await payPayoutFile({ db: database.db, config, mailer, log: cliLog }, messageId, cliActor).finally(() => mailer.close());
   console.log(`${paid.length} request(s) paid with reference ${messageId}.`);
   return 0;
 };
@@ -175,10 +175,7 @@ for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']]
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' } } });
     const who = positionals[0];
     if (!who) throw new UsageError(`partners ${verb} needs a partner id or email (see "partners list")`);
-    const partner = who.includes('@')
-      ? (await listPartners(database.db, { search: who, limit: 10_000 })).find((p) => p.email === who.toLowerCase())
-      : await getPartner(database.db, who);
-    if (!partner) throw new NotFoundError('partner');
+    const partner = await findPartner(database.db, who);
     const after = await setPartnerStatus(database.db, partner.id, status, cliActor, values.reason);
     console.log(`Partner ${after.email} is now ${after.status}.`);
     return 0;
@@ -228,12 +225,15 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
-    else if (error instanceof InputError) console.error(`Invalid ${error.field}: ${t(error.messageKey, error.params)}`);
-    else if (error instanceof ConflictError) console.error(t(error.messageKey, error.params));
-    else if (error instanceof NotFoundError) console.error(`No such ${error.what}.`);
-    else throw error;
-    return error instanceof UsageError ? 2 : 1;
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    // The one mapping of a refusal to a terminal: a line naming the field, exit code 1.
+    if (!(error instanceof DomainError)) throw error;
+    if (error instanceof NotFoundError) console.error(`No such ${error.what}.`);
+    else console.error(`${error.field ? `Invalid ${error.field}: ` : ''}${t(error.messageKey, error.params)}`);
+    return 1;
   } finally {
     await runtime.database.close();
   }

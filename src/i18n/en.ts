@@ -265,6 +265,7 @@ export const en: Record<MessageKey, string> = {
   'withdraw.error.idempotencyMismatch': 'This form was already used for another request: check your requests below.',
   'withdraw.error.reason': 'Enter the reason for rejecting (at most 500 characters).',
   'withdraw.error.reference': 'Enter the payment reference (at most 140 characters).',
+  'withdraw.error.status': 'Unknown status “{status}”.',
   'withdraw.error.transition': 'Not possible: this request is “{from}” and cannot become “{to}”.',
   'admin.withdrawals': 'Withdrawals',
   'admin.withdrawal': 'Withdrawal request',

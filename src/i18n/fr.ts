@@ -264,6 +264,7 @@ export const fr = {
   'withdraw.error.idempotencyMismatch': 'Ce formulaire a déjà servi pour une autre demande : vérifie tes demandes ci-dessous.',
   'withdraw.error.reason': 'Indique le motif du refus (500 caractères au plus).',
   'withdraw.error.reference': 'Indique la référence du paiement (140 caractères au plus).',
+  'withdraw.error.status': 'Statut inconnu : « {status} ».',
   'withdraw.error.transition': 'Impossible : cette demande est « {from} », elle ne peut pas passer à « {to} ».',
   'admin.withdrawals': 'Retraits',
   'admin.withdrawal': 'Demande de retrait',

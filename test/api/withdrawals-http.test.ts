@@ -252,3 +252,23 @@ describe('payout files without SEPA settings', () => {
     }
   });
 });
+
+describe.each(ENGINES)('payout files follow PAYOUT_METHODS on %s', (engine) => {
+  it('refuses a file for a method the settings do not offer, on the page, the API and alike', async () => {
+    const t = await createTestApp(engine, { ADMIN_EMAILS: 'ops@example.com', ADMIN_API_TOKEN: TOKEN, PAYOUT_METHODS: 'paypal', SEPA_DEBTOR_NAME: 'Plug & Earn SAS', SEPA_DEBTOR_IBAN: 'FR76 3000 6000 0112 3456 7890 189' });
+    try {
+      const api = await t.app.inject({ method: 'POST', url: '/api/admin/payout-files/sepa', headers: bearer, payload: '{}' });
+      expect(api.statusCode).toBe(400);
+      expect(api.json()).toMatchObject({ error: 'invalid_input', field: 'method' });
+      const ops = new Visitor(t.app);
+      await ops.signIn('ops@example.com', t.mailer);
+      await ops.get('/admin/withdrawals');
+      const page = await ops.post('/admin/payout-files', { method: 'bank' });
+      expect(page.statusCode).toBe(400);
+      expect(page.body).toContain('Choisis une méthode de paiement proposée.');
+      expect(await queryRows(t.database.db, sql`select message_id from payout_files`)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -100,7 +100,10 @@ describe('withdrawals from the CLI', { timeout: 240_000 }, () => {
     const list = await cli('withdrawals', 'list', '--status', 'requested');
     expect(list.output).toContain('FR76 •••• •••• 0189');
     expect(list.output.trim().split('\n')).toHaveLength(2);
-    expect((await cli('withdrawals', 'list', '--status', 'lost')).code).toBe(2);
+    // A refused value, like every refusal of a service: the message and exit code 1.
+    const unknownStatus = await cli('withdrawals', 'list', '--status', 'lost');
+    expect(unknownStatus.code).toBe(1);
+    expect(unknownStatus.output).toContain('Invalid status: Unknown status “lost”.');
     expect((await cli('withdrawals', 'approve', ids[0]!)).output).toContain('is now approved');
     expect((await cli('withdrawals', 'approve', ids[0]!)).code).toBe(1);
     const noReason = await cli('withdrawals', 'reject', ids[1]!);

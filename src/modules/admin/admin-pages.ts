@@ -5,20 +5,15 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { auditLog, REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
-import { notFound } from '../../http/errors.js';
-import { requireOperator } from '../../http/guards.js';
+import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html, HTML_TYPE, type Html } from '../../http/html.js';
+import { submitForm, type FormError } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
-import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import type { Translate } from '../../i18n/index.js';
-import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Actor, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
-
-export function operatorActor(request: FastifyRequest): Actor {
-  return { id: request.auth?.partnerId ?? null, label: request.auth?.email ?? 'api-token' };
-}
 
 const campaignForm = {
   type: 'object',
@@ -58,11 +53,11 @@ export function registerAdminPages(app: FastifyInstance, { config, db }: { confi
     }));
   });
 
-  function campaignFields(request: FastifyRequest, values: CampaignInput & { posts?: unknown }, error?: InputError): Html {
+  function campaignFields(request: FastifyRequest, values: CampaignInput & { posts?: unknown }, error?: FormError): Html {
     const { t } = request;
     const field = (name: string, label: string, input: Html, help?: string) => html`<div class="field">
   <label for="c-${name}">${label}</label>${input}
-  ${error?.field === name ? html`<p class="error" id="c-${name}-error" role="alert">${t(error.messageKey, error.params)}</p>` : ''}
+  ${error?.field === name ? html`<p class="error" id="c-${name}-error" role="alert">${error.message}</p>` : ''}
   ${help ? html`<p class="help">${help}</p>` : ''}
 </div>`;
     const invalid = (name: string) => (error?.field === name ? html` aria-invalid="true" aria-describedby="c-${name}-error"` : '');
@@ -73,7 +68,7 @@ ${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur
 ${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}`;
   }
 
-  async function campaignsPage(request: FastifyRequest, form: { values?: CampaignInput; error?: InputError } = {}): Promise<string> {
+  async function campaignsPage(request: FastifyRequest, form: { values?: CampaignInput; error?: FormError } = {}): Promise<string> {
     const { t, locale } = request;
     const list = await listCampaigns(db);
     const rows = list.map(
@@ -99,16 +94,13 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
 
   app.post<{ Body: CampaignInput }>('/admin/campaigns', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
-    try {
-      const campaign = await createCampaign(db, request.body, config.defaultRateCents, operatorActor(request));
-      return reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      return send(reply, await campaignsPage(request, { values: request.body, error }), 400);
-    }
+    return submitForm(request, reply, () => createCampaign(db, request.body, config.defaultRateCents, operatorActor(request)), {
+      done: (campaign) => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      render: (error) => campaignsPage(request, { values: request.body, error }),
+    });
   });
 
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: InputError | null; conflict?: string; saved?: boolean } = {}) {
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; saved?: boolean } = {}) {
     const { t, locale } = request;
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: (campaign.rateCents / 100).toFixed(2), posts: campaign.posts };
     const actions: Array<[CampaignStatus, string]> = campaign.status === 'active' ? [['paused', t('campaign.pause')], ['ended', t('campaign.end')]] : campaign.status === 'paused' ? [['active', t('campaign.resume')], ['ended', t('campaign.end')]] : [];
@@ -117,59 +109,41 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
       body: html`<p><a href="/admin/campaigns">← ${t('admin.campaigns')}</a></p>
 <h1>${campaign.name}</h1>
 ${form.saved ? html`<p class="ok" role="status">${t('admin.saved')}</p>` : ''}
-${form.conflict ? html`<p class="error" role="alert">${form.conflict}</p>` : ''}
+${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
 <p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
   ${hidden(request)}
-  ${campaignFields(request, values, form.error ?? undefined)}
+  ${campaignFields(request, values, form.error)}
   <p class="help">${t('campaign.rate.history')}</p>
   <button type="submit">${t('campaign.save')}</button>
 </form>`,
     });
   }
 
-  async function loadCampaign(id: string): Promise<Campaign> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
-    try {
-      return await getCampaign(db, id);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw notFound();
-      throw error;
-    }
-  }
-
   app.get<{ Params: { id: string }; Querystring: { saved?: string } }>('/admin/campaigns/:id', async (request, reply) => {
     requireOperator(request);
-    return send(reply, await campaignPage(request, await loadCampaign(request.params.id), { saved: request.query.saved === '1' }));
+    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { saved: request.query.saved === '1' }));
   });
 
   app.post<{ Params: { id: string }; Body: CampaignInput }>('/admin/campaigns/:id', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
-    const campaign = await loadCampaign(request.params.id);
-    try {
-      await updateCampaign(db, campaign.id, request.body, operatorActor(request));
-      return reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      return send(reply, await campaignPage(request, campaign, { values: request.body, error }), 400);
-    }
+    const campaign = await getCampaign(db, request.params.id);
+    return submitForm(request, reply, () => updateCampaign(db, campaign.id, request.body, operatorActor(request)), {
+      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      render: (error) => campaignPage(request, campaign, { values: request.body, error }),
+    });
   });
 
   app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/campaigns/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
-    const campaign = await loadCampaign(request.params.id);
-    try {
-      await setCampaignStatus(db, campaign.id, (request.body.status ?? '') as CampaignStatus, operatorActor(request));
-      return reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303);
-    } catch (error) {
-      if (error instanceof ConflictError || error instanceof InputError) {
-        const message = error instanceof ConflictError ? request.t(error.messageKey, error.params) : request.t(error.messageKey);
-        return send(reply, await campaignPage(request, campaign, { conflict: message }), error instanceof ConflictError ? 409 : 400);
-      }
-      throw error;
-    }
+    const campaign = await getCampaign(db, request.params.id);
+    return submitForm(request, reply, () => setCampaignStatus(db, campaign.id, request.body.status ?? '', operatorActor(request)), {
+      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      // A refused change of status is shown above the page, not next to a field of the edit form.
+      render: (error) => campaignPage(request, campaign, { error: { ...error, field: null } }),
+    });
   });
 
   app.get<{ Querystring: { q?: string } }>('/admin/partners', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } }, async (request, reply) => {
@@ -188,19 +162,10 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">Email</th><t
     }));
   });
 
-  async function loadPartner(id: string) {
-    try {
-      return await getPartner(db, id);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw notFound();
-      throw error;
-    }
-  }
-
   app.get<{ Params: { id: string } }>('/admin/partners/:id', async (request, reply) => {
     requireOperator(request);
     const { t, locale } = request;
-    const partner = await loadPartner(request.params.id);
+    const partner = await getPartner(db, request.params.id);
     const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
     const money = (cents: number) => formatCents(cents, locale);
     const next = partner.status === 'active' ? 'suspended' : 'active';
@@ -226,10 +191,7 @@ ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}
 
   app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/partners/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
-    const partner = await loadPartner(request.params.id);
-    const status = request.body.status;
-    if (status !== 'active' && status !== 'suspended') throw new InputError('status', 'campaign.error.status');
-    await setPartnerStatus(db, partner.id, status, operatorActor(request));
+    const partner = await setPartnerStatus(db, request.params.id, request.body.status ?? '', operatorActor(request));
     return reply.redirect(`/admin/partners/${partner.id}`, 303);
   });
 

@@ -3,19 +3,16 @@
  * campaigns and partners (`/api/admin/…`, operator session or `Authorization: Bearer ADMIN_API_TOKEN`).
  * Every route carries its schema; @fastify/swagger turns them into /api/openapi.json.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
-import { HttpError } from '../../http/errors.js';
-import { requireOperator, requirePartner } from '../../http/guards.js';
-import { safeEqual } from '../../lib/crypto.js';
-import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Actor, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { apiOperatorActor, requirePartner } from '../../http/guards.js';
+import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { readyPost } from '../campaigns/ready-posts.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
-import { leaderboard } from '../earnings/leaderboard.js';
-import { invalidDays, parseLeaderboardDays } from '../pages/partner-pages.js';
+import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
 import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
 
 /** The body of every refusal: a stable code, a sentence in the caller's language, the field at fault. */
@@ -97,18 +94,6 @@ function partnerView(partner: Partner) {
  * An operator: by bearer token when an Authorization header is sent (and then only by it), else by
  * the signed-in operator's session.
  */
-export function requireApiOperator(request: FastifyRequest, config: Config): Actor {
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    const token = /^Bearer (\S+)$/.exec(header)?.[1];
-    if (!config.adminApiToken || !token || !safeEqual(token, config.adminApiToken)) {
-      throw new HttpError(401, 'invalid_token', 'error.401.title', 'error.401.body');
-    }
-    return { id: null, label: 'api-token' };
-  }
-  const operator = requireOperator(request);
-  return { id: operator.partnerId, label: operator.email };
-}
 
 export function registerApiRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
   const me = partnerRoute;
@@ -191,7 +176,6 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     },
   }, async (request) => {
     const days = parseLeaderboardDays(request.query.days);
-    if (days === null) throw invalidDays();
     const board = await leaderboard(db, days);
     return board.top.map(({ rank, label, clicks }) => ({ rank, label, clicks }));
   });
@@ -199,14 +183,14 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
   app.get('/api/admin/campaigns', {
     schema: { ...admin, summary: 'All campaigns', response: { 200: { type: 'array', items: campaignJson }, 401: error, 403: error } },
   }, async (request) => {
-    requireApiOperator(request, config);
+    apiOperatorActor(request, config);
     return (await listCampaigns(db)).map(campaignView);
   });
 
   app.post<{ Body: CampaignInput }>('/api/admin/campaigns', {
     schema: { ...admin, summary: 'Create a campaign; every existing partner gets a link at once', body: campaignBody, response: { 201: campaignJson, 400: error, 401: error, 403: error } },
   }, async (request, reply) => {
-    const actor = requireApiOperator(request, config);
+    const actor = apiOperatorActor(request, config);
     const campaign = await createCampaign(db, request.body ?? {}, config.defaultRateCents, actor);
     return reply.code(201).send(campaignView(campaign));
   });
@@ -214,7 +198,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
   app.patch<{ Params: { id: string }; Body: CampaignInput }>('/api/admin/campaigns/:id', {
     schema: { ...admin, summary: 'Edit a campaign (past clicks keep their rate)', params: idParam, body: campaignBody, response: { 200: campaignJson, 400: error, 404: error } },
   }, async (request) => {
-    const actor = requireApiOperator(request, config);
+    const actor = apiOperatorActor(request, config);
     return campaignView(await updateCampaign(db, request.params.id, request.body ?? {}, actor));
   });
 
@@ -223,7 +207,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     app.post<{ Params: { id: string } }>(`/api/admin/campaigns/:id/${verb}`, {
       schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a campaign (409 when not allowed from its state)`, params: idParam, response: { 200: campaignJson, 404: error, 409: error } },
     }, async (request) => {
-      const actor = requireApiOperator(request, config);
+      const actor = apiOperatorActor(request, config);
       return campaignView(await setCampaignStatus(db, request.params.id, status, actor));
     });
   }
@@ -231,7 +215,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
   app.get<{ Querystring: { q?: string } }>('/api/admin/partners', {
     schema: { ...admin, summary: 'Partners, optionally filtered by email or pseudonym', querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 } } }, response: { 200: { type: 'array', items: partnerJson } } },
   }, async (request) => {
-    requireApiOperator(request, config);
+    apiOperatorActor(request, config);
     return (await listPartners(db, { search: request.query.q })).map(partnerView);
   });
 
@@ -239,7 +223,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     app.post<{ Params: { id: string } }>(`/api/admin/partners/:id/${verb}`, {
       schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a partner`, params: idParam, response: { 200: partnerJson, 404: error } },
     }, async (request) => {
-      const actor = requireApiOperator(request, config);
+      const actor = apiOperatorActor(request, config);
       return partnerView(await setPartnerStatus(db, request.params.id, status, actor));
     });
   }

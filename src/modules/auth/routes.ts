@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { CSRF_FIELD, cookieNames, cookieOptions } from '../../http/context.js';
-import { HttpError, tooManyRequests } from '../../http/errors.js';
+import { tooManyRequests } from '../../http/errors.js';
 import { html, HTML_TYPE } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { hitRateLimit, type RateRule } from '../../http/rate-limit.js';
@@ -17,6 +17,7 @@ import { signInForm } from '../pages/sign-in-form.js';
 import { isLoginTokenUsable, issueLoginToken, signInWithToken, TOKEN_FORMAT } from './magic-links.js';
 import { deleteSessionByHash } from './sessions.js';
 import { signInMail } from './sign-in-mail.js';
+import { DomainError } from '../../lib/errors.js';
 
 const PER_EMAIL: RateRule = { name: 'magic-email', limit: 5, windowMs: 15 * 60 * 1000 };
 const PER_ADDRESS: RateRule = { name: 'magic-ip', limit: 20, windowMs: 15 * 60 * 1000 };
@@ -62,7 +63,7 @@ export function registerAuthRoutes(app: FastifyInstance, { config, db, mailer }:
       await mailer.send(signInMail(email, link.href, request.locale));
     } catch (error) {
       request.log.error({ err: error }, 'sign-in email could not be sent');
-      throw new HttpError(503, 'mail_failed', 'error.500.title', 'magic.error.send');
+      throw new DomainError('mail_failed', 503, 'magic.error.send', {}, null, 'error.500.title');
     }
     if (mailer.destination !== 'smtp') {
       request.log.info({ signInLink: link.href, outbox: mailer.destination }, 'no SMTP_URL: sign-in link written to the outbox');
@@ -107,7 +108,7 @@ ${signInForm(request, { email })}`,
     });
     if (result.kind === 'invalid') return reply.code(410).type(HTML_TYPE).send(invalidLinkPage(request, 'used'));
     if (result.kind === 'suspended') {
-      throw new HttpError(403, 'suspended', 'error.403.title', 'login.suspended');
+      throw new DomainError('suspended', 403, 'login.suspended', {}, null, 'error.403.title');
     }
     reply.setCookie(names.session, result.sessionId, cookieOptions(config, Math.floor((result.expiresAt.getTime() - Date.now()) / 1000)));
     reply.clearCookie(names.preSession, { path: '/', secure: config.secureCookies });

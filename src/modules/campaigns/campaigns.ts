@@ -9,6 +9,7 @@ import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
+import type { Actor } from '../audit/actor.js';
 
 export type Campaign = typeof campaigns.$inferSelect;
 
@@ -23,11 +24,6 @@ export interface CampaignInput {
   /** Euros as a decimal string ("0.12", "0,12") or a JSON number (0.12). */
   ratePerClickEur?: unknown;
   posts?: unknown;
-}
-
-export interface Actor {
-  id: string | null;
-  label: string;
 }
 
 interface CleanCampaign {
@@ -132,8 +128,9 @@ const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
 };
 
 /** active ⇄ paused, and either → ended (final). Anything else is a 409 that changes nothing. */
-export async function setCampaignStatus(db: Db, id: string, to: CampaignStatus, actor: Actor): Promise<Campaign> {
-  if (!CAMPAIGN_STATUSES.includes(to)) throw new InputError('status', 'campaign.error.status');
+export async function setCampaignStatus(db: Db, id: string, status: string, actor: Actor): Promise<Campaign> {
+  if (!(CAMPAIGN_STATUSES as readonly string[]).includes(status)) throw new InputError('status', 'campaign.error.status');
+  const to = status as CampaignStatus;
   assertCampaignId(id);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');

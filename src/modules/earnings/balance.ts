@@ -2,14 +2,16 @@
  * A partner's money, in integer cents, over ALL time (seed defect 4 counted earnings over 90 days
  * but payouts over all time, so earnings vanished). Read from the daily summary, whose size grows
  * with days, not with clicks:
- *   earned = Σ valid click amounts; paid = Σ payouts; pending = Σ requests requested|approved;
+ *   earned = Σ valid click amounts; paid = Σ payouts; pending = Σ requests in RESERVING_STATUSES;
  *   available = earned − paid − pending.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../db/schema.js';
+import { pgArray } from '../../db/pg-array.js';
 import { utcDay } from '../clicks/click-rules.js';
+import { RESERVING_STATUSES } from '../withdrawals/withdrawal-states.js';
 
 export const RECENT_DAYS = 90;
 
@@ -41,31 +43,56 @@ export function daysAgo(now: Date, days: number): string {
 }
 
 export async function partnerBalance(db: Db, partnerId: string, options: { fallbackEpcCents: number; now?: Date }): Promise<Balance> {
+  return (await partnerBalances(db, [partnerId], options)).get(partnerId)!;
+}
+
+/** The balances of several partners in one query (the operators' withdrawals list). */
+export async function partnerBalances(db: Db, partnerIds: string[], options: { fallbackEpcCents: number; now?: Date }): Promise<Map<string, Balance>> {
+  if (partnerIds.length === 0) return new Map();
   const since = daysAgo(options.now ?? new Date(), RECENT_DAYS - 1);
-  const [row] = await queryRows<Record<string, number>>(
+  const ids = sql`${pgArray(partnerIds)}::uuid[]`;
+  const reasons = sql.join(REFUSAL_REASONS.map((reason) => sql`coalesce(sum(${sql.identifier(reason)}) filter (where day >= ${since}), 0)::int8 as ${sql.identifier(reason)}`), sql`, `);
+  const rows = await queryRows<Record<string, number> & { partner_id: string }>(
     db,
-    sql`select
-          coalesce(sum(earned_cents), 0)::int8 as earned,
-          coalesce(sum(valid_clicks) filter (where day >= ${since}), 0)::int8 as valid90,
-          coalesce(sum(earned_cents) filter (where day >= ${since}), 0)::int8 as earned90,
-          ${sql.join(REFUSAL_REASONS.map((reason) => sql`coalesce(sum(${sql.identifier(reason)}) filter (where day >= ${since}), 0)::int8 as ${sql.identifier(reason)}`), sql`, `)},
-          (select coalesce(sum(amount_cents), 0)::int8 from payouts where partner_id = ${partnerId}) as paid,
-          (select coalesce(sum(amount_cents), 0)::int8 from withdraw_requests
-             where partner_id = ${partnerId} and status in ('requested', 'approved')) as pending
-        from partner_daily_stats where partner_id = ${partnerId}`,
+    sql`with stats as (
+          select partner_id,
+                 coalesce(sum(earned_cents), 0)::int8 as earned,
+                 coalesce(sum(valid_clicks) filter (where day >= ${since}), 0)::int8 as valid90,
+                 coalesce(sum(earned_cents) filter (where day >= ${since}), 0)::int8 as earned90,
+                 ${reasons}
+            from partner_daily_stats where partner_id = any(${ids}) group by partner_id
+        ), paid as (
+          select partner_id, sum(amount_cents)::int8 as paid from payouts where partner_id = any(${ids}) group by partner_id
+        ), pending as (
+          select partner_id, sum(amount_cents)::int8 as pending from withdraw_requests
+           where partner_id = any(${ids}) and status = any(${pgArray([...RESERVING_STATUSES])}::text[]) group by partner_id
+        )
+        select p.partner_id, s.earned, s.valid90, s.earned90, ${sql.join(REFUSAL_REASONS.map((reason) => sql`s.${sql.identifier(reason)}`), sql`, `)},
+               coalesce(paid.paid, 0)::int8 as paid, coalesce(pending.pending, 0)::int8 as pending
+          from unnest(${ids}) as p(partner_id)
+          left join stats s on s.partner_id = p.partner_id
+          left join paid on paid.partner_id = p.partner_id
+          left join pending on pending.partner_id = p.partner_id`,
   );
-  const r = row!;
-  const notCounted = Object.fromEntries(REFUSAL_REASONS.map((reason) => [reason, r[reason] ?? 0])) as Record<RefusalReason, number>;
-  return {
-    earnedCents: r.earned!,
-    paidCents: r.paid!,
-    pendingCents: r.pending!,
-    availableCents: r.earned! - r.paid! - r.pending!,
-    validClicks90d: r.valid90!,
-    earned90dCents: r.earned90!,
-    epcCents90d: r.valid90! > 0 ? Math.round(r.earned90! / r.valid90!) : options.fallbackEpcCents,
-    notCounted,
-  };
+  return new Map(
+    rows.map((r) => {
+      const earned = r.earned ?? 0;
+      const valid90 = r.valid90 ?? 0;
+      const earned90 = r.earned90 ?? 0;
+      const notCounted = Object.fromEntries(REFUSAL_REASONS.map((reason) => [reason, r[reason] ?? 0])) as Record<RefusalReason, number>;
+      const balance: Balance = {
+        earnedCents: earned,
+        paidCents: r.paid!,
+        pendingCents: r.pending!,
+        availableCents: earned - r.paid! - r.pending!,
+        validClicks90d: valid90,
+        earned90dCents: earned90,
+        epcCents90d: valid90 > 0 ? Math.round(earned90 / valid90) : options.fallbackEpcCents,
+        notCounted,
+      };
+      return [r.partner_id, balance];
+    }),
+  );
 }
 
 /** Valid clicks per UTC day over the last `days` days, oldest first, with zero-click days filled. */

@@ -14,6 +14,7 @@ import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { maskEmail } from '../../lib/email.js';
 import { daysAgo } from './balance.js';
+import { DomainError } from '../../lib/errors.js';
 
 export const LEADERBOARD_SIZE = 20;
 export const RANKING_TTL_MS = 15_000;
@@ -110,6 +111,14 @@ async function ranking(db: Db, days: number, now: Date, fresh: boolean): Promise
     },
   );
   return pending;
+}
+
+/** The period asked for: `days` from 1 to 90 as a plain whole number, 7 when absent; anything else (0, -1, 91, abc, 1e9) is a 400. */
+export function parseLeaderboardDays(value: string | undefined): number {
+  if (value === undefined) return 7;
+  const days = /^\d{1,2}$/.test(value) ? Number(value) : 0;
+  if (days < 1 || days > 90) throw new DomainError('invalid_days', 400, 'leaderboard.error.days', {}, 'days');
+  return days;
 }
 
 export async function leaderboard(db: Db, days: number, options: { partnerId?: string | null; now?: Date; fresh?: boolean } = {}): Promise<Leaderboard> {

@@ -4,18 +4,17 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
-import { HttpError } from '../../http/errors.js';
 import { requirePartner } from '../../http/guards.js';
 import { html, HTML_TYPE, type Html } from '../../http/html.js';
+import { submitForm } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
-import { ConflictError, InputError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { readyPost } from '../campaigns/ready-posts.js';
 import { fallbackEpcCents, partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
 import { dailyClicksChart } from '../earnings/chart.js';
-import { leaderboard } from '../earnings/leaderboard.js';
+import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
 import { partnerStatsCsv } from '../earnings/statement-csv.js';
 import { getPartner, setPseudonym } from '../partners/partners.js';
 import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
@@ -25,18 +24,6 @@ const leaderboardQuery = {
   type: 'object',
   properties: { days: { type: 'string', maxLength: 32 }, lang: { type: 'string' } },
 } as const;
-
-/** `days` from 1 to 90 as a plain whole number; anything else (0, -1, 91, abc, 1e9) is a 400. */
-export function parseLeaderboardDays(value: string | undefined): number | null {
-  if (value === undefined) return 7;
-  if (!/^\d{1,2}$/.test(value)) return null;
-  const days = Number(value);
-  return days >= 1 && days <= 90 ? days : null;
-}
-
-export function invalidDays(): HttpError {
-  return new HttpError(400, 'invalid_days', 'error.400.title', 'leaderboard.error.days');
-}
 
 export function registerPartnerPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
   async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean } = {}): Promise<string> {
@@ -90,14 +77,10 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     { schema: { body: { type: 'object', properties: { pseudonym: { type: 'string', maxLength: 400 }, [CSRF_FIELD]: { type: 'string' } } } } },
     async (request, reply) => {
       const partner = requirePartner(request);
-      try {
-        await setPseudonym(db, partner.partnerId, request.body.pseudonym ?? '');
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        const page = await portalPage(request, { pseudonym: request.body.pseudonym, error: request.t(error.messageKey, error.params) });
-        return reply.code(400).type(HTML_TYPE).send(page);
-      }
-      return reply.redirect('/partner/portal?saved=1', 303);
+      return submitForm(request, reply, () => setPseudonym(db, partner.partnerId, request.body.pseudonym ?? ''), {
+        done: () => reply.redirect('/partner/portal?saved=1', 303),
+        render: (error) => portalPage(request, { pseudonym: request.body.pseudonym, error: error.message }),
+      });
     },
   );
 
@@ -160,18 +143,17 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
     async (request, reply) => {
       const partner = requirePartner(request);
       const body = request.body;
-      try {
-        await requestWithdrawal(db, config, partner.partnerId, body, body.idempotencyKey ?? null);
-      } catch (error) {
-        if (!(error instanceof InputError) && !(error instanceof ConflictError)) throw error;
-        const field = error instanceof InputError ? error.field : 'amount';
-        const message = request.t(error.messageKey, { ...error.params, min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) });
-        // A changed form must not replay the first request: a new key for the next try.
-        const values = { ...body, idempotencyKey: error instanceof ConflictError ? undefined : body.idempotencyKey };
-        const status = error instanceof ConflictError ? error.status : 400;
-        return reply.code(status).type(HTML_TYPE).send(await earningsPage(request, { values, error: { field: field === 'idempotencyKey' ? 'amount' : field, message } }));
-      }
-      return reply.redirect('/partners/earnings?requested=1', 303);
+      return submitForm(request, reply, () => requestWithdrawal(db, config, partner.partnerId, body, body.idempotencyKey ?? null), {
+        done: () => reply.redirect('/partners/earnings?requested=1', 303),
+        params: { min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) },
+        render: (error) => {
+          // A form whose key served another request must not replay it: a new key for the next try.
+          const values = { ...body, idempotencyKey: error.code === 'idempotency_mismatch' ? undefined : body.idempotencyKey };
+          // The key is no field a person sees; refusals without a field go next to the amount.
+          const field = error.field === null || error.field === 'idempotencyKey' ? 'amount' : error.field;
+          return earningsPage(request, { values, error: { field, message: error.message } });
+        },
+      });
     },
   );
 
@@ -187,7 +169,6 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
 
   app.get<{ Querystring: { days?: string } }>('/partners/leaderboard', { schema: { querystring: leaderboardQuery } }, async (request, reply) => {
     const days = parseLeaderboardDays(request.query.days);
-    if (days === null) throw invalidDays();
     const { t } = request;
     const board = await leaderboard(db, days, { partnerId: request.auth?.partnerId ?? null });
     const periods = [1, 7, 30, 90].map((d) =>

@@ -2,14 +2,16 @@
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { partners, sessions } from '../../db/schema.js';
+import { normaliseEmail } from '../../lib/email.js';
 import { InputError, NotFoundError } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
-import type { Actor } from '../campaigns/campaigns.js';
+import type { Actor } from '../audit/actor.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
 import { checkedPseudonym, normalizePseudonym } from './pseudonym.js';
 
 export type Partner = typeof partners.$inferSelect;
+export type PartnerStatus = Partner['status'];
 
 export async function listPartners(db: Db, options: { search?: string; limit?: number } = {}): Promise<Partner[]> {
   const search = options.search?.trim();
@@ -22,6 +24,16 @@ export async function listPartners(db: Db, options: { search?: string; limit?: n
     .limit(options.limit ?? 200);
 }
 
+/** A partner by id, or by email (as typed: trimmed, any case). */
+export async function findPartner(db: Db, idOrEmail: string): Promise<Partner> {
+  if (!idOrEmail.includes('@')) return getPartner(db, idOrEmail);
+  const email = normaliseEmail(idOrEmail);
+  if (!email) throw new NotFoundError('partner');
+  const [partner] = await db.select().from(partners).where(eq(partners.email, email));
+  if (!partner) throw new NotFoundError('partner');
+  return partner;
+}
+
 export async function getPartner(db: Db, id: string): Promise<Partner> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('partner');
   const [partner] = await db.select().from(partners).where(eq(partners.id, id));
@@ -30,7 +42,9 @@ export async function getPartner(db: Db, id: string): Promise<Partner> {
 }
 
 /** Suspends (their sessions end at once, their clicks stop earning) or reinstates a partner. */
-export async function setPartnerStatus(db: Db, id: string, status: 'active' | 'suspended', actor: Actor, reason?: string): Promise<Partner> {
+export async function setPartnerStatus(db: Db, id: string, requested: string, actor: Actor, reason?: string): Promise<Partner> {
+  if (requested !== 'active' && requested !== 'suspended') throw new InputError('status', 'campaign.error.status');
+  const status: PartnerStatus = requested;
   await getPartner(db, id);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(partners).where(eq(partners.id, id)).for('update');

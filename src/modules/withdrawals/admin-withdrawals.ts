@@ -8,19 +8,18 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { WITHDRAWAL_STATUSES, type WithdrawalStatus } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
-import { HttpError, notFound } from '../../http/errors.js';
-import { requireOperator } from '../../http/guards.js';
+import { submitForm, type FormError } from '../../http/forms.js';
+import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
-import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { formatCents } from '../../lib/money.js';
-import { operatorActor } from '../admin/admin-pages.js';
-import { partnerBalance, suspiciousClicks } from '../earnings/balance.js';
+import { partnerBalances, suspiciousClicks } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
-import { notifyPartner } from './notifications.js';
+import { decideWithdrawal, payPayoutFile } from './decisions.js';
 import { decryptDetails } from './payout-details.js';
-import { cancelPayoutFile, createPayoutFile, listPayoutFiles, markPayoutFilePaid, MESSAGE_ID, payoutFileBody } from './payout-files.js';
-import { getWithdrawal, listWithdrawals, parseStatusFilter, transitionWithdrawal, type WithdrawalAction } from './withdrawals.js';
+import { cancelPayoutFile, createPayoutFile, listPayoutFiles, MESSAGE_ID, payoutFileBody, payoutFileCandidates } from './payout-files.js';
+import { allowedActions, RESERVING_STATUSES, WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
+import { getWithdrawal, listWithdrawals, parseStatusFilter } from './withdrawals.js';
 
 const actionBody = {
   type: 'object',
@@ -35,10 +34,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
   async function listPage(request: FastifyRequest, status: WithdrawalStatus | null, message?: { ok?: string; error?: string; file?: string }): Promise<string> {
     const { t, locale } = request;
     const rows = await listWithdrawals(db, status);
-    const verdicts = new Map<string, Awaited<ReturnType<typeof partnerBalance>>>();
-    for (const partnerId of new Set(rows.map((r) => r.partnerId))) {
-      verdicts.set(partnerId, await partnerBalance(db, partnerId, { fallbackEpcCents: config.defaultRateCents }));
-    }
+    const verdicts = await partnerBalances(db, [...new Set(rows.map((r) => r.partnerId))], { fallbackEpcCents: config.defaultRateCents });
     const tabs = [null, ...WITHDRAWAL_STATUSES].map((s) => {
       const label = s ? t(`withdraw.status.${s}`) : t('withdraw.filter.all');
       const href = `/admin/withdrawals${s ? `?status=${s}` : '?status=all'}`;
@@ -47,11 +43,14 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     const body = rows.map((w) => {
       const b = verdicts.get(w.partnerId)!;
       const refused = suspiciousClicks(b);
-      const actions: Html[] = [];
-      if (w.status === 'requested') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/approve" class="inline">${hidden(request)}<button type="submit">${t('withdraw.approve')}</button></form>`);
-      if (w.payoutFile && w.status === 'approved') actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
-      else if (w.status === 'approved') actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/pay" class="stack">${hidden(request)}<label for="ref-${w.id}">${t('withdraw.reference')}</label><input id="ref-${w.id}" name="reference" type="text" required maxlength="140"><button type="submit">${t('withdraw.pay')}</button></form>`);
-      if (w.status === 'requested' || (w.status === 'approved' && !w.payoutFile)) actions.push(html`<form method="post" action="/admin/withdrawals/${w.id}/reject" class="stack">${hidden(request)}<label for="why-${w.id}">${t('withdraw.reason')}</label><input id="why-${w.id}" name="reason" type="text" required maxlength="500"><button type="submit" class="secondary">${t('withdraw.reject')}</button></form>`);
+      // The buttons are the state machine's allowed actions (withdrawal-states.ts), in its order.
+      const forms: Record<WithdrawalAction, Html> = {
+        approve: html`<form method="post" action="/admin/withdrawals/${w.id}/approve" class="inline">${hidden(request)}<button type="submit">${t('withdraw.approve')}</button></form>`,
+        pay: html`<form method="post" action="/admin/withdrawals/${w.id}/pay" class="stack">${hidden(request)}<label for="ref-${w.id}">${t('withdraw.reference')}</label><input id="ref-${w.id}" name="reference" type="text" required maxlength="140"><button type="submit">${t('withdraw.pay')}</button></form>`,
+        reject: html`<form method="post" action="/admin/withdrawals/${w.id}/reject" class="stack">${hidden(request)}<label for="why-${w.id}">${t('withdraw.reason')}</label><input id="why-${w.id}" name="reason" type="text" required maxlength="500"><button type="submit" class="secondary">${t('withdraw.reject')}</button></form>`,
+      };
+      const actions: Html[] = allowedActions(w).map((action) => forms[action]);
+      if (w.payoutFile && RESERVING_STATUSES.includes(w.status)) actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
       return html`<tr>
   <td><a href="/admin/withdrawals/${w.id}">${w.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</a></td>
   <td>${w.partnerEmail}</td>
@@ -63,14 +62,11 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
 </tr>`;
     });
     const files = await listPayoutFiles(db);
-    const approved = await listWithdrawals(db, 'approved');
-    const exportForms = config.payoutMethods.map((m) => {
-      const free = approved.filter((w) => w.method === m && !w.payoutFile);
-      const total = free.reduce((sum, w) => sum + w.amountCents, 0);
+    const exportForms = (await payoutFileCandidates(db, config)).map(({ method: m, count, totalCents }) => {
       const label = m === 'bank' ? t('payout.sepa') : t('payout.paypal');
-      return free.length === 0
+      return count === 0
         ? html`<li>${label} : ${t('payout.none')}</li>`
-        : html`<li><form method="post" action="/admin/payout-files" class="inline">${hidden(request)}<input type="hidden" name="method" value="${m}"><button type="submit">${t('payout.create', { kind: label })}</button></form> — ${t('payout.summary', { count: free.length, total: formatCents(total, locale) })}</li>`;
+        : html`<li><form method="post" action="/admin/payout-files" class="inline">${hidden(request)}<input type="hidden" name="method" value="${m}"><button type="submit">${t('payout.create', { kind: label })}</button></form> — ${t('payout.summary', { count, total: formatCents(totalCents, locale) })}</li>`;
     });
     const fileRows = files.map((f) => {
       const state = f.paidAt
@@ -99,7 +95,6 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
   app.get<{ Querystring: { status?: string; done?: string; file?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, file: { type: 'string', maxLength: 40 }, lang: { type: 'string' } } } } }, async (request, reply) => {
     requireOperator(request);
     const status = parseStatusFilter(request.query.status ?? 'requested');
-    if (status === 'invalid') throw new HttpError(400, 'invalid_status', 'error.400.title', 'error.400.body');
     const ok = request.query.done ? request.t('admin.saved') : undefined;
     const file = request.query.file && MESSAGE_ID.test(request.query.file) ? request.query.file : undefined;
     return send(reply, await listPage(request, status, { ok, file }));
@@ -108,13 +103,7 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
   app.get<{ Params: { id: string } }>('/admin/withdrawals/:id', async (request, reply) => {
     requireOperator(request);
     const { t, locale } = request;
-    let w;
-    try {
-      w = await getWithdrawal(db, request.params.id);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw notFound();
-      throw error;
-    }
+    const w = await getWithdrawal(db, request.params.id);
     const details = decryptDetails(w.detailsEncrypted, config.payoutDetailsKey);
     const full = details.method === 'paypal' ? details.email : `${details.iban.replace(/(.{4})/g, '$1 ').trim()} — ${details.holder}`;
     return send(reply, renderPage(request, {
@@ -135,62 +124,42 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     }));
   });
 
-  for (const action of ['approve', 'reject', 'pay'] as const satisfies readonly WithdrawalAction[]) {
+  const services = (request: FastifyRequest) => ({ db, config, mailer, log: request.log });
+  // A refused decision shows above the list, at the refusal's own status.
+  const listWithError = (request: FastifyRequest, status: WithdrawalStatus | null) => (error: FormError) => listPage(request, status, { error: error.message });
+
+  for (const action of WITHDRAWAL_ACTIONS) {
     app.post<{ Params: { id: string }; Body: { reason?: string; reference?: string } }>(`/admin/withdrawals/:id/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
-      requireOperator(request);
-      try {
-        const result = await transitionWithdrawal(db, request.params.id, action, operatorActor(request), request.body);
-        await notifyPartner(mailer, config, result, request.log);
-        return reply.redirect(`/admin/withdrawals?status=${result.before.status}&done=1`, 303);
-      } catch (error) {
-        if (error instanceof NotFoundError) throw notFound();
-        if (!(error instanceof InputError) && !(error instanceof ConflictError)) throw error;
-        const message = request.t(error.messageKey, error.params);
-        return send(reply, await listPage(request, null, { error: message }), error instanceof ConflictError ? 409 : 400);
-      }
+      const actor = operatorActor(request);
+      return submitForm(request, reply, () => decideWithdrawal(services(request), request.params.id, action, actor, request.body), {
+        done: (result) => reply.redirect(`/admin/withdrawals?status=${result.before.status}&done=1`, 303),
+        render: listWithError(request, null),
+      });
     });
   }
 
   app.post<{ Body: { method?: string } }>('/admin/payout-files', { schema: { body: { type: 'object', properties: { method: { type: 'string', maxLength: 10 }, [CSRF_FIELD]: { type: 'string' } } } } }, async (request, reply) => {
-    requireOperator(request);
-    const method = request.body.method;
-    if (method !== 'bank' && method !== 'paypal') throw new InputError('method', 'withdraw.error.method');
-    try {
-      const file = await createPayoutFile(db, config, method, operatorActor(request));
-      return reply.redirect(`/admin/withdrawals?status=approved&file=${file.messageId}`, 303);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return send(reply, await listPage(request, 'approved', { error: request.t(error.messageKey, error.params) }), 409);
-    }
+    const actor = operatorActor(request);
+    return submitForm(request, reply, () => createPayoutFile(db, config, request.body.method, actor), {
+      done: (file) => reply.redirect(`/admin/withdrawals?status=approved&file=${file.messageId}`, 303),
+      render: listWithError(request, 'approved'),
+    });
   });
 
   app.get<{ Params: { messageId: string } }>('/admin/payout-files/:messageId/download', async (request, reply) => {
     requireOperator(request);
-    try {
-      const file = await payoutFileBody(db, config, request.params.messageId);
-      return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'no-store').send(file.body);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw notFound();
-      throw error;
-    }
+    const file = await payoutFileBody(db, config, request.params.messageId);
+    return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'no-store').send(file.body);
   });
 
   for (const action of ['pay', 'cancel'] as const) {
     app.post<{ Params: { messageId: string } }>(`/admin/payout-files/:messageId/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
-      requireOperator(request);
-      try {
-        if (action === 'pay') {
-          const paid = await markPayoutFilePaid(db, request.params.messageId, operatorActor(request));
-          for (const result of paid) await notifyPartner(mailer, config, result, request.log);
-        } else {
-          await cancelPayoutFile(db, request.params.messageId, operatorActor(request));
-        }
-        return reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=1`, 303);
-      } catch (error) {
-        if (error instanceof NotFoundError) throw notFound();
-        if (!(error instanceof ConflictError)) throw error;
-        return send(reply, await listPage(request, null, { error: request.t(error.messageKey, error.params) }), 409);
-      }
+      const actor = operatorActor(request);
+      const { messageId } = request.params;
+      return submitForm(request, reply, async () => (action === 'pay' ? void (await payPayoutFile(services(request), messageId, actor)) : cancelPayoutFile(db, messageId, actor)), {
+        done: () => reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=1`, 303),
+        render: listWithError(request, null),
+      });
     });
   }
 }

@@ -34,8 +34,11 @@ ${after.status === 'paid' && after.reference ? html`<p>${t('mail.withdraw.refere
   return { to: result.partner.email, subject: t('mail.withdraw.subject', { status }), text: lines.join('\n'), html: body.value };
 }
 
+/** Where a mail that could not leave is reported (a request's log, the CLI's stderr). */
+export type NotificationLog = Pick<FastifyBaseLogger, 'error'>;
+
 /** Sends after the transaction committed: a mail failure is logged, it never undoes the decision. */
-export async function notifyPartner(mailer: Mailer, config: Config, result: TransitionResult, log: Pick<FastifyBaseLogger, 'error'>): Promise<void> {
+export async function notifyPartner(mailer: Mailer, config: Config, result: TransitionResult, log: NotificationLog): Promise<void> {
   try {
     await mailer.send(withdrawalMail(config, result));
   } catch (error) {

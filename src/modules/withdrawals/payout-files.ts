@@ -8,16 +8,17 @@
  * which frees its requests.
  */
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Config, PayoutMethod } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { payoutFiles, withdrawRequests } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
-import type { Actor } from '../campaigns/campaigns.js';
+import type { Actor } from '../audit/actor.js';
 import { decryptDetails } from './payout-details.js';
 import { decimalAmount, sepaCreditTransferXml } from './sepa-xml.js';
-import { transitionWithdrawal, type TransitionResult, type Withdrawal } from './withdrawals.js';
+import { PAYABLE_STATUSES } from './withdrawal-states.js';
+import { parseMethod, transitionWithdrawal, type TransitionResult, type Withdrawal } from './withdrawals.js';
 
 export type PayoutFileRecord = typeof payoutFiles.$inferSelect;
 
@@ -43,14 +44,42 @@ function nextBusinessDay(now: Date): string {
   return day.toISOString().slice(0, 10);
 }
 
-/** Puts every approved, not-yet-exported request of `method` into a new file, and returns it. */
-export async function createPayoutFile(db: Db, config: Config, method: PayoutMethod, actor: Actor, now = new Date()): Promise<PayoutFile> {
+/** Which requests a new file of `method` takes: approved ones of that method in no open file. */
+function awaitingAFile(method: PayoutMethod) {
+  return and(inArray(withdrawRequests.status, [...PAYABLE_STATUSES]), eq(withdrawRequests.method, method), isNull(withdrawRequests.payoutFile));
+}
+
+export interface FileCandidates {
+  method: PayoutMethod;
+  count: number;
+  totalCents: number;
+}
+
+/** For each payout method the settings offer, what a new file would hold now. */
+export async function payoutFileCandidates(db: Db, config: Config): Promise<FileCandidates[]> {
+  return Promise.all(
+    config.payoutMethods.map(async (method) => {
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int8`, totalCents: sql<number>`coalesce(sum(${withdrawRequests.amountCents}), 0)::int8` })
+        .from(withdrawRequests)
+        .where(awaitingAFile(method));
+      return { method, count: row?.count ?? 0, totalCents: row?.totalCents ?? 0 };
+    }),
+  );
+}
+
+/**
+ * Puts every approved, not-yet-exported request of `method` into a new file, and returns it. The
+ * method must be one the settings offer (PAYOUT_METHODS), whoever asks.
+ */
+export async function createPayoutFile(db: Db, config: Config, requestedMethod: unknown, actor: Actor, now = new Date()): Promise<PayoutFile> {
+  const method = parseMethod(requestedMethod, config);
   if (method === 'bank' && !config.sepaDebtor) throw new ConflictError('sepa_not_configured', 'payout.error.sepaNotConfigured');
   const { record, requests } = await db.transaction(async (tx) => {
     const requests = await tx
       .select()
       .from(withdrawRequests)
-      .where(and(eq(withdrawRequests.status, 'approved'), eq(withdrawRequests.method, method), isNull(withdrawRequests.payoutFile)))
+      .where(awaitingAFile(method))
       .orderBy(asc(withdrawRequests.createdAt), asc(withdrawRequests.id))
       .for('update');
     if (requests.length === 0) throw new ConflictError('nothing_to_pay', 'payout.error.nothingToPay');

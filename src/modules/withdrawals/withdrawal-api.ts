@@ -2,14 +2,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { HttpError } from '../../http/errors.js';
-import { requirePartner } from '../../http/guards.js';
-import { errorSchema, operatorRoute, partnerRoute, requireApiOperator } from '../api/api-routes.js';
+import { apiOperatorActor, requirePartner } from '../../http/guards.js';
+import { DomainError } from '../../lib/errors.js';
+import { errorSchema, operatorRoute, partnerRoute } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
-import { notifyPartner } from './notifications.js';
-import { cancelPayoutFile, createPayoutFile, markPayoutFilePaid, payoutFileBody } from './payout-files.js';
+import { decideWithdrawal, payPayoutFile } from './decisions.js';
+import { cancelPayoutFile, createPayoutFile, payoutFileBody } from './payout-files.js';
 import { decimalAmount } from './sepa-xml.js';
-import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, transitionWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
+import { WITHDRAWAL_STATUSES } from './withdrawal-states.js';
+import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
 
 const error = errorSchema;
 const withdrawalJson = {
@@ -20,7 +21,7 @@ const withdrawalJson = {
     amountEur: { type: 'string' },
     method: { type: 'string', enum: ['paypal', 'bank'] },
     detailsMasked: { type: 'string' },
-    status: { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] },
+    status: { type: 'string', enum: [...WITHDRAWAL_STATUSES] },
     reason: { type: ['string', 'null'] },
     reference: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
@@ -89,9 +90,8 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   app.get<{ Querystring: { status?: string } }>('/api/admin/withdrawals', {
     schema: { ...admin, summary: 'Withdrawal requests, optionally by status', querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 } } }, response: { 200: { type: 'array', items: withdrawalJson }, 400: error } },
   }, async (request) => {
-    requireApiOperator(request, config);
+    apiOperatorActor(request, config);
     const status = parseStatusFilter(request.query.status);
-    if (status === 'invalid') throw new HttpError(400, 'invalid_status', 'error.400.title', 'error.400.body');
     return (await listWithdrawals(db, status)).map(view);
   });
 
@@ -104,9 +104,8 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
     app.post<{ Params: { id: string }; Body: { reason?: string; reference?: string } }>(`/api/admin/withdrawals/:id/${action}`, {
       schema: { ...admin, summary, params: idParam, ...(action === 'approve' ? {} : { body }), response: { 200: withdrawalJson, 400: error, 404: error, 409: error } },
     }, async (request) => {
-      const actor = requireApiOperator(request, config);
-      const result = await transitionWithdrawal(db, request.params.id, action, actor, request.body ?? {});
-      await notifyPartner(mailer, config, result, request.log);
+      const actor = apiOperatorActor(request, config);
+      const result = await decideWithdrawal({ db, config, mailer, log: request.log }, request.params.id, action, actor, request.body ?? {});
       return view(result.after);
     });
   }
@@ -117,7 +116,7 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
     app.post(`/api/admin/payout-files/${slug}`, {
       schema: { ...admin, summary: `${slug === 'sepa' ? 'SEPA credit transfer (pain.001.001.03)' : 'PayPal Payouts CSV'}: a new file of every approved ${slug === 'sepa' ? 'bank' : 'PayPal'} request not yet in an open file; its id is in X-Message-Id (409 when there is none)`, response: { 409: error } },
     }, async (request: FastifyRequest, reply: FastifyReply) => {
-      const actor = requireApiOperator(request, config);
+      const actor = apiOperatorActor(request, config);
       const file = await createPayoutFile(db, config, method, actor);
       return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
     });
@@ -125,7 +124,7 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
     // below and answering a misleading 404.
     app.get(`/api/admin/payout-files/${slug}`, { schema: { hide: true } }, async (_request, reply) => {
       reply.header('allow', 'POST');
-      throw new HttpError(405, 'method_not_allowed', 'error.405.title', 'payout.error.createIsPost');
+      throw new DomainError('method_not_allowed', 405, 'payout.error.createIsPost', {}, null, 'error.405.title');
     });
   }
 
@@ -133,7 +132,7 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   app.get<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId', {
     schema: { ...admin, summary: 'Download an existing payout file again', params: messageParam, response: { 404: error } },
   }, async (request, reply) => {
-    requireApiOperator(request, config);
+    apiOperatorActor(request, config);
     const file = await payoutFileBody(db, config, request.params.messageId);
     return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).header('x-message-id', file.messageId).send(file.body);
   });
@@ -141,16 +140,15 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   app.post<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId/pay', {
     schema: { ...admin, summary: 'The bank or PayPal paid the file: every request in it becomes one payout, with the message id as reference', params: messageParam, response: { 200: { type: 'object', properties: { paid: { type: 'array', items: { type: 'string' } } } }, 404: error, 409: error } },
   }, async (request) => {
-    const actor = requireApiOperator(request, config);
-    const paid = await markPayoutFilePaid(db, request.params.messageId, actor);
-    for (const result of paid) await notifyPartner(mailer, config, result, request.log);
+    const actor = apiOperatorActor(request, config);
+    const paid = await payPayoutFile({ db, config, mailer, log: request.log }, request.params.messageId, actor);
     return { paid: paid.map((r) => r.after.id) };
   });
 
   app.post<{ Params: { messageId: string } }>('/api/admin/payout-files/:messageId/cancel', {
     schema: { ...admin, summary: 'Cancel an unpaid file: its requests are free to be rejected, paid alone or put in a new file', params: messageParam, response: { 200: { type: 'object', properties: { cancelled: { type: 'string' } } }, 404: error, 409: error } },
   }, async (request) => {
-    const actor = requireApiOperator(request, config);
+    const actor = apiOperatorActor(request, config);
     await cancelPayoutFile(db, request.params.messageId, actor);
     return { cancelled: request.params.messageId };
   });

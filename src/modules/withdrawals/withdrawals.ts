@@ -1,20 +1,22 @@
 /**
  * Withdrawal requests: a request reserves money (pending), "paid" posts it as exactly one payout,
- * "rejected" gives it back. requested → approved → paid, requested|approved → rejected; nothing
- * else. The balance check and the insert happen in one transaction holding the partner's row lock,
+ * "rejected" gives it back. The transitions are data, in withdrawal-states.ts. The balance check and the insert happen in one transaction holding the partner's row lock,
  * so concurrent requests can never overdraw.
  */
 import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Config, PayoutMethod } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { partners, payouts, WITHDRAWAL_STATUSES, withdrawRequests, type WithdrawalStatus } from '../../db/schema.js';
-import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
+import { partners, payouts, withdrawRequests } from '../../db/schema.js';
+import { ConflictError, DomainError, InputError, NotFoundError } from '../../lib/errors.js';
 import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
-import type { Actor } from '../campaigns/campaigns.js';
+import type { Actor } from '../audit/actor.js';
 import { partnerBalance } from '../earnings/balance.js';
 import { cleanPayoutDetails, encryptDetails, maskPayoutDetails } from './payout-details.js';
+import { refusal, WITHDRAWAL_STATUSES, WITHDRAWAL_TRANSITIONS, type WithdrawalAction, type WithdrawalStatus } from './withdrawal-states.js';
+
+export { WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
 
 export type Withdrawal = typeof withdrawRequests.$inferSelect;
 
@@ -88,19 +90,12 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
   });
 }
 
-/** A status filter from a query or the CLI: empty or `all` is every state; anything unknown is 'invalid'. */
-export function parseStatusFilter(value: string | undefined): WithdrawalStatus | null | 'invalid' {
+/** A status filter from a query or the CLI: empty or `all` is every state; anything unknown is a 400. */
+export function parseStatusFilter(value: string | undefined): WithdrawalStatus | null {
   if (value === undefined || value === '' || value === 'all') return null;
-  return (WITHDRAWAL_STATUSES as readonly string[]).includes(value) ? (value as WithdrawalStatus) : 'invalid';
+  if (!(WITHDRAWAL_STATUSES as readonly string[]).includes(value)) throw new DomainError('invalid_status', 400, 'withdraw.error.status', { status: value }, 'status');
+  return value as WithdrawalStatus;
 }
-
-export type WithdrawalAction = 'approve' | 'reject' | 'pay';
-
-const RULES: Record<WithdrawalAction, { from: WithdrawalStatus[]; to: WithdrawalStatus }> = {
-  approve: { from: ['requested'], to: 'approved' },
-  reject: { from: ['requested', 'approved'], to: 'rejected' },
-  pay: { from: ['approved'], to: 'paid' },
-};
 
 export interface TransitionResult {
   before: Withdrawal;
@@ -122,7 +117,7 @@ export async function transitionWithdrawal(
   options: { reason?: unknown; reference?: unknown; payoutFile?: string } = {},
 ): Promise<TransitionResult> {
   if (!UUID.test(id)) throw new NotFoundError('withdrawal');
-  const rule = RULES[action];
+  const rule = WITHDRAWAL_TRANSITIONS[action];
   const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
   const reference = typeof options.reference === 'string' ? options.reference.trim() : '';
   if (action === 'reject' && (reason.length < 1 || reason.length > 500)) throw new InputError('reason', 'withdraw.error.reason');
@@ -131,13 +126,9 @@ export async function transitionWithdrawal(
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(withdrawRequests).where(eq(withdrawRequests.id, id)).for('update');
     if (!before) throw new NotFoundError('withdrawal');
-    if (!rule.from.includes(before.status)) {
-      throw new ConflictError('withdrawal_transition', 'withdraw.error.transition', { from: before.status, to: rule.to });
-    }
-    // In an open payout file the bank may be paying it: only the file decides (paid or cancelled).
-    if (before.payoutFile && options.payoutFile !== before.payoutFile && (action === 'pay' || action === 'reject')) {
-      throw new ConflictError('withdrawal_in_file', 'withdraw.error.inFile', { file: before.payoutFile });
-    }
+    const refused = refusal(before, action, options.payoutFile ?? null);
+    if (refused?.code === 'withdrawal_transition') throw new ConflictError(refused.code, 'withdraw.error.transition', { from: refused.from, to: refused.to });
+    if (refused?.code === 'withdrawal_in_file') throw new ConflictError(refused.code, 'withdraw.error.inFile', { file: refused.file });
     const now = new Date();
     const [after] = await tx
       .update(withdrawRequests)
