@@ -13,12 +13,17 @@
 -- transaction as this file. Rules in order: bot → not_navigation → inactive → suspended → self →
 -- duplicate → over_cap → valid.
 
+-- Click batches may be running (other instances, during an upgrade). They take their tables in
+-- this order (record_click_batch: the receipt, the link, its campaign and partner, the visitor's
+-- de-duplication row, the partner-day summary, the ledger): taking them in the same order here,
+-- a batch either finishes first or waits for this transaction, and the two never deadlock.
+LOCK TABLE click_batches, tracked_links, campaigns, partners, click_dedupe, partner_daily_stats, metric_events IN ACCESS EXCLUSIVE MODE;
+
 ALTER TABLE metric_events DROP CONSTRAINT metric_events_verdict_check;
+-- NOT VALID: every existing row passed the old rule, which allowed a subset of the new one, so the
+-- ledger is not scanned again (new and updated rows are checked as usual).
 ALTER TABLE metric_events ADD CONSTRAINT metric_events_verdict_check
   CHECK (verdict IN ('valid', 'bot', 'duplicate', 'self', 'over_cap', 'inactive', 'suspended', 'not_navigation')) NOT VALID;
--- The old rule allowed a subset of the new one: every existing row passes. NOT VALID first, so the
--- scan below does not hold the table's strongest lock.
-ALTER TABLE metric_events VALIDATE CONSTRAINT metric_events_verdict_check;
 
 -- A constant default: no table rewrite.
 ALTER TABLE partner_daily_stats ADD COLUMN not_navigation integer NOT NULL DEFAULT 0;

@@ -104,7 +104,8 @@ export async function buildApp(config: Config, database: Database, options: AppO
   app.addHook('preValidation', async (request) => {
     if (request.routeOptions.config.storesText === false) return;
     const bad = findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
-    if (bad) throw new InputError(bad.field, 'error.text.control', { ...bad });
+    if (bad?.character === null) throw new InputError(bad.field, 'error.text.tooDeep');
+    if (bad) throw new InputError(bad.field, 'error.text.control', { field: bad.field, character: bad.character });
   });
 
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => handleError(error, request, reply, config));

@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { loggerOptions } from './http/logging.js';
-import { purgeExpiredAccessData } from './modules/auth/housekeeping.js';
+import { hourlyHousekeeping } from './housekeeping.js';
 import { isEmptyDatabase, loadDemoData } from './modules/demo/demo-data.js';
 import { explainStartupError, startRuntime } from './runtime.js';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const app = await buildApp(config, database, { logger: loggerOptions(config.logLevel) });
 
   const housekeep = () => {
-    purgeExpiredAccessData(database.db, config.clickDedupeHours).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
+    hourlyHousekeeping(database.db, config.clickDedupeHours).catch((error: unknown) => app.log.error({ err: error }, 'housekeeping failed'));
   };
   const housekeeping = setInterval(housekeep, 60 * 60 * 1000);
   housekeeping.unref();

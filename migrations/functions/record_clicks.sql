@@ -47,6 +47,10 @@ BEGIN
      OR cardinality(p_dedupe_keys) <> n OR cardinality(p_visitor_hashes) <> n THEN
     RAISE EXCEPTION 'record_clicks: arguments of different lengths';
   END IF;
+  -- The app decides only these two; any other verdict from it (a 'valid' skipping the rules) is refused.
+  IF EXISTS (SELECT 1 FROM unnest(p_app_verdicts) AS v(verdict) WHERE v.verdict NOT IN ('bot', 'not_navigation')) THEN
+    RAISE EXCEPTION 'record_clicks: the app may only decide bot or not_navigation';
+  END IF;
 
   -- The link, its campaign's status and rate, its partner's status; the first rules.
   SELECT count(l.code)::integer,

@@ -213,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const unstorable = unstorableArgument(rest);
   if (unstorable) {
-    console.error(`Invalid ${unstorable.field}: ${translator('en')('error.text.control', { ...unstorable })}`);
+    console.error(`Invalid ${unstorable.field}: ${translator('en')('error.text.control', { field: unstorable.field, character: unstorable.character ?? '' })}`);
     return 1;
   }
   const runtime = await startRuntime(logger);

@@ -12,8 +12,6 @@ export const partners = pgTable('partners', {
   role: text('role', { enum: ['partner', 'admin'] }).notNull().default('partner'),
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
   pseudonym: text('pseudonym'),
-  /** The pseudonym's confusable skeleton (pseudonym.ts): unique, so no two names look alike. */
-  pseudonymKey: text('pseudonym_key'),
   isDemo: boolean('is_demo').notNull().default(false),
   locale: text('locale', { enum: ['fr', 'en'] }),
   createdAt: at('created_at').notNull().defaultNow(),
@@ -59,6 +57,13 @@ export const auditLog = pgTable('audit_log', {
 
 export const CAMPAIGN_STATUSES = ['active', 'paused', 'ended'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** A pseudonym's keys (pseudonym.ts): each unique, so no two partners' names look alike. */
+export const pseudonymKeys = pgTable('pseudonym_keys', {
+  key: text('key').primaryKey(),
+  partnerId: uuid('partner_id').notNull(),
+  pseudonym: text('pseudonym').notNull(),
+});
 
 export const campaigns = pgTable('campaigns', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -175,6 +180,7 @@ export const payouts = pgTable('payouts', {
 
 export const schema = {
   partners,
+  pseudonymKeys,
   loginTokens,
   sessions,
   rateLimitHits,

@@ -115,6 +115,7 @@ export const en: Record<MessageKey, string> = {
   'error.500.title': 'Server error',
   'error.500.body': 'Something unexpected went wrong. Please try again later.',
   'error.home': 'Back to the home page',
+  'error.text.tooDeep': 'The field “{field}” holds values nested too deeply.',
   'error.text.control': 'The field “{field}” holds a control character ({character}) that cannot be stored: remove it and try again.',
 
   'demo.badge': 'demo',
@@ -134,7 +135,8 @@ export const en: Record<MessageKey, string> = {
   'portal.pseudonym.help': 'Shown on the leaderboard instead of your masked email ({masked}). Leave empty for the masked email.',
   'portal.pseudonym.submit': 'Save',
   'portal.pseudonym.saved': 'Settings saved.',
-  'portal.pseudonym.error.format': 'A pseudonym has 2 to 40 characters: letters, digits, spaces, dots, dashes.',
+  'portal.pseudonym.error.format': 'A pseudonym has 2 to 40 characters: letters, digits, spaces, dots, apostrophes, dashes.',
+  'portal.pseudonym.error.invisible': 'This pseudonym holds an invisible character: remove it.',
   'portal.pseudonym.error.taken': 'This pseudonym is already taken.',
   'portal.pseudonym.error.lookalike': 'This pseudonym looks too much like another partner’s (the same letters, or letters that look alike): choose another one.',
   'portal.pseudonym.error.mixedScripts': 'This pseudonym mixes alphabets (Latin and Cyrillic letters, for example): write it with the letters of one alphabet.',

@@ -114,6 +114,7 @@ export const fr = {
   'error.500.title': 'Erreur du serveur',
   'error.500.body': 'Une erreur inattendue s’est produite. Réessaie plus tard.',
   'error.home': 'Retour à l’accueil',
+  'error.text.tooDeep': 'Le champ « {field} » contient des valeurs imbriquées trop profondément.',
   'error.text.control': 'Le champ « {field} » contient un caractère de contrôle ({character}) qui ne peut pas être enregistré : retire-le et réessaie.',
 
   'demo.badge': 'démo',
@@ -133,7 +134,8 @@ export const fr = {
   'portal.pseudonym.help': 'Affiché sur le leaderboard à la place de ton email masqué ({masked}). Laisse vide pour l’email masqué.',
   'portal.pseudonym.submit': 'Enregistrer',
   'portal.pseudonym.saved': 'Réglages enregistrés.',
-  'portal.pseudonym.error.format': 'Le pseudonyme doit faire 2 à 40 caractères : lettres, chiffres, espaces, points, tirets.',
+  'portal.pseudonym.error.format': 'Le pseudonyme doit faire 2 à 40 caractères : lettres, chiffres, espaces, points, apostrophes, tirets.',
+  'portal.pseudonym.error.invisible': 'Ce pseudonyme contient un caractère invisible : retire-le.',
   'portal.pseudonym.error.taken': 'Ce pseudonyme est déjà pris.',
   'portal.pseudonym.error.lookalike': 'Ce pseudonyme ressemble trop à celui d’un autre partenaire (mêmes lettres, ou des lettres qui se confondent à l’œil) : choisis-en un autre.',
   'portal.pseudonym.error.mixedScripts': 'Ce pseudonyme mélange des alphabets (par exemple des lettres latines et cyrilliques) : écris-le avec les lettres d’un seul alphabet.',

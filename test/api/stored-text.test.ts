@@ -85,6 +85,14 @@ describe.each(ENGINES)('text inputs with control characters on %s', (engine) => 
     expect((await t.app.inject({ url: '/r/%00abcdefghi' })).statusCode).toBe(404);
   });
 
+  it('refuses a value nested deeper than any input with a 400, not a 500', async () => {
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000);
+    for (const url of ['/api/admin/campaigns', '/partner/magic']) {
+      const response = await t.app.inject({ method: 'POST', url, headers: bearer, payload: `{"name":${deep}}` });
+      expect(response.statusCode, url).toBe(400);
+    }
+  });
+
   it('keeps tab, line feed and carriage return, which people do type', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/admin/campaigns', headers: bearer, payload: JSON.stringify({ name: 'Multi', targetUrl: 'https://brand.example/', posts: ['Ligne 1\r\nLigne 2\tfin {link}'] }) });
     expect(response.statusCode).toBe(201);

@@ -3,7 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
-import { purgeExpiredAccessData } from '../../src/modules/auth/housekeeping.js';
+import { deleteExpiredRows } from '../../src/housekeeping.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { findBatchReceipt, recordClicks, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
 import { utcDay } from '../../src/modules/clicks/click-rules.js';
@@ -354,7 +354,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
       await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules, id);
     }
     await database.db.execute(sql`update click_batches set written_at = now() - interval '25 hours' where id = ${old}::uuid`);
-    await purgeExpiredAccessData(database.db, 24);
+    await deleteExpiredRows(database.db, 24);
     const left = await queryRows<{ id: string }>(database.db, sql`select id from click_batches where id in (${old}::uuid, ${recent}::uuid)`);
     expect(left.map((r) => r.id)).toEqual([recent]);
     expect(await eventRows(database.db, partner)).toHaveLength(2);

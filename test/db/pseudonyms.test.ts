@@ -48,11 +48,11 @@ describe.each(ENGINES)('pseudonyms on %s', (engine) => {
     const demo = await createTestDatabase(engine);
     try {
       await loadDemoData(demo.db);
-      const named = await queryRows<{ id: string; pseudonym: string; pseudonym_key: string | null }>(demo.db, sql`select id, pseudonym, pseudonym_key from partners where pseudonym is not null`);
+      const named = await queryRows<{ id: string; pseudonym: string; keys: number }>(demo.db, sql`select id, pseudonym, (select count(*) from pseudonym_keys k where k.partner_id = p.id)::int8 as keys from partners p where pseudonym is not null`);
       expect(named.length).toBeGreaterThan(0);
       for (const partner of named) {
         expect(partner.pseudonym).toContain('démo');
-        expect(partner.pseudonym_key).not.toBeNull();
+        expect(partner.keys).toBeGreaterThan(0);
         expect(await setPseudonym(demo.db, partner.id, partner.pseudonym)).toBe(partner.pseudonym);
       }
     } finally {
@@ -66,27 +66,44 @@ describe.each(ENGINES)('pseudonyms on %s', (engine) => {
     const names = ['Zoé', 'ZOÉ', 'zoé', 'Ｚｏé', 'ZoÉ', 'zoÉ'];
     const outcomes = await Promise.allSettled(ids.map((id, i) => setPseudonym(db, id, names[i])));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const rows = await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from partners where pseudonym_key = (select pseudonym_key from partners where pseudonym ilike 'zo%' or pseudonym like 'Ｚ%' limit 1)`);
+    const rows = await queryRows<{ n: number }>(db, sql`select count(distinct partner_id)::int8 as n from pseudonym_keys where partner_id = any(${`{${ids.join(',')}}`}::uuid[])`);
     expect(rows[0]!.n).toBe(1);
+    expect((await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from partners where pseudonym is not null and id = any(${`{${ids.join(',')}}`}::uuid[])`))[0]!.n).toBe(1);
   });
 
-  it('keys the pseudonyms chosen before keys existed, clearing the later of two look-alikes, once', async () => {
+  it('keys the pseudonyms chosen before keys existed, clearing the impersonation of two look-alikes, once', async () => {
     const db = database.db;
-    // As an older version stored them: no key, and a Cyrillic impersonation accepted.
-    const [first, copy, third] = await Promise.all(['old-1@example.com', 'old-2@example.com', 'old-3@example.com'].map((email) => addPartner(db, email)));
+    // As an older version stored them: no keys, and a Cyrillic impersonation accepted, by an OLDER account.
+    const [copy, first, third, fourth] = await Promise.all(['old-1@example.com', 'old-2@example.com', 'old-3@example.com', 'old-4@example.com'].map((email) => addPartner(db, email)));
+    await db.execute(sql`update partners set pseudonym = 'Mаrgaux', created_at = now() - interval '4 days' where id = ${copy}`);
     await db.execute(sql`update partners set pseudonym = 'Margaux', created_at = now() - interval '3 days' where id = ${first}`);
-    await db.execute(sql`update partners set pseudonym = 'Mаrgaux', created_at = now() - interval '1 day' where id = ${copy}`);
-    await db.execute(sql`update partners set pseudonym = 'Théo', created_at = now() - interval '2 days' where id = ${third}`);
+    await db.execute(sql`update partners set pseudonym = 'TOM', created_at = now() - interval '2 days' where id = ${third}`);
+    await db.execute(sql`update partners set pseudonym = 'ТОМ', created_at = now() - interval '1 day' where id = ${fourth}`);
     await earn(db, copy!, 3);
     const result = await backfillPseudonymKeys(db);
-    expect(result).toEqual({ keyed: 2, cleared: [copy] });
-    expect([await pseudonymOf(first!), await pseudonymOf(copy!), await pseudonymOf(third!)]).toEqual(['Margaux', null, 'Théo']);
-    const audit = await queryRows<{ subject: string; from_state: string }>(db, sql`select subject, from_state from audit_log where action = 'pseudonym_cleared'`);
-    expect(audit).toEqual([{ subject: `partner:${copy}`, from_state: 'Mаrgaux' }]);
+    // The mixed-script copy loses its name although its account is older; between two names that
+    // obey the rules (Latin « TOM », Cyrillic « ТОМ »), the older account keeps its own.
+    expect(result.keyed).toBe(3); // the copy's keys, given first, went with its name
+    expect([...result.cleared].sort()).toEqual([copy, fourth].sort());
+    expect([await pseudonymOf(copy!), await pseudonymOf(first!), await pseudonymOf(third!), await pseudonymOf(fourth!)]).toEqual([null, 'Margaux', 'TOM', null]);
+    const audit = await queryRows<{ subject: string; from_state: string }>(db, sql`select subject, from_state from audit_log where action = 'pseudonym_cleared' order by from_state`);
+    expect(audit).toEqual([{ subject: `partner:${copy}`, from_state: 'Mаrgaux' }, { subject: `partner:${fourth}`, from_state: 'ТОМ' }]);
     expect(await backfillPseudonymKeys(db)).toEqual({ keyed: 0, cleared: [] });
     // The public board shows one Margaux: the impersonator is now a masked email.
     const board = await leaderboard(db, 7, { fresh: true });
-    expect(board.top.map((row) => row.label)).toContain('ol…2@example.com');
+    expect(board.top.map((row) => row.label)).toContain('ol…1@example.com');
     expect(board.top.map((row) => row.label)).not.toContain('Mаrgaux');
+  });
+
+  it('forgets a pseudonym’s keys when an older version of the app changes or clears it', async () => {
+    const db = database.db;
+    const [a, b] = await Promise.all(['upgrade-a@example.com', 'upgrade-b@example.com'].map((email) => addPartner(db, email)));
+    expect(await setPseudonym(db, a!, 'Anouk')).toBe('Anouk');
+    // What an older version writes: the name only.
+    await db.execute(sql`update partners set pseudonym = 'Bastien' where id = ${a}`);
+    expect(await setPseudonym(db, b!, 'Anouk')).toBe('Anouk'); // the old name is free again…
+    expect(await refusal(b!, 'BASTIEN')).toBe('portal.pseudonym.error.taken'); // …and the new one is keyed before the check
+    await db.execute(sql`update partners set pseudonym = null where id = ${a}`);
+    expect((await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from pseudonym_keys where partner_id = ${a}`))[0]!.n).toBe(0);
   });
 });

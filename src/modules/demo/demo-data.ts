@@ -11,7 +11,7 @@ import { queryRows } from '../../db/client.js';
 import { campaigns, partners } from '../../db/schema.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
-import { checkedPseudonym } from '../partners/pseudonym.js';
+import { setPseudonym } from '../partners/partners.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
 
 const DEMO_CAMPAIGNS = [
@@ -46,9 +46,10 @@ export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaign
     const created = await tx.insert(campaigns).values(DEMO_CAMPAIGNS.map((c) => ({ ...c, isDemo: true }))).returning();
     const people = await tx
       .insert(partners)
-      // Demo pseudonyms obey the partners' own rule, so saving one's settings unchanged succeeds.
-      .values(DEMO_PARTNERS.map(([email, pseudonym]) => ({ email, ...(pseudonym ? checkedPseudonym(pseudonym) : {}), isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
+      .values(DEMO_PARTNERS.map(([email]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
       .returning();
+    // Demo pseudonyms obey the partners' own rules, so saving one's settings unchanged succeeds.
+    for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, people[index]!.id, pseudonym);
     await ensureTrackedLinks(tx);
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(
       tx,

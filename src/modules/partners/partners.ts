@@ -1,14 +1,15 @@
 /** Partners as operators see them (list, search, suspend, reinstate) and the pseudonym they pick. */
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { partners, sessions } from '../../db/schema.js';
+import { pgArray } from '../../db/pg-array.js';
+import { partners, pseudonymKeys, sessions } from '../../db/schema.js';
 import { normaliseEmail } from '../../lib/email.js';
 import { InputError, NotFoundError } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../audit/actor.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
-import { checkedPseudonym, normalizePseudonym } from './pseudonym.js';
+import { backfillPseudonymKeys, checkedPseudonym, insertPseudonymKeys, normalizePseudonym } from './pseudonym.js';
 
 export type Partner = typeof partners.$inferSelect;
 export type PartnerStatus = Partner['status'];
@@ -59,34 +60,41 @@ export async function setPartnerStatus(db: Db, id: string, requested: string, ac
 
 /**
  * Sets the public pseudonym shown on the leaderboard; empty clears it (the masked email shows).
- * Refused when it breaks the format, mixes scripts, or is another partner's name to the eye
- * (pseudonym.ts): the same text in other case, or a look-alike.
+ * Refused when it breaks the rules, or is another partner's name to the eye (pseudonym.ts): the
+ * same text in other case, or a look-alike.
  */
 export async function setPseudonym(db: Db, partnerId: string, input: unknown): Promise<string | null> {
   const text = normalizePseudonym(input);
   if (text === '') {
-    await db.update(partners).set({ pseudonym: null, pseudonymKey: null }).where(eq(partners.id, partnerId));
+    // The trigger of migration 0014 deletes the keys with the name.
+    await db.update(partners).set({ pseudonym: null }).where(eq(partners.id, partnerId));
     invalidateRankings(db);
     return null;
   }
-  const stored = checkedPseudonym(text);
+  const { pseudonym, keys } = checkedPseudonym(text);
+  // Names an older version of the app set have no keys yet: keyed first, so they are compared too.
+  await backfillPseudonymKeys(db);
   const [holder] = await db
-    .select({ pseudonym: partners.pseudonym })
-    .from(partners)
-    .where(and(eq(partners.pseudonymKey, stored.pseudonymKey), sql`${partners.id} <> ${partnerId}`));
+    .select({ pseudonym: pseudonymKeys.pseudonym })
+    .from(pseudonymKeys)
+    .where(and(sql`${pseudonymKeys.key} = any(${pgArray(keys)}::text[])`, sql`${pseudonymKeys.partnerId} <> ${partnerId}`));
   if (holder) throw pseudonymTaken(holder.pseudonym, text);
   try {
-    await db.update(partners).set(stored).where(eq(partners.id, partnerId));
-    invalidateRankings(db);
+    await db.transaction(async (tx) => {
+      await tx.update(partners).set({ pseudonym }).where(eq(partners.id, partnerId));
+      await tx.delete(pseudonymKeys).where(eq(pseudonymKeys.partnerId, partnerId));
+      await insertPseudonymKeys(tx, partnerId, pseudonym, keys);
+    });
   } catch (error) {
-    // Two partners choosing the same name at once: the unique index on the key decides.
+    // Two partners choosing look-alike names at once: the keys' primary key decides.
     if (isUniqueViolation(error)) throw new InputError('pseudonym', 'portal.pseudonym.error.taken');
     throw error;
   }
+  invalidateRankings(db);
   return text;
 }
 
-function pseudonymTaken(existing: string | null, wanted: string): InputError {
-  const sameText = existing !== null && existing.toLowerCase() === wanted.toLowerCase();
+function pseudonymTaken(existing: string, wanted: string): InputError {
+  const sameText = existing.toLowerCase() === wanted.toLowerCase();
   return new InputError('pseudonym', sameText ? 'portal.pseudonym.error.taken' : 'portal.pseudonym.error.lookalike');
 }

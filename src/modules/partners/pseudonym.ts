@@ -1,37 +1,47 @@
 /**
- * Pseudonyms are public (the leaderboard) and must not impersonate one another. Two pseudonyms are
- * the same name when their confusable skeletons are equal (UTS #39, with Unicode's own confusables
- * table from the `unhomoglyph` package), taken after NFKC and case folding: « Lina », « LINA » and
- * « Lіna » with a Cyrillic « і » are one name, and the first to take it keeps it (a unique index
- * on the skeleton decides between two at once). A pseudonym whose letters come from scripts that
- * are never written together (Latin with Cyrillic or Greek, …) is refused outright: that mix is
- * the look-alike's tool and no one's name; UTS #39's "highly restrictive" level allows Latin with
- * Han and kana, Bopomofo or Hangul, as Japanese, Chinese and Korean are written.
+ * Pseudonyms are public (the leaderboard) and must not impersonate one another.
+ *
+ * - Two pseudonyms are one name when they share a key. The keys are confusable skeletons (UTS #39,
+ *   Unicode's own table through the `unhomoglyph` package) of the NFKC form, with case folded
+ *   after the skeleton and also before it: « AIex » (a capital i) meets « Alex » through the first,
+ *   « LINA » meets « Lina » through the second, « ТОМ » (Cyrillic) meets « TOM » through the first.
+ *   Every key is unique in `pseudonym_keys`, so the first to take a name keeps it, also when two
+ *   partners try at once.
+ * - Letters of more than one script are refused (Latin with Cyrillic or Greek, …): that mix is the
+ *   look-alike's tool and no one's name. Only the scripts Japanese, Chinese and Korean write
+ *   together may meet (Han with kana, Bopomofo or Hangul). Stricter than UTS #39's "highly
+ *   restrictive" level, which also lets Latin join them: a Han stroke or a Hangul letter among Latin
+ *   ones reads as a Latin letter (« 丨van », « Biㅣㅣ ») and Unicode's table does not map them all.
+ * - Invisible characters (Unicode's default-ignorable code points, a Hangul filler) are refused.
  */
-import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import unhomoglyph from 'unhomoglyph';
 import mappings from 'unicode-match-property-value-ecmascript/data/mappings.js';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { partners } from '../../db/schema.js';
+import { pgArray } from '../../db/pg-array.js';
+import { partners, pseudonymKeys } from '../../db/schema.js';
 import { InputError } from '../../lib/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
 
-const FORMAT = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{1,39}$/u;
+/** Letters (with their marks), digits, spaces, dots, apostrophes, dashes and underscores; 2 to 40. */
+const FORMAT = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} .'’_-]{1,39}$/u;
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0]/u;
 
-/** The text as stored: trimmed, inner runs of white space made one space. Empty means none. */
+/** The text as stored: NFC, trimmed, inner runs of white space made one space. Empty means none. */
 export function normalizePseudonym(input: unknown): string {
-  return typeof input === 'string' ? input.trim().replace(/\s+/g, ' ') : '';
+  return typeof input === 'string' ? input.normalize('NFC').trim().replace(/\s+/g, ' ') : '';
 }
 
-/** What two pseudonyms are compared by: equal keys, the same name to a reader's eye. */
-export function pseudonymKey(text: string): string {
-  // Full case folding as far as JavaScript has it: upper then lower folds « ß » and « SS » together.
-  const fold = (value: string) => value.toUpperCase().toLowerCase();
-  // Folded again after the skeleton: Unicode's table maps some characters to capitals (« 0 » to
-  // « O »), which must meet the lower case of the folded text.
-  return fold(unhomoglyph(fold(text.normalize('NFKC')).normalize('NFD'))).normalize('NFD');
+/** Full case folding as far as JavaScript has it: upper then lower folds « ß » and « SS » together. */
+const fold = (value: string) => value.toUpperCase().toLowerCase().normalize('NFD');
+const skeleton = (value: string) => unhomoglyph(value.normalize('NFD')).normalize('NFD');
+
+/** What a pseudonym is compared by: two pseudonyms sharing a key are the same name to a reader's eye. */
+export function keysOf(text: string): string[] {
+  const compatible = text.normalize('NFKC');
+  return [...new Set([fold(skeleton(compatible)), fold(skeleton(fold(compatible)))])];
 }
 
 /** Every script (ECMAScript's names) with a test of membership by Script_Extensions. */
@@ -43,12 +53,8 @@ const SCRIPTS: Array<[string, RegExp]> = [...new Set(mappings.get('Script_Extens
   }
 });
 const SHARED = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
-/** Scripts written together (UTS #39, highly restrictive): Japanese, Chinese with Bopomofo, Korean. */
-const WRITTEN_TOGETHER = [
-  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
-  new Set(['Latin', 'Han', 'Bopomofo']),
-  new Set(['Latin', 'Han', 'Hangul']),
-];
+/** Scripts written together: Japanese, Chinese with Bopomofo, Korean (UTS #39's sets, without Latin). */
+const WRITTEN_TOGETHER = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Bopomofo']), new Set(['Han', 'Hangul'])];
 
 /** True when the text's letters come from scripts that are never written together. */
 export function mixesScripts(text: string): boolean {
@@ -63,40 +69,76 @@ export function mixesScripts(text: string): boolean {
   return !WRITTEN_TOGETHER.some((together) => perCharacter.every((scripts) => [...scripts].some((name) => together.has(name))));
 }
 
-/** The stored pair for a pseudonym the rules accept; throws an InputError naming the rule otherwise. */
-export function checkedPseudonym(text: string): { pseudonym: string; pseudonymKey: string } {
+/** The pseudonym and its keys when the rules accept it; an InputError naming the rule otherwise. */
+export function checkedPseudonym(text: string): { pseudonym: string; keys: string[] } {
+  if (INVISIBLE.test(text)) throw new InputError('pseudonym', 'portal.pseudonym.error.invisible');
   if (!FORMAT.test(text)) throw new InputError('pseudonym', 'portal.pseudonym.error.format');
   if (mixesScripts(text)) throw new InputError('pseudonym', 'portal.pseudonym.error.mixedScripts');
-  return { pseudonym: text, pseudonymKey: pseudonymKey(text) };
+  return { pseudonym: text, keys: keysOf(text) };
+}
+
+/** Whether a stored pseudonym passes today's rules (older ones may not). */
+function obeysRules(text: string): boolean {
+  try {
+    checkedPseudonym(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stores `partnerId`'s keys for `pseudonym`; throws a unique violation when another partner holds one. */
+export async function insertPseudonymKeys(db: Db, partnerId: string, pseudonym: string, keys: string[]): Promise<void> {
+  await db.insert(pseudonymKeys).values(keys.map((key) => ({ key, partnerId, pseudonym })));
 }
 
 /**
- * Gives every pseudonym stored before keys existed (migration 0014) its key, oldest partner first.
- * Where two already collide (an impersonation that was accepted then), the later partner's
- * pseudonym is cleared, they show as their masked email, and the audit log says so. Runs at start;
- * once every key is there it is a single indexed query that finds nothing.
+ * Gives keys to the pseudonyms that have none: chosen before keys existed (migration 0014), or set
+ * by an older version of the app during an upgrade. Oldest partner first. Where one already looks
+ * like a keyed one, the name that breaks today's rules is cleared (a mixed-script impersonation),
+ * else the newer partner's; the audit log says so. Runs at start, hourly, and before a pseudonym
+ * is checked; with nothing to key it is one indexed query that finds nothing.
  */
 export async function backfillPseudonymKeys(db: Db): Promise<{ keyed: number; cleared: string[] }> {
   const pending = await db
     .select({ id: partners.id, pseudonym: partners.pseudonym })
     .from(partners)
-    .where(and(isNotNull(partners.pseudonym), isNull(partners.pseudonymKey)))
+    .where(and(isNotNull(partners.pseudonym), sql`not exists (select 1 from ${pseudonymKeys} k where k.partner_id = ${partners.id})`))
     .orderBy(asc(partners.createdAt), asc(partners.id));
   let keyed = 0;
   const cleared: string[] = [];
   for (const row of pending) {
-    const key = pseudonymKey(row.pseudonym!);
+    const pseudonym = row.pseudonym!;
+    const keys = keysOf(pseudonym);
     try {
-      await db.update(partners).set({ pseudonymKey: key }).where(and(eq(partners.id, row.id), eq(partners.pseudonym, row.pseudonym!)));
+      await db.transaction((tx) => insertPseudonymKeys(tx, row.id, pseudonym, keys));
       keyed += 1;
+      continue;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      await db.transaction(async (tx) => {
-        const [holder] = await tx.select({ id: partners.id }).from(partners).where(eq(partners.pseudonymKey, key));
-        await tx.update(partners).set({ pseudonym: null }).where(eq(partners.id, row.id));
-        await writeAudit(tx, { actorId: null, actorLabel: 'system', action: 'pseudonym_cleared', subject: `partner:${row.id}`, fromState: row.pseudonym, detail: `looks like the pseudonym of partner:${holder?.id ?? '?'}` });
-      });
-      cleared.push(row.id);
+    }
+    const [holder] = await db
+      .select({ id: partners.id, pseudonym: partners.pseudonym })
+      .from(pseudonymKeys)
+      .innerJoin(partners, eq(partners.id, pseudonymKeys.partnerId))
+      .where(sql`${pseudonymKeys.key} = any(${pgArray(keys)}::text[])`);
+    // Keep the name that obeys the rules; between two that do, the older partner's (met first).
+    const clearHolder = holder !== undefined && holder.pseudonym !== null && obeysRules(pseudonym) && !obeysRules(holder.pseudonym);
+    const loser = clearHolder ? { id: holder.id, pseudonym: holder.pseudonym! } : { id: row.id, pseudonym };
+    const done = await db.transaction(async (tx) => {
+      // Only if the name is still the one judged (another instance may be doing the same).
+      const changed = await tx.update(partners).set({ pseudonym: null }).where(and(eq(partners.id, loser.id), eq(partners.pseudonym, loser.pseudonym))).returning({ id: partners.id });
+      if (changed.length === 0) return false;
+      await writeAudit(tx, { actorId: null, actorLabel: 'system', action: 'pseudonym_cleared', subject: `partner:${loser.id}`, fromState: loser.pseudonym, detail: `looks like the pseudonym of partner:${loser.id === row.id ? holder?.id ?? '?' : row.id}` });
+      if (clearHolder) await insertPseudonymKeys(tx, row.id, pseudonym, keys);
+      return true;
+    }).catch((error: unknown) => {
+      if (isUniqueViolation(error)) return false; // taken meanwhile: the next run decides again
+      throw error;
+    });
+    if (done) {
+      cleared.push(loser.id);
+      if (clearHolder) keyed += 1;
     }
   }
   if (cleared.length > 0) invalidateRankings(db);

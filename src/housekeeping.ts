@@ -1,0 +1,28 @@
+/** What the server does every hour (and at start), across the domains. */
+import type { Db } from './db/client.js';
+import { deleteOldRateLimitWindows } from './http/rate-limit.js';
+import { deleteStaleLoginTokens } from './modules/auth/magic-links.js';
+import { deleteExpiredSessions } from './modules/auth/sessions.js';
+import { deleteOldBatchReceipts, purgeExpiredDedupeKeys } from './modules/clicks/click-recorder.js';
+import { deleteOldVisitorKeys } from './modules/clicks/visitor-keys.js';
+import { backfillPseudonymKeys } from './modules/partners/pseudonym.js';
+
+/**
+ * Deletes rows that can no longer matter: expired sessions, dead sign-in tokens, rate-limit windows
+ * older than a day, de-duplication keys past their window, past days' visitor keys, click batch
+ * receipts older than a day.
+ */
+export async function deleteExpiredRows(db: Db, dedupeHours: number, now = new Date()): Promise<void> {
+  await deleteExpiredSessions(db, now);
+  await purgeExpiredDedupeKeys(db, dedupeHours, now);
+  await deleteOldVisitorKeys(db, now);
+  await deleteOldBatchReceipts(db, now);
+  await deleteStaleLoginTokens(db, now);
+  await deleteOldRateLimitWindows(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
+}
+
+/** Every hour: expired rows deleted, and keys given to pseudonyms an older version of the app set. */
+export async function hourlyHousekeeping(db: Db, dedupeHours: number, now = new Date()): Promise<void> {
+  await deleteExpiredRows(db, dedupeHours, now);
+  await backfillPseudonymKeys(db);
+}
