@@ -28,6 +28,6 @@ ALTER TABLE metric_events ADD CONSTRAINT metric_events_verdict_check
 -- A constant default: no table rewrite.
 ALTER TABLE partner_daily_stats ADD COLUMN not_navigation integer NOT NULL DEFAULT 0;
 
--- The old signature of record_clicks has no caller left: record_click_batch's old signature now
--- passes its bot flags to the new one (migrations/functions/record_click_batch.sql).
-DROP FUNCTION record_clicks(text[], timestamptz[], boolean[], uuid[], text[], text[], integer, integer);
+-- The previous signatures of record_clicks and record_click_batch stay, as wrappers of the new
+-- ones (migrations/functions/): a batch of an instance of the previous version may be running its
+-- old body while this transaction commits.

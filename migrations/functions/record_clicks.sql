@@ -188,3 +188,17 @@ BEGIN
   RETURN QUERY SELECT r.verdict, r.amount FROM unnest(v_verdict, v_amount) WITH ORDINALITY AS r(verdict, amount, i) ORDER BY r.i;
 END;
 $$;
+
+-- The previous signature (a bot flag per click instead of the app's verdicts), kept for a batch of
+-- an instance of the previous version that was running its old record_click_batch when the
+-- database was upgraded (PostgreSQL, several instances): its clicks go through the definition above.
+CREATE OR REPLACE FUNCTION record_clicks(
+  p_codes text[], p_at timestamptz[], p_is_bot boolean[], p_signed_in uuid[], p_dedupe_keys text[],
+  p_visitor_hashes text[], p_dedupe_hours integer, p_max_paid_per_day integer
+) RETURNS TABLE (click_verdict text, click_amount_cents integer)
+LANGUAGE sql VOLATILE AS $$
+  SELECT * FROM record_clicks(
+    p_codes, p_at,
+    ARRAY(SELECT CASE WHEN b THEN 'bot' END FROM unnest(p_is_bot) WITH ORDINALITY AS f(b, i) ORDER BY i),
+    p_signed_in, p_dedupe_keys, p_visitor_hashes, p_dedupe_hours, p_max_paid_per_day)
+$$;

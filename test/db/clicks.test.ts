@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
+import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { deleteExpiredRows } from '../../src/housekeeping.js';
 import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { findBatchReceipt, recordClicks, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
@@ -407,6 +408,55 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
 });
 
 describe('click batches racing on real PostgreSQL', () => {
+  it('upgrades a database in use: an instance of the previous version keeps recording clicks while another migrates', async () => {
+    // A database at migration 0012, as the previous version left it, with its clicks.
+    const database = await createTestDatabase('postgres', { migrate: false });
+    try {
+      const previous = readMigrations().filter((m) => m.version <= '0012');
+      await migrate(database, previous, []);
+      const db = database.db;
+      const [partner] = await queryRows<{ id: string }>(db, sql`insert into partners (email) values ('upgrade@example.com') returning id`);
+      const [campaign] = await queryRows<{ id: string }>(db, sql`insert into campaigns (name, target_url, rate_cents) values ('Avant', 'https://brand.example/', 10) returning id`);
+      await db.execute(sql`insert into tracked_links (code, partner_id, campaign_id) values ('upgrade001', ${partner!.id}, ${campaign!.id})`);
+      // The previous version's call: a bot flag per click.
+      let sent = 0;
+      const oldInstanceBatch = async () => {
+        const n = ++sent;
+        const at = new Date().toISOString();
+        return queryRows<{ click_verdict: string }>(
+          db,
+          sql`select click_verdict from record_click_batch(${randomUUID()}::uuid, '{upgrade001,upgrade001}'::text[], ${`{"${at}","${at}"}`}::timestamptz[],
+                '{false,true}'::boolean[], '{NULL,NULL}'::uuid[], ${`{a${n},b${n}}`}::text[], '{h1,h2}'::text[], 24, 500)`,
+        );
+      };
+      await oldInstanceBatch();
+      let stop = false;
+      const failures: unknown[] = [];
+      const verdicts: string[] = [];
+      const clicking = (async () => {
+        while (!stop) {
+          try {
+            verdicts.push(...(await oldInstanceBatch()).map((r) => r.click_verdict));
+          } catch (error) {
+            failures.push(error);
+          }
+        }
+      })();
+      const applied = await migrate(database);
+      stop = true;
+      await clicking;
+      expect(applied).toEqual(readMigrations().filter((m) => m.version > '0012').map((m) => m.version));
+      expect(failures).toEqual([]);
+      expect(verdicts.length).toBeGreaterThan(0);
+      expect(new Set(verdicts)).toEqual(new Set(['valid', 'bot']));
+      const [events] = await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from metric_events`);
+      expect(events!.n).toBe(2 * sent);
+      expect(await verifyDailyStats(db)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('never deadlock, whatever mix of refused and paid clicks two batches hold', async () => {
     const database = await createTestDatabase('postgres');
     try {
