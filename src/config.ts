@@ -101,7 +101,7 @@ const emailList = z.preprocess(
 const payoutMethods = z.preprocess(
   (value) => emptyToUndefined(value) ?? 'paypal,bank',
   z.string().transform((text, ctx) => {
-    // Seed defect 9: the list was compared without trimming, so "paypal, bank" refused "bank".
+    // The original design compared the list without trimming, so "paypal, bank" refused "bank".
     const names = [...new Set(text.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))];
     const unknown = names.filter((name) => !(PAYOUT_METHOD_NAMES as readonly string[]).includes(name));
     if (unknown.length > 0 || names.length === 0) {

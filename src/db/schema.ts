@@ -178,6 +178,30 @@ export const payouts = pgTable('payouts', {
   paidAt: at('paid_at').notNull().defaultNow(),
 });
 
+/**
+ * Each table has one owner: the module (a folder under src/) whose functions read and write it.
+ * Other modules go through those functions; `test/unit/table-owners.test.ts` fails when a file
+ * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
+ * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
+ */
+export const TABLE_OWNERS = {
+  partners: 'modules/partners',
+  pseudonymKeys: 'modules/partners',
+  loginTokens: 'modules/auth',
+  sessions: 'modules/auth',
+  rateLimitHits: 'http',
+  auditLog: 'modules/audit',
+  campaigns: 'modules/campaigns',
+  trackedLinks: 'modules/campaigns',
+  metricEvents: 'modules/clicks',
+  clickDedupe: 'modules/clicks',
+  visitorDayKeys: 'modules/clicks',
+  partnerDailyStats: 'modules/earnings',
+  withdrawRequests: 'modules/withdrawals',
+  payouts: 'modules/withdrawals',
+  payoutFiles: 'modules/withdrawals',
+} as const satisfies Record<keyof typeof schema, string>;
+
 export const schema = {
   partners,
   pseudonymKeys,

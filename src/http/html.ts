@@ -1,5 +1,5 @@
 /**
- * Escaping by default (seed defect 6: HTML built by concatenation let emails inject markup).
+ * Escaping by default (the original design built HTML by concatenation, and emails could inject markup).
  * `html\`…\`` escapes every interpolated value unless it is already `Html` (the result of another
  * `html` template, or `raw()` for trusted constants). Arrays are joined, null/undefined/false vanish.
  */

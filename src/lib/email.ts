@@ -18,7 +18,7 @@ export function normaliseEmail(input: unknown): string | null {
 
 /**
  * The seed's masking rule `ab…c@domain`, made safe for short local parts: never more than the
- * first two characters, and never the whole local part (seed defect 9: `a@x` came out as `a…a@x`).
+ * first two characters, and never the whole local part (the original design's mask turned `a@x` into `a…a@x`).
  */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

@@ -1,14 +1,17 @@
 /**
  * Money is an integer number of euro cents everywhere: in the database, in code, in settings once
- * parsed. Floats never hold money (seed defect 3: `nan` passed every comparison).
+ * parsed. Floats never hold money (in the original design a float `nan` passed every comparison and was accepted as an amount).
  */
+
+/** An amount of money: a whole number of euro cents (never a float, never euros). */
+export type Cents = number;
 
 /** Largest amount we accept from a person or a setting: 1 000 000 000,00 €. */
 export const MAX_CENTS = 100_000_000_000;
 
 const DECIMAL_EUROS = /^(\d{1,12})(?:[.,](\d{1,2}))?$/;
 
-export type CentsParse = { ok: true; cents: number } | { ok: false; reason: 'empty' | 'format' | 'too_large' };
+export type CentsParse = { ok: true; cents: Cents } | { ok: false; reason: 'empty' | 'format' | 'too_large' };
 
 /**
  * Parses a plain decimal euro amount ("12", "12.5", "12,50") into cents, exactly.
@@ -32,7 +35,7 @@ const formatters = new Map<string, Intl.NumberFormat>();
  * Formats cents for display: `1 234,56 €` in French, `€1,234.56` in English. `wholeEuros` drops
  * `,00` from round amounts (« Paiement dès 10 € »); balances keep their cents.
  */
-export function formatCents(cents: number, locale: string, options: { wholeEuros?: boolean } = {}): string {
+export function formatCents(cents: Cents, locale: string, options: { wholeEuros?: boolean } = {}): string {
   if (!Number.isSafeInteger(cents)) throw new TypeError(`not an integer amount of cents: ${cents}`);
   const whole = options.wholeEuros === true && cents % 100 === 0;
   const key = `${locale}:${whole}`;
@@ -46,6 +49,17 @@ export function formatCents(cents: number, locale: string, options: { wholeEuros
     });
     formatters.set(key, formatter);
   }
-  // Integer division keeps the value exact; Intl only sees a number with two decimals at most.
-  return formatter.format(cents / 100);
+  // Intl reads the exact decimal text (never a float of euros).
+  return formatter.format(centsToDecimalString(cents) as Intl.StringNumericLiteral);
+}
+
+/**
+ * Cents as a plain decimal euro amount, exactly, by integer arithmetic: 1250 → "12.50" (payment
+ * files, CSV, the API, form values), or "12,50" with a comma for French forms.
+ */
+export function centsToDecimalString(cents: Cents, options: { decimalSeparator?: '.' | ',' } = {}): string {
+  if (!Number.isSafeInteger(cents)) throw new TypeError(`not an integer amount of cents: ${cents}`);
+  const sign = cents < 0 ? '-' : '';
+  const magnitude = Math.abs(cents);
+  return `${sign}${Math.floor(magnitude / 100)}${options.decimalSeparator ?? '.'}${String(magnitude % 100).padStart(2, '0')}`;
 }

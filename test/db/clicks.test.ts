@@ -15,7 +15,7 @@ import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
-import { addCampaign, addPartner, BROWSER_UA, click, defaultRules, eventRows, linkCode, operator } from '../support/fixtures.js';
+import { addCampaign, addPartner, BROWSER_UA, click, defaultClickSettings, eventRows, linkCode, operator } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -112,7 +112,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const partner = await addPartner(db, `embeds-${engine}@example.com`);
     const campaign = await addCampaign(db, '0.30');
     const code = await linkCode(db, partner, campaign.id);
-    const rules = { ...defaultRules, maxPaidClicksPerDay: 2 };
+    const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 2 };
     const visitor = { address: '198.51.100.40', userAgent: BROWSER_UA, rules };
     // The same visitor's browser loads the link from an <img> three times, then follows it.
     for (let i = 0; i < 3; i++) expect(await click(db, code, { ...visitor, notNavigation: true })).toEqual({ verdict: 'not_navigation', amountCents: 0 });
@@ -163,7 +163,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const partner = await addPartner(db, `cap-${engine}@example.com`);
     const campaign = await addCampaign(db, '0.10');
     const code = await linkCode(db, partner, campaign.id);
-    const rules = { ...defaultRules, maxPaidClicksPerDay: 3 };
+    const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 3 };
     const day1 = new Date('2026-04-10T23:00:00Z');
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push((await click(db, code, { now: day1, rules })).verdict);
@@ -244,7 +244,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const code = await linkCode(db, partner, campaign.id);
     const now = new Date('2026-05-05T08:00:00Z');
     const base = { code, partnerId: partner, signedInPartnerId: null, notNavigation: false, now };
-    const rules = { ...defaultRules, maxPaidClicksPerDay: 3 };
+    const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 3 };
     const results = await recordClicks(db, [
       { ...base, address: '10.1.0.1', userAgent: BROWSER_UA },
       { ...base, address: '10.1.0.1', userAgent: BROWSER_UA }, // same visitor, same batch
@@ -265,7 +265,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const partner = await addPartner(db, `writer-${engine}@example.com`);
     const campaign = await addCampaign(db, '0.12');
     const code = await linkCode(db, partner, campaign.id);
-    const writer = new ClickWriter(db, defaultRules);
+    const writer = new ClickWriter(db, defaultClickSettings);
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => writer.record({ code, partnerId: partner, address: `10.2.${i >> 8}.${i & 255}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() })),
     );
@@ -296,7 +296,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
         };
       },
     });
-    const writer = new ClickWriter(watched, defaultRules, { answerAfterSendingNext: deferred });
+    const writer = new ClickWriter(watched, defaultClickSettings, { answerAfterSendingNext: deferred });
     // The fourth click of each batch is a bot's.
     const click = (i: number) => ({ code, partnerId: partner, address: `10.5.${Number(deferred)}.${i}`, userAgent: i % 5 === 3 ? 'curl/8.5.0' : BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() });
     const answered = (i: number) => writer.record(click(i)).then((result) => (events.push(`answered ${i}`), result.verdict));
@@ -318,7 +318,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
 
     // The batch commits, then the connection "drops" before its answer is read.
     const lossy = answerLost(database.db, { receiptReadable: true });
-    const writer = new ClickWriter(lossy.db, defaultRules);
+    const writer = new ClickWriter(lossy.db, defaultClickSettings);
     const results = await Promise.all([0, 1, 2, 3, 4].map((i) => writer.record(click(i))));
     expect(lossy.failures()).toBe(1);
     expect(results).toEqual(Array(5).fill({ verdict: 'valid', amountCents: 12 }));
@@ -326,7 +326,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
 
     // Same, and the receipt cannot be read either: nothing is written again, the clicks are refused.
     const blind = answerLost(database.db, { receiptReadable: false });
-    const blindWriter = new ClickWriter(blind.db, defaultRules);
+    const blindWriter = new ClickWriter(blind.db, defaultClickSettings);
     const outcomes = await Promise.allSettled([5, 6, 7].map((i) => blindWriter.record(click(i))));
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(BatchOutcomeUnknown);
@@ -334,15 +334,15 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
 
     // A batch sent again under the same id fails on its receipt and changes nothing.
     const batchId = randomUUID();
-    await recordClicks(database.db, [click(9)], defaultRules, batchId);
-    await expect(recordClicks(database.db, [click(10)], defaultRules, batchId)).rejects.toThrow();
+    await recordClicks(database.db, [click(9)], defaultClickSettings, batchId);
+    await expect(recordClicks(database.db, [click(10)], defaultClickSettings, batchId)).rejects.toThrow();
     expect(await eventRows(database.db, partner)).toHaveLength(9);
 
     // Looked up before it ever ran (its connection dropped with the query still on the way): not
     // landed, and it can no longer land.
     const late = randomUUID();
     expect(await findBatchReceipt(database.db, late)).toBeNull();
-    await expect(recordClicks(database.db, [click(11)], defaultRules, late)).rejects.toThrow();
+    await expect(recordClicks(database.db, [click(11)], defaultClickSettings, late)).rejects.toThrow();
     expect(await eventRows(database.db, partner)).toHaveLength(9);
     expect(await verifyDailyStats(database.db)).toEqual([]);
   });
@@ -352,7 +352,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const code = await linkCode(database.db, partner, (await addCampaign(database.db)).id);
     const [old, recent] = [randomUUID(), randomUUID()];
     for (const [id, i] of [[old, 1], [recent, 2]] as const) {
-      await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules, id);
+      await recordClicks(database.db, [{ code, partnerId: partner, address: `10.4.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultClickSettings, id);
     }
     await database.db.execute(sql`update click_batches set written_at = now() - interval '25 hours' where id = ${old}::uuid`);
     await deleteExpiredRows(database.db, 24);
@@ -372,12 +372,12 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
       for (let i = 0; i < 8; i++) {
         // Statistics taken while the tables are small, as on a new installation or after a purge.
         if (i === 6) await db.execute(sql.raw(`analyze ${tables.join(', ')}`));
-        await recordClicks(db, [{ code, partnerId: partner, address: `10.5.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules);
+        await recordClicks(db, [{ code, partnerId: partner, address: `10.5.0.${i}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultClickSettings);
       }
       // A day's receipts of other batches, dated so that they are told apart and removed below.
       await db.execute(sql`insert into click_batches (id, verdicts, amounts, written_at) select gen_random_uuid(), '{valid}', '{12}', '2000-01-01' from generate_series(1, 20000)`);
       const before = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
-      await recordClicks(db, [{ code, partnerId: partner, address: '10.5.1.1', userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultRules);
+      await recordClicks(db, [{ code, partnerId: partner, address: '10.5.1.1', userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now: new Date() }], defaultClickSettings);
       const after = await queryRows<Record<string, number>>(db, sql.raw(`select ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass)::integer as ${t}`).join(', ')}`));
       await db.execute(sql`delete from click_batches where written_at = '2000-01-01'`);
       return Object.fromEntries(tables.map((t) => [t, Number(after[0]![t]) - Number(before[0]![t])]));
@@ -468,8 +468,8 @@ describe('click batches racing on real PostgreSQL', () => {
       const base = { signedInPartnerId: null, notNavigation: false, now };
       for (let round = 0; round < 40; round++) {
         const results = await Promise.all([
-          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `a${round}`, userAgent: 'Googlebot/2.1' }, { ...base, code: c2, partnerId: p2, address: `b${round}`, userAgent: BROWSER_UA }], defaultRules),
-          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `c${round}`, userAgent: BROWSER_UA }, { ...base, code: c2, partnerId: p2, address: `d${round}`, userAgent: 'Googlebot/2.1' }], defaultRules),
+          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `a${round}`, userAgent: 'Googlebot/2.1' }, { ...base, code: c2, partnerId: p2, address: `b${round}`, userAgent: BROWSER_UA }], defaultClickSettings),
+          recordClicks(db, [{ ...base, code: c1, partnerId: p1, address: `c${round}`, userAgent: BROWSER_UA }, { ...base, code: c2, partnerId: p2, address: `d${round}`, userAgent: 'Googlebot/2.1' }], defaultClickSettings),
         ]);
         expect(results.flat().map((r) => r.verdict).sort()).toEqual(['bot', 'bot', 'valid', 'valid']);
       }
@@ -488,7 +488,7 @@ describe('click batches racing on real PostgreSQL', () => {
       const partner = await addPartner(db, 'crossing@example.com');
       const campaign = await addCampaign(db, '0.12');
       const code = await linkCode(db, partner, campaign.id);
-      const rules = { ...defaultRules, maxPaidClicksPerDay: 10 };
+      const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 10 };
       const now = new Date();
       await visitorDayKey(db, utcDay(now));
       const batch = (size: number, prefix: string) =>
@@ -534,7 +534,7 @@ describe('click batches racing on real PostgreSQL', () => {
       for (const outcome of ['commit', 'rollback'] as const) {
         const batchId = randomUUID();
         const click = { code, partnerId: partner, address: `10.5.0.${outcome.length}`, userAgent: BROWSER_UA, signedInPartnerId: null, notNavigation: false, now };
-        const batch = await heldOpen(db, (tx) => recordClicks(tx, [click], defaultRules, batchId));
+        const batch = await heldOpen(db, (tx) => recordClicks(tx, [click], defaultClickSettings, batchId));
         let found: RecordedClick[] | null | undefined;
         const lookup = findBatchReceipt(db, batchId).then((receipt) => (found = receipt));
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -558,7 +558,7 @@ describe('click batches racing on real PostgreSQL', () => {
         expect(Object.values(style!)[0]).toBe('SQL, DMY');
         const partner = await addPartner(fresh.db, 'dmy@example.com');
         const code = await linkCode(fresh.db, partner, (await addCampaign(fresh.db)).id);
-        const rules = { ...defaultRules, maxPaidClicksPerDay: 1 };
+        const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 1 };
         const verdicts = [];
         for (let i = 0; i < 3; i++) verdicts.push((await click(fresh.db, code, { rules })).verdict);
         expect(verdicts).toEqual(['valid', 'over_cap', 'over_cap']);
@@ -583,7 +583,7 @@ describe('concurrent clicks on real PostgreSQL', () => {
     const partner = await addPartner(db, 'race@example.com');
     const campaign = await addCampaign(db, '0.12');
     const code = await linkCode(db, partner, campaign.id);
-    const rules = { ...defaultRules, maxPaidClicksPerDay: 10 };
+    const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 10 };
     const now = new Date();
     const crowd = await Promise.all(Array.from({ length: 40 }, (_, i) => click(db, code, { address: `10.9.0.${i}`, now, rules })));
     expect(crowd.filter((c) => c.verdict === 'valid')).toHaveLength(10);

@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { partners, trackedLinks } from '../../src/db/schema.js';
 import { createCampaign, type Campaign } from '../../src/modules/campaigns/campaigns.js';
 import { ensureTrackedLinks } from '../../src/modules/campaigns/tracked-links.js';
-import { findLinkTargets, recordClick, type ClickRules, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
+import { findLinkTargets, recordClick, type ClickSettings, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 export const operator = { id: null, label: 'test' };
@@ -25,14 +25,14 @@ export async function linkCode(db: Db, partnerId: string, campaignId: string): P
   return row!.code;
 }
 
-export const defaultRules: ClickRules = { secret: 'x'.repeat(32), dedupeHours: 24, maxPaidClicksPerDay: 500 };
+export const defaultClickSettings: ClickSettings = { secret: 'x'.repeat(32), dedupeHours: 24, maxPaidClicksPerDay: 500 };
 
 let visitorCounter = 0;
 /** A click by a fresh visitor unless `address`/`userAgent` are given. */
 export async function click(
   db: Db,
   code: string,
-  options: { address?: string; userAgent?: string; signedIn?: string | null; notNavigation?: boolean; now?: Date; rules?: ClickRules } = {},
+  options: { address?: string; userAgent?: string; signedIn?: string | null; notNavigation?: boolean; now?: Date; rules?: ClickSettings } = {},
 ): Promise<RecordedClick> {
   const link = (await findLinkTargets(db, [code])).get(code);
   if (!link) throw new Error(`no link ${code}`);
@@ -46,7 +46,7 @@ export async function click(
       notNavigation: options.notNavigation ?? false,
       now: options.now ?? new Date(),
     },
-    options.rules ?? defaultRules,
+    options.rules ?? defaultClickSettings,
   );
 }
 

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(config.secureCookies).toBe(false);
   });
 
-  it('trims the payout methods list (seed defect 9)', () => {
+  it('trims the payout methods list (the original design compared it untrimmed)', () => {
     expect(loadConfig({ DATA_DIR: dir(), PAYOUT_METHODS: ' paypal , Bank ' }).payoutMethods).toEqual(['paypal', 'bank']);
     expect(loadConfig({ DATA_DIR: dir(), PAYOUT_METHODS: 'bank' }).payoutMethods).toEqual(['bank']);
   });

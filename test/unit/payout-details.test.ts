@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/lib/errors.js';
 import { cleanPayoutDetails, decryptDetails, encryptDetails, maskPayoutDetails } from '../../src/modules/withdrawals/payout-details.js';
-import { decimalAmount, sepaText } from '../../src/modules/withdrawals/sepa-xml.js';
+import { centsToDecimalString } from '../../src/lib/money.js';
+import { sepaText } from '../../src/modules/withdrawals/sepa-xml.js';
 
 describe('payout details', () => {
   it('normalises IBANs (spaces, lower case) and checks them under ISO 13616', () => {
@@ -59,8 +60,10 @@ describe('SEPA text', () => {
     expect(sepaText('a'.repeat(100), 70)).toHaveLength(70);
   });
   it('writes amounts from cents exactly', () => {
-    expect(decimalAmount(1250)).toBe('12.50');
-    expect(decimalAmount(5)).toBe('0.05');
-    expect(decimalAmount(100000)).toBe('1000.00');
+    expect(centsToDecimalString(1250)).toBe('12.50');
+    expect(centsToDecimalString(5)).toBe('0.05');
+    expect(centsToDecimalString(100000)).toBe('1000.00');
+    expect(centsToDecimalString(-1250)).toBe('-12.50');
+    expect(centsToDecimalString(1250, { decimalSeparator: ',' })).toBe('12,50');
   });
 });

@@ -1,17 +1,17 @@
 /** The operators' back-office: campaigns, partners, audit log. Every form is CSRF-protected. */
-import { desc } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { auditLog, REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
+import { REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { submitForm, type FormError } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
-import { formatCents } from '../../lib/money.js';
+import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import type { Translate } from '../../i18n/index.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { listAuditEntries } from '../audit/audit-log.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 
@@ -102,7 +102,7 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
 
   async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; saved?: boolean } = {}) {
     const { t, locale } = request;
-    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: (campaign.rateCents / 100).toFixed(2), posts: campaign.posts };
+    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
     const actions: Array<[CampaignStatus, string]> = campaign.status === 'active' ? [['paused', t('campaign.pause')], ['ended', t('campaign.end')]] : campaign.status === 'paused' ? [['active', t('campaign.resume')], ['ended', t('campaign.end')]] : [];
     return renderPage(request, {
       title: campaign.name,
@@ -198,7 +198,7 @@ ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}
   app.get('/admin/audit', async (request, reply) => {
     requireOperator(request);
     const { t } = request;
-    const entries = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(200);
+    const entries = await listAuditEntries(db);
     const rows = entries.map(
       (e) => html`<tr><td><time datetime="${e.at.toISOString()}">${e.at.toISOString().replace('T', ' ').slice(0, 19)}</time></td><td>${e.actorLabel}</td><td>${e.action}</td><td>${e.subject ?? ''}</td><td>${e.fromState ?? ''}${e.fromState || e.toState ? ' → ' : ''}${e.toState ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
     );

@@ -14,6 +14,7 @@ import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
 import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
+import { centsToDecimalString } from '../../lib/money.js';
 
 /** The body of every refusal: a stable code, a sentence in the caller's language, the field at fault. */
 export const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const;
@@ -70,7 +71,7 @@ function campaignView(campaign: Campaign) {
     name: campaign.name,
     targetUrl: campaign.targetUrl,
     ratePerClickCents: campaign.rateCents,
-    ratePerClickEur: `${Math.floor(campaign.rateCents / 100)}.${String(campaign.rateCents % 100).padStart(2, '0')}`,
+    ratePerClickEur: centsToDecimalString(campaign.rateCents),
     status: campaign.status,
     posts: campaign.posts,
     isDemo: campaign.isDemo,

@@ -1,6 +1,9 @@
 /** The audit trail: who did what, when, from which state to which, and why. */
+import { desc } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { auditLog } from '../../db/schema.js';
+
+export type AuditRecord = typeof auditLog.$inferSelect;
 
 export interface AuditEntry {
   actorId: string | null;
@@ -23,4 +26,9 @@ export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
     toState: entry.toState ?? null,
     detail: entry.detail ?? null,
   });
+}
+
+/** The newest entries first. */
+export async function listAuditEntries(db: Db, limit = 200): Promise<AuditRecord[]> {
+  return db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit);
 }

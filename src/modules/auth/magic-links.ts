@@ -2,12 +2,13 @@
  * Magic-link sign-in. A token is 256 random bits, valid 15 minutes, used once; only its SHA-256 is
  * stored. Consuming it is one conditional UPDATE, so concurrent uses give exactly one session.
  */
-import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { loginTokens, partners } from '../../db/schema.js';
+import { loginTokens } from '../../db/schema.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
+import { ensurePartner, lockPartner, recordSignIn } from '../partners/partners.js';
 import { createSession, deleteSessionByHash } from './sessions.js';
 
 export const LOGIN_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -20,21 +21,17 @@ export const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
  */
 export async function issueLoginToken(db: Db, email: string, now = new Date()): Promise<{ token: string; partnerId: string }> {
   return db.transaction(async (tx) => {
-    const [partner] = await tx
-      .insert(partners)
-      .values({ email })
-      .onConflictDoUpdate({ target: partners.email, set: { email: sql`excluded.email` } })
-      .returning({ id: partners.id });
+    const partnerId = await ensurePartner(tx, email);
     // A new partner gets a link for every campaign at once (a known one already has them).
-    await ensureTrackedLinks(tx, { partnerId: partner!.id });
+    await ensureTrackedLinks(tx, { partnerId });
     const token = randomToken(32);
     await tx.insert(loginTokens).values({
       tokenHash: sha256Hex(token),
-      partnerId: partner!.id,
+      partnerId,
       createdAt: now,
       expiresAt: new Date(now.getTime() + LOGIN_TOKEN_TTL_MS),
     });
-    return { token, partnerId: partner!.id };
+    return { token, partnerId };
   });
 }
 
@@ -73,14 +70,14 @@ export async function signInWithToken(
       .returning({ partnerId: loginTokens.partnerId });
     if (!used) return { kind: 'invalid' } as const;
 
-    const [partner] = await tx.select().from(partners).where(eq(partners.id, used.partnerId)).for('update');
+    const partner = await lockPartner(tx, used.partnerId, 'update');
     if (!partner) return { kind: 'invalid' } as const;
     if (partner.status === 'suspended') {
       await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'sign_in_refused', subject: `partner:${partner.id}`, detail: 'suspended' });
       return { kind: 'suspended' } as const;
     }
     const role = options.adminEmails.has(partner.email) ? 'admin' : 'partner';
-    await tx.update(partners).set({ role, lastLoginAt: now, ...(options.locale ? { locale: options.locale } : {}) }).where(eq(partners.id, partner.id));
+    await recordSignIn(tx, partner.id, { role, at: now, ...(options.locale ? { locale: options.locale } : {}) });
     if (role !== partner.role) {
       await writeAudit(tx, {
         actorId: null,

@@ -1,12 +1,13 @@
 /**
- * Server-side sessions (seed defect 1: identity was a plain `partner_id` cookie anyone could set).
+ * Server-side sessions (the original design kept identity in a plain `partner_id` cookie that anyone could set).
  * The cookie holds 256 random bits; the database holds only their SHA-256, so a leaked table opens
  * no session.
  */
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { partners, sessions } from '../../db/schema.js';
+import { sessions } from '../../db/schema.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
+import { getPartner } from '../partners/partners.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -27,19 +28,21 @@ export async function createSession(db: Db, partnerId: string, now = new Date())
 
 /** The live session's partner; a suspended partner's sessions open nothing. */
 export async function findSession(db: Db, id: string, now = new Date()): Promise<SignedInPartner | null> {
-  const rows = await db
-    .select({
-      partnerId: partners.id,
-      email: partners.email,
-      role: partners.role,
-      status: partners.status,
-      sessionIdHash: sessions.idHash,
-    })
+  const sessionIdHash = sha256Hex(id);
+  const [session] = await db
+    .select({ partnerId: sessions.partnerId })
     .from(sessions)
-    .innerJoin(partners, eq(partners.id, sessions.partnerId))
-    .where(and(eq(sessions.idHash, sha256Hex(id)), gt(sessions.expiresAt, now), eq(partners.status, 'active')))
+    .where(and(eq(sessions.idHash, sessionIdHash), gt(sessions.expiresAt, now)))
     .limit(1);
-  return rows[0] ?? null;
+  if (!session) return null;
+  const partner = await getPartner(db, session.partnerId).catch(() => null);
+  if (!partner || partner.status !== 'active') return null;
+  return { partnerId: partner.id, email: partner.email, role: partner.role, status: partner.status, sessionIdHash };
+}
+
+/** Ends every session of a partner (a suspension). */
+export async function endSessionsOf(db: Db, partnerId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.partnerId, partnerId));
 }
 
 export async function deleteSessionByHash(db: Db, idHash: string): Promise<void> {

@@ -6,7 +6,7 @@ import { asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { campaigns, CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/schema.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
-import { parseEurosToCents } from '../../lib/money.js';
+import { centsToDecimalString, parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
 import type { Actor } from '../audit/actor.js';
@@ -72,7 +72,7 @@ function cleanRate(value: unknown): number {
   // A JSON number is read through its shortest decimal text (0.12 → "0.12"), never multiplied as a float.
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value : '';
   const parsed = parseEurosToCents(text);
-  if (!parsed.ok || parsed.cents > MAX_RATE_CENTS) throw new InputError('ratePerClickEur', 'campaign.error.rate', { max: MAX_RATE_CENTS / 100 });
+  if (!parsed.ok || parsed.cents > MAX_RATE_CENTS) throw new InputError('ratePerClickEur', 'campaign.error.rate', { max: centsToDecimalString(MAX_RATE_CENTS) });
   return parsed.cents;
 }
 

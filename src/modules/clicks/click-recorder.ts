@@ -53,7 +53,8 @@ export interface PendingClick extends ClickContext {
   partnerId: string;
 }
 
-export interface ClickRules {
+/** The settings the rules apply (APP_SECRET, CLICK_DEDUPE_HOURS, MAX_PAID_CLICKS_PER_DAY). */
+export interface ClickSettings {
   secret: string;
   dedupeHours: number;
   maxPaidClicksPerDay: number;
@@ -65,8 +66,8 @@ export interface RecordedClick {
 }
 
 /** Records one click (a batch of one). */
-export async function recordClick(db: Db, link: LinkTarget, click: ClickContext, rules: ClickRules): Promise<RecordedClick> {
-  const [result] = await recordClicks(db, [{ ...click, code: link.code, partnerId: link.partnerId }], rules);
+export async function recordClick(db: Db, link: LinkTarget, click: ClickContext, settings: ClickSettings): Promise<RecordedClick> {
+  const [result] = await recordClicks(db, [{ ...click, code: link.code, partnerId: link.partnerId }], settings);
   return result!;
 }
 
@@ -87,7 +88,7 @@ export async function visitorKeysFor(db: Db, clicks: PendingClick[]): Promise<Ma
 export async function recordClicks(
   db: Db,
   clicks: PendingClick[],
-  rules: ClickRules,
+  settings: ClickSettings,
   batchId: string = randomUUID(),
   dayKeys?: Map<string, string>,
 ): Promise<RecordedClick[]> {
@@ -101,9 +102,9 @@ export async function recordClicks(
           ${pgArray(clicks.map((c) => c.now.toISOString()))}::timestamptz[],
           ${pgArray(clicks.map(appVerdict))}::text[],
           ${pgArray(clicks.map((c) => c.signedInPartnerId))}::uuid[],
-          ${pgArray(clicks.map((c) => dedupeKey(rules.secret, c.code, c.address, c.userAgent ?? '')))}::text[],
+          ${pgArray(clicks.map((c) => dedupeKey(settings.secret, c.code, c.address, c.userAgent ?? '')))}::text[],
           ${pgArray(clicks.map((c) => visitorHash(keys.get(utcDay(c.now))!, c.address, c.userAgent ?? '')))}::text[],
-          ${rules.dedupeHours}::integer, ${rules.maxPaidClicksPerDay}::integer)`,
+          ${settings.dedupeHours}::integer, ${settings.maxPaidClicksPerDay}::integer)`,
   );
   if (rows.length !== clicks.length) throw new Error(`record_clicks answered ${rows.length} rows for ${clicks.length} clicks`);
   return rows.map((r) => ({ verdict: r.click_verdict, amountCents: r.click_amount_cents }));

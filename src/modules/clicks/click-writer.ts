@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { findBatchReceipt, recordClicks, visitorKeysFor, type ClickRules, type PendingClick, type RecordedClick } from './click-recorder.js';
+import { findBatchReceipt, recordClicks, visitorKeysFor, type ClickSettings, type PendingClick, type RecordedClick } from './click-recorder.js';
 
 interface Waiting {
   click: PendingClick;
@@ -45,7 +45,7 @@ export class ClickWriter {
 
   constructor(
     private readonly db: Db,
-    private readonly rules: ClickRules,
+    private readonly settings: ClickSettings,
     private readonly options: WriterOptions = {},
   ) {}
 
@@ -130,7 +130,7 @@ export class ClickWriter {
     const dayKeys = await visitorKeysFor(this.db, clicks);
     const batchId = randomUUID();
     try {
-      return await recordClicks(this.db, clicks, this.rules, batchId, dayKeys);
+      return await recordClicks(this.db, clicks, this.settings, batchId, dayKeys);
     } catch (error) {
       let landed: RecordedClick[] | null;
       try {

@@ -8,11 +8,14 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { campaigns, partners } from '../../db/schema.js';
+import { centsToDecimalString } from '../../lib/money.js';
+import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
-import { ensureTrackedLinks } from '../campaigns/tracked-links.js';
-import { setPseudonym } from '../partners/partners.js';
+import { createCampaign, setCampaignStatus } from '../campaigns/campaigns.js';
+import { createPartners, setPseudonym } from '../partners/partners.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
+
+const DEMO_ACTOR: Actor = { id: null, label: 'system (demo)' };
 
 const DEMO_CAMPAIGNS = [
   { name: 'Démo · Box bio du mois', targetUrl: 'https://example.com/box-bio', rateCents: 12, status: 'active' as const, posts: ['Ma box bio du mois est arrivée 🌱 Tout est local et de saison : {link}', 'Envie de manger mieux sans y passer des heures ? Regarde ça : {link}'] },
@@ -43,14 +46,17 @@ function sequence(seed: string): () => number {
 
 export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaigns: number; partners: number; clicks: number }> {
   return db.transaction(async (tx) => {
-    const created = await tx.insert(campaigns).values(DEMO_CAMPAIGNS.map((c) => ({ ...c, isDemo: true }))).returning();
-    const people = await tx
-      .insert(partners)
-      .values(DEMO_PARTNERS.map(([email]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })))
-      .returning();
+    // Through the same services as an operator and partners, so demo rows obey the same rules.
+    const peopleIds = await createPartners(tx, DEMO_PARTNERS.map(([email]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })));
+    const people = peopleIds.map((id) => ({ id }));
     // Demo pseudonyms obey the partners' own rules, so saving one's settings unchanged succeeds.
-    for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, people[index]!.id, pseudonym);
-    await ensureTrackedLinks(tx);
+    for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, peopleIds[index]!, pseudonym);
+    const created = [];
+    for (const demo of DEMO_CAMPAIGNS) {
+      const campaign = await createCampaign(tx, { name: demo.name, targetUrl: demo.targetUrl, ratePerClickEur: centsToDecimalString(demo.rateCents), posts: demo.posts }, demo.rateCents, DEMO_ACTOR, { isDemo: true });
+      if (demo.status !== campaign.status) await setCampaignStatus(tx, campaign.id, demo.status, DEMO_ACTOR);
+      created.push(campaign);
+    }
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(
       tx,
       sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status from tracked_links l join campaigns c on c.id = l.campaign_id`,
@@ -83,7 +89,7 @@ export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaign
                     ${`{${batch.map((r) => r.verdict).join(',')}}`}::text[],
                     ${`{${batch.map((r) => r.amount).join(',')}}`}::int[]) as t(at, partner, campaign, code, verdict, amount)`);
     }
-    await writeAudit(tx, { actorId: null, actorLabel: 'system (demo)', action: 'demo_data_loaded', detail: `${created.length} campaigns, ${people.length} partners, ${rows.length} clicks` });
+    await writeAudit(tx, { actorId: DEMO_ACTOR.id, actorLabel: DEMO_ACTOR.label, action: 'demo_data_loaded', detail: `${created.length} campaigns, ${people.length} partners, ${rows.length} clicks` });
     await rebuildDailyStats(tx);
     return { campaigns: created.length, partners: people.length, clicks: rows.length };
   });

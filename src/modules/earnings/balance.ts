@@ -1,5 +1,5 @@
 /**
- * A partner's money, in integer cents, over ALL time (seed defect 4 counted earnings over 90 days
+ * A partner's money, in integer cents, over ALL time (the original design counted earnings over 90 days
  * but payouts over all time, so earnings vanished). Read from the daily summary, whose size grows
  * with days, not with clicks:
  *   earned = Σ valid click amounts; paid = Σ payouts; pending = Σ requests in RESERVING_STATUSES;

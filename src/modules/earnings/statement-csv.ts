@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { reasonCounts } from './daily-stats.js';
+import { centsToDecimalString } from '../../lib/money.js';
 
 /** Quotes a CSV cell, and defuses spreadsheet formulas (=, +, -, @ at the start of a text cell). */
 export function csvCell(value: string | number): string {
@@ -26,8 +27,7 @@ export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string
   );
   const header = ['day', 'campaign', 'clicks', 'valid_clicks', 'earned_eur', ...REFUSAL_REASONS];
   const lines = rows.map((r) => {
-    const cents = Number(r.earned_cents);
-    const euros = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    const euros = centsToDecimalString(Number(r.earned_cents));
     return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, ...REFUSAL_REASONS.map((reason) => r[reason])].join(',');
   });
   return [header.join(','), ...lines].join('\r\n') + '\r\n';

@@ -1,12 +1,13 @@
 /** Partners as operators see them (list, search, suspend, reinstate) and the pseudonym they pick. */
-import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { pgArray } from '../../db/pg-array.js';
-import { partners, pseudonymKeys, sessions } from '../../db/schema.js';
+import { partners, pseudonymKeys } from '../../db/schema.js';
 import { normaliseEmail } from '../../lib/email.js';
 import { InputError, NotFoundError } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
+import { endSessionsOf } from '../auth/sessions.js';
 import type { Actor } from '../audit/actor.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
 import { backfillPseudonymKeys, checkedPseudonym, insertPseudonymKeys, normalizePseudonym } from './pseudonym.js';
@@ -23,6 +24,49 @@ export async function listPartners(db: Db, options: { search?: string; limit?: n
     .where(pattern ? or(ilike(partners.email, pattern), ilike(partners.pseudonym, pattern)) : undefined)
     .orderBy(asc(partners.createdAt), asc(partners.id))
     .limit(options.limit ?? 200);
+}
+
+/** The partner of an email, created on first use (sign-in): known and new emails run the same statement. */
+export async function ensurePartner(db: Db, email: string): Promise<string> {
+  const [partner] = await db
+    .insert(partners)
+    .values({ email })
+    .onConflictDoUpdate({ target: partners.email, set: { email: sql`excluded.email` } })
+    .returning({ id: partners.id });
+  return partner!.id;
+}
+
+/** New partners with the given emails (demo data): their ids in the same order. */
+export async function createPartners(db: Db, rows: Array<{ email: string; isDemo?: boolean; createdAt?: Date }>): Promise<string[]> {
+  const created = await db.insert(partners).values(rows).returning({ id: partners.id, email: partners.email });
+  const ids = new Map(created.map((row) => [row.email, row.id]));
+  return rows.map((row) => ids.get(row.email)!);
+}
+
+/**
+ * The partner's row, locked until the transaction ends: `update` to change it, `no key update` to
+ * serialise a partner's own actions (withdrawal requests) without blocking rows that refer to it.
+ */
+export async function lockPartner(db: Db, id: string, strength: 'update' | 'no key update'): Promise<Partner | null> {
+  const [partner] = await db.select().from(partners).where(eq(partners.id, id)).for(strength);
+  return partner ?? null;
+}
+
+/** What a sign-in changes on the partner: the role from ADMIN_EMAILS, the time, the language. */
+export async function recordSignIn(db: Db, id: string, change: { role: Partner['role']; at: Date; locale?: 'fr' | 'en' }): Promise<void> {
+  await db.update(partners).set({ role: change.role, lastLoginAt: change.at, ...(change.locale ? { locale: change.locale } : {}) }).where(eq(partners.id, id));
+}
+
+export interface PartnerContact {
+  email: string;
+  locale: 'fr' | 'en' | null;
+}
+
+/** Email and language of partners, by id (whom to write to, in which language). */
+export async function partnerContacts(db: Db, ids: string[]): Promise<Map<string, PartnerContact>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: partners.id, email: partners.email, locale: partners.locale }).from(partners).where(inArray(partners.id, [...new Set(ids)]));
+  return new Map(rows.map((row) => [row.id, { email: row.email, locale: row.locale }]));
 }
 
 /** A partner by id, or by email (as typed: trimmed, any case). */
@@ -52,7 +96,7 @@ export async function setPartnerStatus(db: Db, id: string, requested: string, ac
     if (!before) throw new NotFoundError('partner');
     if (before.status === status) return before;
     const [after] = await tx.update(partners).set({ status }).where(eq(partners.id, id)).returning();
-    if (status === 'suspended') await tx.delete(sessions).where(eq(sessions.partnerId, id));
+    if (status === 'suspended') await endSessionsOf(tx, id);
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'partner_status', subject: `partner:${id}`, fromState: before.status, toState: status, detail: reason?.slice(0, 500) ?? null });
     return after!;
   }).finally(() => invalidateRankings(db));

@@ -16,9 +16,10 @@ import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../audit/actor.js';
 import { decryptDetails } from './payout-details.js';
-import { decimalAmount, sepaCreditTransferXml } from './sepa-xml.js';
+import { sepaCreditTransferXml } from './sepa-xml.js';
 import { PAYABLE_STATUSES } from './withdrawal-states.js';
 import { parseMethod, transitionWithdrawal, type TransitionResult, type Withdrawal } from './withdrawals.js';
+import { centsToDecimalString } from '../../lib/money.js';
 
 export type PayoutFileRecord = typeof payoutFiles.$inferSelect;
 
@@ -126,7 +127,7 @@ function render(config: Config, record: PayoutFileRecord, requests: Withdrawal[]
       .map((r) => {
         const details = decryptDetails(r.detailsEncrypted, config.payoutDetailsKey);
         if (details.method !== 'paypal') throw new Error(`request ${r.id} has no PayPal details`);
-        return [details.email, decimalAmount(r.amountCents), 'EUR', r.id, 'Plug & Earn - merci !', 'PAYPAL'].join(',');
+        return [details.email, centsToDecimalString(r.amountCents), 'EUR', r.id, 'Plug & Earn - merci !', 'PAYPAL'].join(',');
       })
       .join('\r\n') + '\r\n';
   }

@@ -4,6 +4,7 @@
  * (Latin letters, digits, / - ? : ( ) . , ' + and space); amounts are written from integer cents.
  */
 import { escapeHtml } from '../../http/html.js';
+import { centsToDecimalString } from '../../lib/money.js';
 
 export interface SepaDebtor {
   name: string;
@@ -34,17 +35,13 @@ export function sepaText(text: string, max: number): string {
   return (latin || 'NOTPROVIDED').slice(0, max).trim();
 }
 
-/** Cents as the decimal the file wants: 1250 → "12.50". */
-export function decimalAmount(cents: number): string {
-  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-}
 
 const xml = (text: string) => escapeHtml(text);
 
 export function sepaCreditTransferXml(options: { messageId: string; createdAt: Date; executionDate: string; debtor: SepaDebtor; transfers: SepaTransfer[] }): string {
   const { messageId, createdAt, executionDate, debtor, transfers } = options;
   if (transfers.length === 0) throw new Error('a SEPA file needs at least one transfer');
-  const total = decimalAmount(transfers.reduce((sum, t) => sum + t.amountCents, 0));
+  const total = centsToDecimalString(transfers.reduce((sum, t) => sum + t.amountCents, 0));
   const count = String(transfers.length);
   const debtorName = xml(sepaText(debtor.name, 70));
   const agent = debtor.bic
@@ -53,7 +50,7 @@ export function sepaCreditTransferXml(options: { messageId: string; createdAt: D
   const lines = transfers.map(
     (t) => `      <CdtTrfTxInf>
         <PmtId><EndToEndId>${xml(sepaText(t.endToEndId, 35))}</EndToEndId></PmtId>
-        <Amt><InstdAmt Ccy="EUR">${decimalAmount(t.amountCents)}</InstdAmt></Amt>
+        <Amt><InstdAmt Ccy="EUR">${centsToDecimalString(t.amountCents)}</InstdAmt></Amt>
         <Cdtr><Nm>${xml(sepaText(t.creditorName, 70))}</Nm></Cdtr>
         <CdtrAcct><Id><IBAN>${xml(t.creditorIban)}</IBAN></Id></CdtrAcct>
         <RmtInf><Ustrd>${xml(sepaText(t.remittance, 140))}</Ustrd></RmtInf>

@@ -8,9 +8,9 @@ import { errorSchema, operatorRoute, partnerRoute } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
 import { decideWithdrawal, payPayoutFile } from './decisions.js';
 import { cancelPayoutFile, createPayoutFile, payoutFileBody } from './payout-files.js';
-import { decimalAmount } from './sepa-xml.js';
 import { WITHDRAWAL_STATUSES } from './withdrawal-states.js';
 import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
+import { centsToDecimalString } from '../../lib/money.js';
 
 const error = errorSchema;
 const withdrawalJson = {
@@ -36,7 +36,7 @@ function view(w: Withdrawal | WithdrawalRow) {
   return {
     id: w.id,
     amountCents: w.amountCents,
-    amountEur: decimalAmount(w.amountCents),
+    amountEur: centsToDecimalString(w.amountCents),
     method: w.method,
     detailsMasked: w.detailsMasked,
     status: w.status,

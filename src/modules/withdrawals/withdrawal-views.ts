@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { html, type Html } from '../../http/html.js';
 import { randomToken } from '../../lib/crypto.js';
-import { formatCents } from '../../lib/money.js';
+import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import { methodList } from '../pages/public-pages.js';
 import type { Withdrawal } from './withdrawals.js';
 
@@ -39,7 +39,7 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
     <input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">
     <input type="hidden" name="idempotencyKey" value="${values.idempotencyKey ?? randomToken(16)}">
     <div class="field"><label for="w-amount">${t('withdraw.amount', { min })}</label>
-      <input id="w-amount" name="amount" type="text" inputmode="decimal" autocomplete="off" required value="${values.amount ?? ''}" placeholder="${(availableCents / 100).toFixed(2).replace('.', locale === 'fr' ? ',' : '.')}"${invalid('amount')}>
+      <input id="w-amount" name="amount" type="text" inputmode="decimal" autocomplete="off" required value="${values.amount ?? ''}" placeholder="${centsToDecimalString(availableCents, { decimalSeparator: locale === 'fr' ? ',' : '.' })}"${invalid('amount')}>
       ${error('amount')}</div>
     <div class="field"><label for="w-method">${t('withdraw.method')}</label>
       <select id="w-method" name="method"${invalid('method')}>${config.payoutMethods.map((m) => html`<option value="${m}"${m === selected ? html` selected` : ''}>${t(`method.${m}`)}</option>`)}</select>

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Config, PayoutMethod } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { partners, payouts, withdrawRequests } from '../../db/schema.js';
+import { payouts, withdrawRequests } from '../../db/schema.js';
 import { ConflictError, DomainError, InputError, NotFoundError } from '../../lib/errors.js';
 import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../audit/actor.js';
 import { partnerBalance } from '../earnings/balance.js';
+import { lockPartner, partnerContacts } from '../partners/partners.js';
 import { cleanPayoutDetails, encryptDetails, maskPayoutDetails } from './payout-details.js';
 import { refusal, WITHDRAWAL_STATUSES, WITHDRAWAL_TRANSITIONS, type WithdrawalAction, type WithdrawalStatus } from './withdrawal-states.js';
 
@@ -69,7 +70,7 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
 
   return db.transaction(async (tx) => {
     // The partner's row lock serialises this partner's requests: check and insert are one step.
-    const [partner] = await tx.select({ id: partners.id, status: partners.status, email: partners.email }).from(partners).where(eq(partners.id, partnerId)).for('no key update');
+    const partner = await lockPartner(tx, partnerId, 'no key update');
     if (!partner) throw new NotFoundError('partner');
     if (idempotencyKey !== null) {
       const [earlier] = await tx.select().from(withdrawRequests).where(and(eq(withdrawRequests.partnerId, partnerId), eq(withdrawRequests.idempotencyKey, idempotencyKey)));
@@ -153,8 +154,8 @@ export async function transitionWithdrawal(
       toState: rule.to,
       detail: action === 'reject' ? reason : action === 'pay' ? reference : null,
     });
-    const [partner] = await tx.select({ email: partners.email, locale: partners.locale }).from(partners).where(eq(partners.id, before.partnerId));
-    return { before, after: after!, partner: partner! };
+    const partner = (await partnerContacts(tx, [before.partnerId])).get(before.partnerId)!;
+    return { before, after: after!, partner };
   });
 }
 
@@ -168,24 +169,25 @@ export interface WithdrawalRow extends Withdrawal {
 
 export async function listWithdrawals(db: Db, status: WithdrawalStatus | null, options: { method?: PayoutMethod; limit?: number } = {}): Promise<WithdrawalRow[]> {
   const rows = await db
-    .select({ withdrawal: withdrawRequests, partnerEmail: partners.email })
+    .select()
     .from(withdrawRequests)
-    .innerJoin(partners, eq(partners.id, withdrawRequests.partnerId))
     .where(and(status ? eq(withdrawRequests.status, status) : undefined, options.method ? eq(withdrawRequests.method, options.method) : undefined))
     .orderBy(desc(withdrawRequests.createdAt))
     .limit(options.limit ?? 500);
-  return rows.map((row) => ({ ...row.withdrawal, partnerEmail: row.partnerEmail }));
+  return withPartnerEmails(db, rows);
 }
 
 export async function getWithdrawal(db: Db, id: string): Promise<WithdrawalRow> {
   if (!UUID.test(id)) throw new NotFoundError('withdrawal');
-  const [row] = await db
-    .select({ withdrawal: withdrawRequests, partnerEmail: partners.email })
-    .from(withdrawRequests)
-    .innerJoin(partners, eq(partners.id, withdrawRequests.partnerId))
-    .where(eq(withdrawRequests.id, id));
+  const [row] = await db.select().from(withdrawRequests).where(eq(withdrawRequests.id, id));
   if (!row) throw new NotFoundError('withdrawal');
-  return { ...row.withdrawal, partnerEmail: row.partnerEmail };
+  return (await withPartnerEmails(db, [row]))[0]!;
+}
+
+/** Requests with their partner's email (one query for all of them). */
+async function withPartnerEmails(db: Db, rows: Withdrawal[]): Promise<WithdrawalRow[]> {
+  const contacts = await partnerContacts(db, rows.map((row) => row.partnerId));
+  return rows.map((row) => ({ ...row, partnerEmail: contacts.get(row.partnerId)?.email ?? '' }));
 }
 
 export async function withdrawalsByIds(db: Db, ids: string[]): Promise<Withdrawal[]> {
