@@ -9,12 +9,12 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { CAMPAIGN_STATUSES, type CampaignStatus } from '../db/schema.js';
 import { translator } from '../i18n/index.js';
 import { DomainError, NotFoundError } from '../lib/errors.js';
 import { formatCents } from '../lib/money.js';
 import { findUnstorableText, type UnstorableText } from '../lib/stored-text.js';
 import type { Actor } from '../modules/audit/actor.js';
+import { CAMPAIGN_ACTION_NAMES, CAMPAIGN_ACTIONS } from '../modules/campaigns/campaign-states.js';
 import { createCampaign, listCampaigns, setCampaignStatus } from '../modules/campaigns/campaigns.js';
 import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-stats.js';
 import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
@@ -159,12 +159,11 @@ commands['payout-files cancel'] = async (args, { database }) => {
   return 0;
 };
 
-for (const [verb, status] of [['pause', 'paused'], ['resume', 'active'], ['end', 'ended']] as const) {
+for (const verb of CAMPAIGN_ACTION_NAMES) {
   commands[`campaigns ${verb}`] = async (args, { database }) => {
     const id = args[0];
     if (!id) throw new UsageError(`campaigns ${verb} needs a campaign id (see "campaigns list")`);
-    if (!CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw new UsageError('unknown status');
-    const campaign = await setCampaignStatus(database.db, id, status, cliActor);
+    const campaign = await setCampaignStatus(database.db, id, CAMPAIGN_ACTIONS[verb].to, cliActor);
     console.log(`Campaign ${campaign.id} is now ${campaign.status}.`);
     return 0;
   };

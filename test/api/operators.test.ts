@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { ENGINES } from '../support/databases.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
+import { countRows } from '../support/fixtures.js';
 
 const TOKEN = 'api-token-api-token-api-token-api-token';
 const bearer = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -28,7 +29,7 @@ describe.each(ENGINES)('operators on %s', (engine) => {
     expect(response.statusCode).toBe(201);
     const campaign = response.json();
     expect(campaign).toMatchObject({ name: 'Printemps', targetUrl: 'https://brand.example/spring', ratePerClickCents: 15, ratePerClickEur: '0.15', status: 'active', posts: [] });
-    const links = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from tracked_links where campaign_id = ${campaign.id}`);
+    const links = [{ n: await countRows(t.database.db, sql`tracked_links where campaign_id = ${campaign.id}`) }];
     expect(links[0]!.n).toBe(2);
     const defaultRate = await api('POST', '/api/admin/campaigns', { name: 'Défaut', targetUrl: 'http://brand.example/' });
     expect(defaultRate.json().ratePerClickCents).toBe(12);
@@ -37,7 +38,7 @@ describe.each(ENGINES)('operators on %s', (engine) => {
   });
 
   it('refuses bad campaign input with a clear error, writing nothing', async () => {
-    const before = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from campaigns`);
+    const before = [{ n: await countRows(t.database.db, sql`campaigns`) }];
     const cases: Array<[unknown, string]> = [
       [{ name: '', targetUrl: 'https://x.example' }, 'name'],
       [{ name: 'x'.repeat(121), targetUrl: 'https://x.example' }, 'name'],
@@ -60,7 +61,7 @@ describe.each(ENGINES)('operators on %s', (engine) => {
     expect(unknownField.statusCode).toBe(400);
     const notJson = await t.app.inject({ method: 'POST', url: '/api/admin/campaigns', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, payload: '{"name":' });
     expect(notJson.statusCode).toBe(400);
-    const after = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from campaigns`);
+    const after = [{ n: await countRows(t.database.db, sql`campaigns`) }];
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 

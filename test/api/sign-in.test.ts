@@ -2,13 +2,10 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
-import { addCampaign, BROWSER_UA } from '../support/fixtures.js';
+import { addCampaign, BROWSER_UA, countRows } from '../support/fixtures.js';
 import { createTestApp, TEST_SECRET, Visitor, type TestApp } from '../support/test-app.js';
 
-async function count(t: TestApp, table: string): Promise<number> {
-  const result = await queryRows<Record<string, unknown>>(t.database.db, sql.raw(`select count(*)::int8 as n from ${table}`));
-  return (result[0] as { n: number }).n;
-}
+const count = (t: TestApp, table: string) => countRows(t.database.db, sql.raw(table));
 
 describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
   let t: TestApp;

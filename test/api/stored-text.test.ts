@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { ENGINES } from '../support/databases.js';
-import { earn, partnerIdByEmail } from '../support/fixtures.js';
+import { earn, partnerIdByEmail, countRows } from '../support/fixtures.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
 const TOKEN = 'api-token-api-token-api-token-api-token';
@@ -78,10 +78,10 @@ describe.each(ENGINES)('text inputs with control characters on %s', (engine) => 
 
   it('still redirects a tracked link whatever a platform appends to it: the redirect stores no text of the request', async () => {
     const [link] = (await partner.request({ method: 'GET', url: '/api/me/links' })).json() as Array<{ code: string }>;
-    const before = (await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from metric_events`))[0]!.n;
+    const before = (await countRows(t.database.db, sql`metric_events`));
     const response = await t.app.inject({ url: `/r/${link!.code}?utm_source=a%00b`, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0' } });
     expect(response.statusCode).toBe(302);
-    expect((await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from metric_events`))[0]!.n).toBe(before + 1);
+    expect((await countRows(t.database.db, sql`metric_events`))).toBe(before + 1);
     expect((await t.app.inject({ url: '/r/%00abcdefghi' })).statusCode).toBe(404);
   });
 

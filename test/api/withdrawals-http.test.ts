@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { ENGINES } from '../support/databases.js';
-import { earn, ledgerProblems, partnerIdByEmail } from '../support/fixtures.js';
+import { earn, ledgerProblems, partnerIdByEmail, countRows } from '../support/fixtures.js';
 import { sepaSchemaErrors } from '../support/sepa-schema.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
@@ -32,7 +32,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     await t?.close();
   });
 
-  const requestsCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from withdraw_requests`))[0]!.n;
+  const requestsCount = async () => (await countRows(t.database.db, sql`withdraw_requests`));
 
   it('takes the seed’s form, once even when resubmitted, and lists the request masked', async () => {
     const page = await partner.get('/partners/earnings');
@@ -170,7 +170,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     // Fetch Metadata, with an operator's cookie, only gets a 405 naming the POST.
     const ops = new Visitor(t.app);
     await ops.signIn('ops@example.com', t.mailer);
-    const filesBefore = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from payout_files`);
+    const filesBefore = [{ n: await countRows(t.database.db, sql`payout_files`) }];
     for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-origin' }, { authorization: bearer.authorization }]) {
       for (const slug of ['paypal', 'sepa']) {
         const followed = await ops.request({ method: 'GET', url: `/api/admin/payout-files/${slug}`, headers });
@@ -181,7 +181,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     }
     // A POST riding on the cookie alone (a form, no JSON body) needs the session's CSRF token.
     expect((await ops.request({ method: 'POST', url: '/api/admin/payout-files/paypal' })).statusCode).toBe(403);
-    expect(await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int8 as n from payout_files`)).toEqual(filesBefore);
+    expect([{ n: await countRows(t.database.db, sql`payout_files`) }]).toEqual(filesBefore);
 
     const paid = await t.app.inject({ method: 'POST', url: `/api/admin/payout-files/${messageId}/pay`, headers: bearer, payload: '{}' });
     expect(paid.statusCode).toBe(200);

@@ -15,7 +15,7 @@ import { rebuildDailyStats, verifyDailyStats } from '../../src/modules/earnings/
 import { setPartnerStatus } from '../../src/modules/partners/partners.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
-import { addCampaign, addPartner, BROWSER_UA, click, defaultClickSettings, eventRows, linkCode, operator } from '../support/fixtures.js';
+import { addCampaign, addPartner, BROWSER_UA, click, defaultClickSettings, eventRows, linkCode, operator, countRows } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -449,7 +449,7 @@ describe('click batches racing on real PostgreSQL', () => {
       expect(failures).toEqual([]);
       expect(verdicts.length).toBeGreaterThan(0);
       expect(new Set(verdicts)).toEqual(new Set(['valid', 'bot']));
-      const [events] = await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from metric_events`);
+      const events = { n: await countRows(db, sql`metric_events`) };
       expect(events!.n).toBe(2 * sent);
       expect(await verifyDailyStats(db)).toEqual([]);
     } finally {

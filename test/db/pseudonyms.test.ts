@@ -7,7 +7,7 @@ import { leaderboard } from '../../src/modules/earnings/leaderboard.js';
 import { setPseudonym } from '../../src/modules/partners/partners.js';
 import { backfillPseudonymKeys } from '../../src/modules/partners/pseudonym.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addPartner, earn } from '../support/fixtures.js';
+import { addPartner, earn, countRows } from '../support/fixtures.js';
 
 describe.each(ENGINES)('pseudonyms on %s', (engine) => {
   let database: TestDatabase;
@@ -68,7 +68,7 @@ describe.each(ENGINES)('pseudonyms on %s', (engine) => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const rows = await queryRows<{ n: number }>(db, sql`select count(distinct partner_id)::int8 as n from pseudonym_keys where partner_id = any(${`{${ids.join(',')}}`}::uuid[])`);
     expect(rows[0]!.n).toBe(1);
-    expect((await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from partners where pseudonym is not null and id = any(${`{${ids.join(',')}}`}::uuid[])`))[0]!.n).toBe(1);
+    expect(await countRows(db, sql`partners where pseudonym is not null and id = any(${`{${ids.join(',')}}`}::uuid[])`)).toBe(1);
   });
 
   it('keys the pseudonyms chosen before keys existed, clearing the impersonation of two look-alikes, once', async () => {
@@ -104,6 +104,6 @@ describe.each(ENGINES)('pseudonyms on %s', (engine) => {
     expect(await setPseudonym(db, b!, 'Anouk')).toBe('Anouk'); // the old name is free again…
     expect(await refusal(b!, 'BASTIEN')).toBe('portal.pseudonym.error.taken'); // …and the new one is keyed before the check
     await db.execute(sql`update partners set pseudonym = null where id = ${a}`);
-    expect((await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from pseudonym_keys where partner_id = ${a}`))[0]!.n).toBe(0);
+    expect((await countRows(db, sql`pseudonym_keys where partner_id = ${a}`))).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { createPayoutFile, markPayoutFilePaid } from '../../src/modules/withdrawals/payout-files.js';
 import { requestWithdrawal, transitionWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addPartner, earn, ledgerProblems, operator } from '../support/fixtures.js';
+import { addPartner, earn, ledgerProblems, operator, countRows } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const IBAN = 'FR7630006000011234567890189';
@@ -14,9 +14,7 @@ const bank = (amount: string) => ({ amount, method: 'bank', details: 'fr76 3000 
 const paypal = (amount: string | number) => ({ amount, method: 'paypal', details: 'jeanne@example.com' });
 const config = testConfig();
 
-async function count(database: TestDatabase, table: string): Promise<number> {
-  return (await queryRows<{ n: number }>(database.db, sql.raw(`select count(*)::int8 as n from ${table}`)))[0]!.n;
-}
+const count = (database: TestDatabase, table: string) => countRows(database.db, sql.raw(table));
 
 async function refusal(promise: Promise<unknown>): Promise<InputError | ConflictError> {
   try {
@@ -97,7 +95,7 @@ describe.each(ENGINES)('withdrawals on %s', (engine) => {
     expect(changed).toBeInstanceOf(ConflictError);
     expect((changed as ConflictError).code).toBe('idempotency_mismatch');
     expect((await refusal(requestWithdrawal(database.db, config, partner, paypal('20'), 'bad key!'))).messageKey).toBe('withdraw.error.idempotencyKey');
-    const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int8 as n from withdraw_requests where partner_id = ${partner}`);
+    const rows = [{ n: await countRows(database.db, sql`withdraw_requests where partner_id = ${partner}`) }];
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -183,7 +181,7 @@ describe('concurrent decisions on real PostgreSQL', () => {
     expect(files[0]!.count).toBe(2);
     const paid = await Promise.allSettled(Array.from({ length: 4 }, () => markPayoutFilePaid(database.db, files[0]!.messageId, operator)));
     expect(paid.filter((p) => p.status === 'fulfilled')).toHaveLength(1);
-    const payouts = await queryRows<{ n: number }>(database.db, sql`select count(*)::int8 as n from payouts where partner_id = ${partner}`);
+    const payouts = [{ n: await countRows(database.db, sql`payouts where partner_id = ${partner}`) }];
     expect(payouts[0]!.n).toBe(2);
     expect(await ledgerProblems(database.db)).toEqual([]);
   });

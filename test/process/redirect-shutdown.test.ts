@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, queryRows, type Database, type Engine } from '../../src/db/client.js';
+import { openDatabase, type Database, type Engine } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createTestDatabase, quietLogger } from '../support/databases.js';
-import { addCampaign, addPartner, BROWSER_UA, linkCode } from '../support/fixtures.js';
+import { addCampaign, addPartner, BROWSER_UA, linkCode, countRows } from '../support/fixtures.js';
 import { ensureBuilt, startServer } from '../support/processes.js';
 
 describe.each<Engine>(['postgres', 'pglite'])('SIGTERM during a stream of clicks on %s', (engine) => {
@@ -68,7 +68,7 @@ describe.each<Engine>(['postgres', 'pglite'])('SIGTERM during a stream of clicks
 
     if (!pg) store = await open();
     try {
-      const [stored] = await queryRows<{ n: number }>(store.db, sql`select count(*)::int8 as n from metric_events`);
+      const stored = { n: await countRows(store.db, sql`metric_events`) };
       expect(stored!.n).toBe(redirects);
       // Most of them were answered by the fast path (the log line the writer prints when closing).
       expect(Number(/"fastPath":(\d+)/.exec(server.output())?.[1])).toBeGreaterThan(redirects / 2);

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { ensureBuilt, runNode, startServer, type RunningServer } from '../support/processes.js';
+import { csrfTokenIn } from '../support/test-app.js';
 
 /** The sign-in form flow over real HTTP: returns the pre-session cookie and the response. */
 async function askForLink(origin: string, email: string): Promise<Response> {
   const landing = await fetch(`${origin}/partners`);
   const cookie = landing.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await landing.text())![1]!;
+  const csrf = csrfTokenIn(await landing.text());
   return fetch(`${origin}/partner/magic`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },

@@ -16,6 +16,7 @@ import { createTestDatabase, quietLogger, type TestDatabase } from '../support/d
 import { addCampaign, addPartner, BROWSER_UA, earn, ledgerProblems, linkCode } from '../support/fixtures.js';
 import { ensureBuilt, startServer, type RunningServer } from '../support/processes.js';
 import { NAVIGATION, rawRequest } from '../support/raw-http.js';
+import { csrfTokenIn } from '../support/test-app.js';
 
 describe('two instances on one PostgreSQL', () => {
   let pg: TestDatabase;
@@ -80,7 +81,7 @@ describe('two instances on one PostgreSQL', () => {
     // A form token from one instance works on the other; the per-address limit (20 per 15 min) counts both.
     const landing = await fetch(`${a.origin}/partners`);
     const cookie = landing.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await landing.text())![1]!;
+    const csrf = csrfTokenIn(await landing.text());
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
       const response = await fetch(`${(i % 2 ? a : b).origin}/partner/magic`, {

@@ -1,5 +1,5 @@
 /** Small builders for ledger tests: partners, campaigns, links and clicks through the real services. */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/client.js';
 import { partners, trackedLinks } from '../../src/db/schema.js';
@@ -48,6 +48,12 @@ export async function click(
     },
     options.rules ?? defaultClickSettings,
   );
+}
+
+/** How many rows `from` holds: a table, or a table and its condition (sql`payouts where …`). */
+export async function countRows(db: Db, from: SQL): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int8 as n from ${from}`);
+  return row!.n;
 }
 
 export async function partnerIdByEmail(db: Db, email: string): Promise<string> {

@@ -63,6 +63,13 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
   };
 }
 
+/** The CSRF token of a page's forms. */
+export function csrfTokenIn(page: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(page);
+  if (!match) throw new Error('no CSRF token in the page');
+  return match[1]!;
+}
+
 /**
  * A browser-like visitor for `inject`: keeps cookies between requests and reads the CSRF token of
  * the last page, so tests drive forms the way a person does.
@@ -104,9 +111,7 @@ export class Visitor {
 
   /** The CSRF token found in the last page. */
   csrf(): string {
-    const match = /name="_csrf" value="([^"]+)"/.exec(this.lastPage);
-    if (!match) throw new Error('no CSRF token in the last page');
-    return match[1]!;
+    return csrfTokenIn(this.lastPage);
   }
 
   /** Posts a form with the CSRF token of the last page (unless `_csrf` is given, even empty). */

@@ -12,6 +12,7 @@ import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import type { Translate } from '../../i18n/index.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { listAuditEntries } from '../audit/audit-log.js';
+import { allowedCampaignActions, CAMPAIGN_ACTIONS } from '../campaigns/campaign-states.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 
@@ -103,7 +104,7 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
   async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; saved?: boolean } = {}) {
     const { t, locale } = request;
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
-    const actions: Array<[CampaignStatus, string]> = campaign.status === 'active' ? [['paused', t('campaign.pause')], ['ended', t('campaign.end')]] : campaign.status === 'paused' ? [['active', t('campaign.resume')], ['ended', t('campaign.end')]] : [];
+    const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
     return renderPage(request, {
       title: campaign.name,
       body: html`<p><a href="/admin/campaigns">← ${t('admin.campaigns')}</a></p>

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
+import { REFUSAL_REASONS } from '../../db/schema.js';
+import { CAMPAIGN_ACTION_NAMES, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
 import { apiOperatorActor, requirePartner } from '../../http/guards.js';
 import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { readyPost } from '../campaigns/ready-posts.js';
@@ -34,7 +35,7 @@ const campaignJson = {
     targetUrl: { type: 'string' },
     ratePerClickCents: { type: 'integer' },
     ratePerClickEur: { type: 'string', description: 'Decimal euros, exact' },
-    status: { type: 'string', enum: ['active', 'paused', 'ended'] },
+    status: { type: 'string', enum: [...CAMPAIGN_STATUSES] },
     posts: { type: 'array', items: { type: 'string' } },
     isDemo: { type: 'boolean' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -203,8 +204,8 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     return campaignView(await updateCampaign(db, request.params.id, request.body ?? {}, actor));
   });
 
-  const transitions: Array<[string, CampaignStatus]> = [['pause', 'paused'], ['resume', 'active'], ['end', 'ended']];
-  for (const [verb, status] of transitions) {
+  for (const verb of CAMPAIGN_ACTION_NAMES) {
+    const status = CAMPAIGN_ACTIONS[verb].to;
     app.post<{ Params: { id: string } }>(`/api/admin/campaigns/:id/${verb}`, {
       schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a campaign (409 when not allowed from its state)`, params: idParam, response: { 200: campaignJson, 404: error, 409: error } },
     }, async (request) => {

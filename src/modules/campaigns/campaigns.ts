@@ -10,6 +10,7 @@ import { centsToDecimalString, parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
 import type { Actor } from '../audit/actor.js';
+import { canMove } from './campaign-states.js';
 
 export type Campaign = typeof campaigns.$inferSelect;
 
@@ -121,13 +122,8 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput, a
   });
 }
 
-const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
-  active: ['paused', 'ended'],
-  paused: ['active', 'ended'],
-  ended: [],
-};
 
-/** active ⇄ paused, and either → ended (final). Anything else is a 409 that changes nothing. */
+/** A move allowed by campaign-states.ts; anything else is a 409 that changes nothing. */
 export async function setCampaignStatus(db: Db, id: string, status: string, actor: Actor): Promise<Campaign> {
   if (!(CAMPAIGN_STATUSES as readonly string[]).includes(status)) throw new InputError('status', 'campaign.error.status');
   const to = status as CampaignStatus;
@@ -135,7 +131,7 @@ export async function setCampaignStatus(db: Db, id: string, status: string, acto
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!before) throw new NotFoundError('campaign');
-    if (!TRANSITIONS[before.status].includes(to)) {
+    if (!canMove(before.status, to)) {
       throw new ConflictError('campaign_transition', 'campaign.error.transition', { from: before.status, to });
     }
     const [after] = await tx.update(campaigns).set({ status: to, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
