@@ -15,6 +15,7 @@ import requestContext, { cookieNames } from './http/context.js';
 import { notFound } from './http/errors.js';
 import { html, HTML_TYPE } from './http/html.js';
 import { renderPage } from './http/layout.js';
+import { safeReturnPath } from './http/return-path.js';
 import { redactUrl } from './http/logging.js';
 import { trustProxyFunction } from './http/client-address.js';
 import { documentOnlyHeaderNames, redirectHeaders, registerSecurityHeaders, securityHeaders } from './http/security-headers.js';
@@ -253,7 +254,9 @@ function handleError(error: FastifyError | DomainError, request: FastifyRequest,
     // The request context itself failed (e.g. the database is down): a page without forms.
     return reply.code(status).type(HTML_TYPE).send(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${html`<h1>${title}</h1><p>${message}</p>`}</body></html>`);
   }
-  const extra = status === 401 ? html`<p><a href="/partners#signin">${t('error.401.link')}</a></p>${signInForm(request)}` : html`<p><a href="/partners">${t('error.home')}</a></p>`;
+  // Signed in from here, the partner comes back to the page they asked for.
+  const returnTo = request.method === 'GET' ? safeReturnPath(request.url) : null;
+  const extra = status === 401 ? html`<p><a href="/partners#signin">${t('error.401.link')}</a></p>${signInForm(request, { returnTo })}` : html`<p><a href="/partners">${t('error.home')}</a></p>`;
   return reply
     .code(status)
     .type(HTML_TYPE)

@@ -5,9 +5,9 @@ export const fr = {
   'site.name': 'Plug & Earn',
   'site.skip': 'Aller au contenu',
   'nav.label': 'Navigation principale',
-  'nav.partners': 'Partners',
-  'nav.leaderboard': 'Leaderboard',
-  'nav.earnings': 'Earnings',
+  'nav.partners': 'Partenaires',
+  'nav.leaderboard': 'Classement',
+  'nav.earnings': 'Mes gains',
   'nav.portal': 'Gérer mes comptes',
   'nav.admin': 'Back-office',
   'nav.signedInAs': 'Connecté : {email}',
@@ -31,7 +31,7 @@ export const fr = {
   'landing.how.1': 'Tu reçois tes liens personnels et des posts prêts à publier (avec la mention #ad).',
   'landing.how.2': 'Tu les partages à ton audience.',
   'landing.how.3': 'Chaque clic valide te rapporte, et tu retires tes gains dès {min}.',
-  'landing.links.leaderboard': 'Voir le leaderboard',
+  'landing.links.leaderboard': 'Voir le classement',
   'landing.links.faq': 'FAQ',
 
   'method.paypal': 'PayPal',
@@ -52,7 +52,7 @@ export const fr = {
     'Un clic d’une vraie personne, pas d’un robot ni d’un aperçu de lien, pas un deuxième clic de la même personne dans les {hours} h, pas ton propre clic, et dans la limite de {cap} clics payés par jour.',
   'faq.q.payment': 'Paiement',
   'faq.a.payment': 'Seuil : {min}. Méthodes : {methods}. Demande ton retrait depuis la page',
-  'faq.a.payment.link': 'Earnings',
+  'faq.a.payment.link': 'Mes gains',
   'faq.back': '← Retour',
 
   'magic.sent.title': 'Vérifie ta boîte mail',
@@ -85,7 +85,7 @@ export const fr = {
   'earnings.pending':
     'Le détail de tes gains (clics, EPC, solde disponible) et le formulaire de retrait arrivent dans la prochaine version de Plug & Earn. Cette page est un espace réservé en attendant.',
 
-  'leaderboard.title': 'Leaderboard ({days} j)',
+  'leaderboard.title': 'Classement ({days} j)',
   'leaderboard.pending':
     'Le classement des partenaires arrive dans la prochaine version de Plug & Earn. Cette page est un espace réservé en attendant.',
   'leaderboard.error.days': 'Le paramètre « days » doit être un nombre entier de 1 à 90.',
@@ -131,7 +131,7 @@ export const fr = {
   'portal.noCampaign': 'Aucune campagne active pour le moment. Reviens bientôt !',
   'portal.settings': 'Réglages',
   'portal.pseudonym.label': 'Pseudonyme',
-  'portal.pseudonym.help': 'Affiché sur le leaderboard à la place de ton email masqué ({masked}). Laisse vide pour l’email masqué.',
+  'portal.pseudonym.help': 'Affiché sur le classement à la place de ton email masqué ({masked}). Laisse vide pour l’email masqué.',
   'portal.pseudonym.submit': 'Enregistrer',
   'portal.pseudonym.saved': 'Réglages enregistrés.',
   'portal.pseudonym.error.format': 'Le pseudonyme doit faire 2 à 40 caractères : lettres, chiffres, espaces, points, apostrophes, tirets.',

@@ -25,7 +25,9 @@ describe('public pages', () => {
     expect(body).toContain('action="/partner/magic"');
     expect(body).toContain('href="/partners/leaderboard"');
     expect(body).toContain('href="/partners/faq"');
-    for (const label of ['Partners', 'Leaderboard', 'Earnings']) expect(body).toContain(`>${label}</a></li>`);
+    // In French, URLs staying the seed's.
+    for (const label of ['Partenaires', 'Classement', 'Mes gains']) expect(body).toContain(`>${label}</a></li>`);
+    expect(body).not.toMatch(/>(Partners|Leaderboard|Earnings)</);
     expect(body).toContain('Se connecter');
     expect(body).toContain('aria-current="page"');
   });

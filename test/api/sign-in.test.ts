@@ -57,6 +57,31 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     expect(JSON.stringify(sessions)).not.toContain(sessionCookie.value);
   });
 
+  it('returns a partner to the page that asked them to sign in, and only to a page of this site', async () => {
+    const visitor = new Visitor(t.app);
+    const refused = await visitor.get('/partners/earnings?lang=fr');
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('name="next" value="/partners/earnings?lang=fr"');
+    await visitor.post('/partner/magic', { email: 'back@example.com', next: '/partners/earnings?lang=fr' });
+    const link = new URL(/https?:\/\/\S+\/partner\/login\?\S+/.exec(t.mailer.sent.at(-1)!.text)![0]);
+    expect(link.searchParams.get('next')).toBe('/partners/earnings?lang=fr');
+    const confirm = await visitor.get(link.pathname + link.search);
+    expect(confirm.body).toContain('name="next" value="/partners/earnings?lang=fr"');
+    const signedIn = await visitor.post('/partner/login', { token: link.searchParams.get('token')!, next: link.searchParams.get('next')! });
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe('/partners/earnings?lang=fr');
+    // Anything else lands on the portal: other sites, the sign-in steps, the tracked redirect.
+    for (const [index, next] of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', '/partner/logout', '/r/abcdefghij', '/%2F%2Fevil.example', 'earnings'].entries()) {
+      const other = new Visitor(t.app);
+      await other.get('/partners');
+      await other.post('/partner/magic', { email: `elsewhere-${index}@example.com`, next });
+      const sent = new URL(/https?:\/\/\S+\/partner\/login\?\S+/.exec(t.mailer.sent.at(-1)!.text)![0]);
+      await other.get(sent.pathname + sent.search);
+      const landed = await other.post('/partner/login', { token: sent.searchParams.get('token')!, next });
+      expect(landed.headers.location, next).toBe(next === '/%2F%2Fevil.example' ? '/%2F%2Fevil.example' : '/partner/portal');
+    }
+  });
+
   it('answers a known and an unknown email with the same status and page', async () => {
     await new Visitor(t.app).signIn('known@example.com', t.mailer);
     const known = new Visitor(t.app);

@@ -62,7 +62,7 @@ describe('sign-in in a real browser', () => {
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'pe_session')?.httpOnly).toBe(true);
 
-    await page.getByRole('link', { name: 'Earnings' }).click();
+    await page.getByRole('link', { name: 'Mes gains' }).click();
     await page.waitForURL(`${origin}/partners/earnings`);
     await page.screenshot({ path: join(shots, 'earnings.png'), fullPage: true });
 

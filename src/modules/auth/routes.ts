@@ -13,6 +13,7 @@ import { hitRateLimit, type RateRule } from '../../http/rate-limit.js';
 import { normaliseEmail } from '../../lib/email.js';
 import type { Mailer } from '../mail/mailer.js';
 import { landingPage } from '../pages/public-pages.js';
+import { safeReturnPath } from '../../http/return-path.js';
 import { signInForm } from '../pages/sign-in-form.js';
 import { isLoginTokenUsable, issueLoginToken, signInWithToken, TOKEN_FORMAT } from './magic-links.js';
 import { deleteSessionByHash } from './sessions.js';
@@ -27,10 +28,11 @@ const formBody = {
   properties: {
     email: { type: 'string', maxLength: 2048 },
     token: { type: 'string', maxLength: 256 },
+    next: { type: 'string', maxLength: 512 },
     [CSRF_FIELD]: { type: 'string', maxLength: 256 },
   },
 } as const;
-const loginQuery = { type: 'object', properties: { token: { type: 'string', maxLength: 256 }, lang: { type: 'string' } } } as const;
+const loginQuery = { type: 'object', properties: { token: { type: 'string', maxLength: 256 }, next: { type: 'string', maxLength: 512 }, lang: { type: 'string' } } } as const;
 
 export interface AuthDeps {
   config: Config;
@@ -41,16 +43,17 @@ export interface AuthDeps {
 export function registerAuthRoutes(app: FastifyInstance, { config, db, mailer }: AuthDeps): void {
   const names = cookieNames(config);
 
-  app.post<{ Body: { email?: string } }>('/partner/magic', { schema: { body: formBody } }, async (request, reply) => {
+  app.post<{ Body: { email?: string; next?: string } }>('/partner/magic', { schema: { body: formBody } }, async (request, reply) => {
     const { t } = request;
     const typed = request.body.email ?? '';
+    const returnTo = safeReturnPath(request.body.next);
     const address = await hitRateLimit(db, config.appSecret, PER_ADDRESS, request.ip);
     if (!address.allowed) throw tooManyRequests(address.retryAfterSeconds);
 
     const email = normaliseEmail(typed);
     if (!email) {
       const shown = typed.length > 254 ? '' : typed;
-      return reply.code(400).type(HTML_TYPE).send(landingPage(request, config, { email: shown, error: t('magic.error.email') }));
+      return reply.code(400).type(HTML_TYPE).send(landingPage(request, config, { email: shown, error: t('magic.error.email'), returnTo }));
     }
     const perEmail = await hitRateLimit(db, config.appSecret, PER_EMAIL, email);
     if (!perEmail.allowed) throw tooManyRequests(perEmail.retryAfterSeconds);
@@ -59,6 +62,7 @@ export function registerAuthRoutes(app: FastifyInstance, { config, db, mailer }:
     // Built from BASE_URL only: a forged Host header must never end up in a sign-in link.
     const link = new URL('/partner/login', config.baseUrl);
     link.searchParams.set('token', token);
+    if (returnTo) link.searchParams.set('next', returnTo);
     try {
       await mailer.send(signInMail(email, link.href, request.locale));
     } catch (error) {
@@ -73,12 +77,13 @@ export function registerAuthRoutes(app: FastifyInstance, { config, db, mailer }:
       body: html`<div class="card"><h1>${t('magic.sent.title')}</h1>
 <p role="status">${t('magic.sent.body', { email })}</p>
 <p>${t('magic.sent.again')}</p></div>
-${signInForm(request, { email })}`,
+${signInForm(request, { email, returnTo })}`,
     });
     return reply.type(HTML_TYPE).send(page);
   });
 
-  app.get<{ Querystring: { token?: string } }>('/partner/login', { schema: { querystring: loginQuery } }, async (request, reply) => {
+  app.get<{ Querystring: { token?: string; next?: string } }>('/partner/login', { schema: { querystring: loginQuery } }, async (request, reply) => {
+    const returnTo = safeReturnPath(request.query.next);
     const token = request.query.token ?? '';
     if (!TOKEN_FORMAT.test(token)) return reply.code(400).type(HTML_TYPE).send(invalidLinkPage(request, 'malformed'));
     if (!(await isLoginTokenUsable(db, token))) return reply.code(410).type(HTML_TYPE).send(invalidLinkPage(request, 'used'));
@@ -89,6 +94,7 @@ ${signInForm(request, { email })}`,
   <h1>${t('login.confirm.title')}</h1>
   <p>${t('login.confirm.body')}</p>
   <input type="hidden" name="token" value="${token}">
+  ${returnTo ? html`<input type="hidden" name="next" value="${returnTo}">` : ''}
   <input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">
   <button type="submit" autofocus>${t('login.confirm.submit')}</button>
 </form>`,
@@ -97,7 +103,7 @@ ${signInForm(request, { email })}`,
     return reply.header('referrer-policy', 'no-referrer').type(HTML_TYPE).send(page);
   });
 
-  app.post<{ Body: { token?: string } }>('/partner/login', { schema: { body: formBody } }, async (request, reply) => {
+  app.post<{ Body: { token?: string; next?: string } }>('/partner/login', { schema: { body: formBody } }, async (request, reply) => {
     const token = request.body.token ?? '';
     if (!TOKEN_FORMAT.test(token)) return reply.code(400).type(HTML_TYPE).send(invalidLinkPage(request, 'malformed'));
     const result = await signInWithToken(db, token, {
@@ -112,7 +118,7 @@ ${signInForm(request, { email })}`,
     }
     reply.setCookie(names.session, result.sessionId, cookieOptions(config, Math.floor((result.expiresAt.getTime() - Date.now()) / 1000)));
     reply.clearCookie(names.preSession, { path: '/', secure: config.secureCookies });
-    return reply.redirect('/partner/portal', 303);
+    return reply.redirect(safeReturnPath(request.body.next) ?? '/partner/portal', 303);
   });
 
   app.post('/partner/logout', { schema: { body: formBody } }, async (request, reply) => {

@@ -14,7 +14,7 @@ export function methodList(config: Config, t: Translate): string {
 export function landingPage(
   request: FastifyRequest,
   config: Config,
-  form: { email?: string; error?: string; signedOut?: boolean } = {},
+  form: { email?: string; error?: string; signedOut?: boolean; returnTo?: string | null } = {},
 ): string {
   const { t, locale } = request;
   const min = formatCents(config.payoutMinCents, locale, { wholeEuros: true });
@@ -31,7 +31,7 @@ export function landingPage(
     <li>${t('landing.point.payment', { min, methods: methodList(config, t) })}</li>
   </ul>
 </section>
-${signInForm(request, { email: form.email, error: form.error })}
+${signInForm(request, { email: form.email, error: form.error, returnTo: form.returnTo ?? null })}
 <section class="how">
   <h2>${t('landing.how.title')}</h2>
   <ol>
