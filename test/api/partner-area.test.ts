@@ -125,14 +125,21 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect((await t.app.inject({ url: '/api/me/balance' })).statusCode).toBe(401);
   });
 
-  it('exports daily statistics as CSV', async () => {
-    const csv = await partner.request({ method: 'GET', url: '/partners/earnings.csv' });
-    expect(csv.statusCode).toBe(200);
-    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(csv.headers['content-disposition']).toContain('attachment');
-    const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('day,campaign,clicks,valid_clicks,earned_eur,bot,duplicate,self,over_cap,inactive,suspended,not_navigation');
-    expect(lines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}","Box bio",7,3,0\.36,2,1,1,0,0,0,0$/);
+  it('exports daily statistics as CSV, laid out for the page’s language', async () => {
+    const french = await partner.request({ method: 'GET', url: '/partners/earnings.csv' });
+    expect(french.statusCode).toBe(200);
+    expect(french.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(french.headers['content-disposition']).toBe('attachment; filename="plug-and-earn-statistiques.csv"');
+    expect(french.body.startsWith('\ufeff')).toBe(true);
+    const frLines = french.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(frLines[0]).toBe('Jour;Campagne;Clics;Clics valides;Gains (€);Robots;Doublons;Tes propres clics;Au-delà du plafond;Campagne inactive;Compte suspendu;Pas une visite');
+    expect(frLines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}";"Box bio";7;3;0,36;2;1;1;0;0;0;0$/);
+    const english = await partner.request({ method: 'GET', url: '/partners/earnings.csv?lang=en' });
+    expect(english.headers['content-disposition']).toBe('attachment; filename="plug-and-earn-statistics.csv"');
+    const enLines = english.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(enLines[0]).toBe('day,campaign,clicks,valid_clicks,earned_eur,bot,duplicate,self,over_cap,inactive,suspended,not_navigation');
+    expect(enLines[1]).toMatch(/^"\d{4}-\d{2}-\d{2}","Box bio",7,3,0\.36,2,1,1,0,0,0,0$/);
+    await partner.request({ method: 'GET', url: '/partners/earnings.csv?lang=fr' }); // back to French for the next tests
   });
 
   it('shows the portal with the link, copy buttons and ready posts carrying the disclosure', async () => {

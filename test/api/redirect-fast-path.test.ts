@@ -96,8 +96,8 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     expect(balance.notCounted.not_navigation).toBe(7);
     expect((await partner.get('/partners/earnings')).body).toContain('chargé par une page (image, script…), pas une visite');
     const csv = (await partner.get('/partners/earnings.csv')).body.split('\r\n');
-    expect(csv[0]!.split(',').at(-1)).toBe('not_navigation');
-    expect(csv[1]!.split(',').at(-1)).toBe('7');
+    expect(csv[0]!.split(';').at(-1)).toBe('Pas une visite');
+    expect(csv[1]!.split(';').at(-1)).toBe('7');
   });
 
   it('leaves to Fastify what it does not handle, which answers as before', async () => {

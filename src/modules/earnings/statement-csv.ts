@@ -5,6 +5,8 @@ import { queryRows } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { reasonCounts } from './daily-stats.js';
 import { centsToDecimalString } from '../../lib/money.js';
+import type { Locale } from '../../config.js';
+import { translator } from '../../i18n/index.js';
 
 /** Quotes a CSV cell, and defuses spreadsheet formulas (=, +, -, @ at the start of a text cell). */
 export function csvCell(value: string | number): string {
@@ -13,7 +15,19 @@ export function csvCell(value: string | number): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string> {
+/** The layout each language's spreadsheet opens without help: French Excel wants `;` and a decimal comma. */
+const LAYOUTS = {
+  fr: { separator: ';', decimalSeparator: ',', filename: 'plug-and-earn-statistiques.csv' },
+  en: { separator: ',', decimalSeparator: '.', filename: 'plug-and-earn-statistics.csv' },
+} as const;
+
+export interface Statement {
+  filename: string;
+  body: string;
+}
+
+/** A partner's daily statistics per campaign, in the layout and words of `locale`. */
+export async function partnerStatsCsv(db: Db, partnerId: string, locale: Locale): Promise<Statement> {
   const rows = await queryRows<Record<string, string | number>>(
     db,
     sql`select to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, c.name as campaign,
@@ -25,10 +39,12 @@ export async function partnerStatsCsv(db: Db, partnerId: string): Promise<string
         where e.partner_id = ${partnerId} and e.kind = 'click'
         group by 1, c.name, c.id order by 1, 2`,
   );
-  const header = ['day', 'campaign', 'clicks', 'valid_clicks', 'earned_eur', ...REFUSAL_REASONS];
+  const layout = LAYOUTS[locale];
+  const t = translator(locale);
+  const header = [t('csv.day'), t('csv.campaign'), t('csv.clicks'), t('csv.validClicks'), t('csv.earned'), ...REFUSAL_REASONS.map((reason) => t(`csv.reason.${reason}`))];
   const lines = rows.map((r) => {
-    const euros = centsToDecimalString(Number(r.earned_cents));
-    return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, ...REFUSAL_REASONS.map((reason) => r[reason])].join(',');
+    const euros = centsToDecimalString(Number(r.earned_cents), { decimalSeparator: layout.decimalSeparator });
+    return [csvCell(String(r.day)), csvCell(String(r.campaign)), r.clicks, r.valid_clicks, euros, ...REFUSAL_REASONS.map((reason) => r[reason])].join(layout.separator);
   });
-  return [header.join(','), ...lines].join('\r\n') + '\r\n';
+  return { filename: layout.filename, body: [header.join(layout.separator), ...lines].join('\r\n') + '\r\n' };
 }

@@ -159,12 +159,13 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
 
   app.get('/partners/earnings.csv', async (request, reply) => {
     const partner = requirePartner(request);
-    const csv = await partnerStatsCsv(db, partner.partnerId);
+    const statement = await partnerStatsCsv(db, partner.partnerId, request.locale);
     return reply
       .type('text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="plug-and-earn-statistiques.csv"')
+      .header('content-disposition', `attachment; filename="${statement.filename}"`)
       .header('cache-control', 'no-store')
-      .send('\ufeff' + csv);
+      // The byte-order mark tells Excel the file is UTF-8.
+      .send('\ufeff' + statement.body);
   });
 
   app.get<{ Querystring: { days?: string } }>('/partners/leaderboard', { schema: { querystring: leaderboardQuery } }, async (request, reply) => {
