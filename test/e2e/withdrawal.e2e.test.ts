@@ -32,6 +32,14 @@ describe('a withdrawal in a real browser', () => {
 
   const signIn = (page: Page, email: string) => signInInBrowser(page, origin, email, mailer);
 
+  /** The focused element's id or text, and whether it is on screen (the feedback is where the eye is). */
+  const focusSeen = (page: Page): Promise<{ id: string; text: string; onScreen: boolean }> =>
+    page.evaluate(`(() => {
+      const active = document.activeElement;
+      const box = active ? active.getBoundingClientRect() : null;
+      return { id: active ? active.id : '', text: active ? active.textContent.trim() : '', onScreen: !!box && box.top >= 0 && box.bottom <= window.innerHeight };
+    })()`);
+
   const figure = async (page: Page, label: string) =>
     (await page.locator('.figure', { hasText: label }).locator('dd').first().textContent())?.replace(/\s/g, ' ');
 
@@ -42,7 +50,9 @@ describe('a withdrawal in a real browser', () => {
     await partner.goto(`${origin}/partners/earnings`);
     expect(await figure(partner, 'Disponible')).toBe('50,00 €');
 
-    // A mistake first: the form says what is wrong and keeps what was typed.
+    // On a phone. A mistake first: the form says what is wrong, next to the field, which has the
+    // focus and is on screen, and keeps what was typed.
+    await partner.setViewportSize({ width: 390, height: 844 });
     await partner.getByLabel('Montant en €').fill('60');
     await partner.getByLabel('Méthode').selectOption('bank');
     await partner.getByLabel('Email PayPal ou IBAN').fill('FR76 3000 6000 0112 3456 7890 189');
@@ -50,11 +60,17 @@ describe('a withdrawal in a real browser', () => {
     await partner.getByRole('button', { name: 'Demander le retrait' }).click();
     await partner.waitForSelector('text=Ce montant dépasse ton solde disponible.');
     expect(await partner.getByLabel('Email PayPal ou IBAN').inputValue()).toBe('FR76 3000 6000 0112 3456 7890 189');
-    await partner.screenshot({ path: join(shots, 'withdraw-error.png'), fullPage: true });
+    expect(await focusSeen(partner)).toMatchObject({ id: 'w-amount', onScreen: true });
+    expect(await partner.locator('#w-amount-error').isVisible()).toBe(true);
+    await partner.screenshot({ path: join(shots, 'withdraw-error.png') });
 
     await partner.getByLabel('Montant en €').fill('30,50');
     await partner.getByRole('button', { name: 'Demander le retrait' }).click();
     await partner.waitForSelector('text=Demande de retrait enregistrée');
+    expect(await focusSeen(partner)).toMatchObject({ onScreen: true });
+    expect((await focusSeen(partner)).text).toContain('Demande de retrait enregistrée');
+    await partner.screenshot({ path: join(shots, 'withdraw-requested-phone.png') });
+    await partner.setViewportSize({ width: 1200, height: 1000 });
     expect(await figure(partner, 'En attente')).toBe('30,50 €');
     expect(await figure(partner, 'Disponible')).toBe('19,50 €');
     expect(await partner.locator('table.list').textContent()).toContain('FR76 •••• •••• 0189');

@@ -52,14 +52,14 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
 ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.admin')}</a></p>` : ''}
 <p>${t('portal.intro')}</p>
 ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
-<section class="card" aria-labelledby="settings-title">
+<section class="card" id="settings" aria-labelledby="settings-title">
   <h2 id="settings-title">${t('portal.settings')}</h2>
   <form method="post" action="/partner/pseudonym">
     <input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">
     <label for="pseudonym">${t('portal.pseudonym.label')}</label>
-    <input id="pseudonym" name="pseudonym" type="text" maxlength="40" value="${pseudonymValue}" aria-describedby="pseudonym-help${form.error ? ' pseudonym-error' : ''}"${form.error ? html` aria-invalid="true"` : ''}>
+    <input id="pseudonym" name="pseudonym" type="text" maxlength="40" value="${pseudonymValue}" aria-describedby="pseudonym-help${form.error ? ' pseudonym-error' : ''}"${form.error ? html` aria-invalid="true" autofocus` : ''}>
     ${form.error ? html`<p class="error" id="pseudonym-error" role="alert">${form.error}</p>` : ''}
-    ${form.saved ? html`<p class="ok" role="status">${t('portal.pseudonym.saved')}</p>` : ''}
+    ${form.saved ? html`<p class="ok" role="status" id="saved" tabindex="-1" data-arrival>${t('portal.pseudonym.saved')}</p>` : ''}
     <p class="help" id="pseudonym-help">${t('portal.pseudonym.help', { masked: maskEmail(partner.email) })}</p>
     <button type="submit">${t('portal.pseudonym.submit')}</button>
   </form>
@@ -78,7 +78,8 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     async (request, reply) => {
       const partner = requirePartner(request);
       return submitForm(request, reply, () => setPseudonym(db, partner.partnerId, request.body.pseudonym ?? ''), {
-        done: () => reply.redirect('/partner/portal?saved=1', 303),
+        // Back at the form's message (the fragment scrolls to it; app.js gives it the focus).
+        done: () => reply.redirect('/partner/portal?saved=1#saved', 303),
         render: (error) => portalPage(request, { pseudonym: request.body.pseudonym, error: error.message }),
       });
     },
@@ -144,7 +145,7 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
       const partner = requirePartner(request);
       const body = request.body;
       return submitForm(request, reply, () => requestWithdrawal(db, config, partner.partnerId, body, body.idempotencyKey ?? null), {
-        done: () => reply.redirect('/partners/earnings?requested=1', 303),
+        done: () => reply.redirect('/partners/earnings?requested=1#requested', 303),
         params: { min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) },
         render: (error) => {
           // A form whose key served another request must not replay it: a new key for the next try.

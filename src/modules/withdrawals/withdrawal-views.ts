@@ -19,7 +19,9 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
   const values = form.values ?? {};
   const min = formatCents(config.payoutMinCents, locale, { wholeEuros: true });
   const error = (field: string) => (form.error?.field === field ? html`<p class="error" id="w-${field}-error" role="alert">${form.error.message}</p>` : '');
-  const invalid = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="w-${field}-error"` : '');
+  // The field at fault takes the focus when the page loads: the browser scrolls to it, and its
+  // message (next to it, role=alert) is read out.
+  const invalid = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="w-${field}-error" autofocus` : '');
   const selected = values.method ?? config.payoutMethods[0];
   const canWithdraw = availableCents >= config.payoutMinCents;
   const rows = history.map(
@@ -30,9 +32,9 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
   <td><span class="status status-${w.status}">${t(`withdraw.status.${w.status}`)}</span>${w.status === 'rejected' && w.reason ? html`<br><small>${t('withdraw.reasonLabel')} ${w.reason}</small>` : ''}${w.approvedAt ? html`<br><small>${t('withdraw.approvedOn', { date: w.approvedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'paid' && w.processedAt ? html`<br><small>${t('withdraw.paidOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'rejected' && w.processedAt ? html`<br><small>${t('withdraw.rejectedOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}</td>
 </tr>`,
   );
-  return html`<section class="card" aria-labelledby="withdraw-title">
+  return html`<section class="card" id="withdraw" aria-labelledby="withdraw-title">
   <h2 id="withdraw-title">${t('earnings.withdraw.title')}</h2>
-  ${form.notice ? html`<p class="ok" role="status">${form.notice}</p>` : ''}
+  ${form.notice ? html`<p class="ok" role="status" id="requested" tabindex="-1" data-arrival>${form.notice}</p>` : ''}
   <p>${t('earnings.withdraw.rules', { min, methods: methodList(config, t) })}</p>
   ${canWithdraw ? '' : html`<p class="notice">${t('withdraw.belowMin', { min, available: formatCents(availableCents, locale) })}</p>`}
   <form method="post" action="/partners/withdraw" class="withdraw" novalidate>
