@@ -119,8 +119,11 @@ describe.each(ENGINES)('operators on %s', (engine) => {
     const page = await ops.get(good.headers.location as string);
     expect(page.body).toContain('Form &lt;b&gt;bold&lt;/b&gt;');
     expect(page.body).toContain('Un : {link}\n---\nDeux');
+    // Success messages say what happened.
+    expect(page.body).toContain('Campagne « Form &lt;b&gt;bold&lt;/b&gt; » créée : chaque partenaire a son lien.');
     const paused = await ops.post(`${(good.headers.location as string).split('?')[0]}/status`, { status: 'paused' });
     expect(paused.statusCode).toBe(303);
+    expect((await ops.get(paused.headers.location as string)).body).toContain('» mise en pause : ses clics ne sont plus payés.');
     await ops.get('/admin/campaigns');
     expect(ops.lastPage).toContain('en pause');
 

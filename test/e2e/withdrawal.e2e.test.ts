@@ -82,11 +82,13 @@ describe('a withdrawal in a real browser', () => {
     await ops.goto(`${origin}/admin/withdrawals`);
     await ops.screenshot({ path: join(shots, 'admin-withdrawals.png'), fullPage: true });
     await ops.getByRole('button', { name: 'Approuver' }).click();
-    await ops.waitForURL(/status=requested&done=1/);
+    await ops.waitForURL(/status=requested&done=approve/);
+    expect((await ops.locator('.ok').textContent())?.replace(/\s/g, ' ')).toBe('Demande de 30,50 € de payme@example.com approuvée.');
     await ops.goto(`${origin}/admin/withdrawals?status=approved`);
     await ops.getByLabel('Référence du paiement').fill('VIR-2026-11-24');
     await ops.getByRole('button', { name: 'Marquer payé' }).click();
-    await ops.waitForURL(/status=approved&done=1/);
+    await ops.waitForURL(/status=approved&done=pay/);
+    expect((await ops.locator('.ok').textContent())?.replace(/\s/g, ' ')).toBe('Demande de 30,50 € de payme@example.com payée.');
     await ops.goto(`${origin}/admin/withdrawals?status=paid`);
     expect(await ops.locator('table.list').textContent()).toContain('VIR-2026-11-24');
     await ops.screenshot({ path: join(shots, 'admin-withdrawals-paid.png'), fullPage: true });

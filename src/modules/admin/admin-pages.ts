@@ -16,6 +16,10 @@ import { allowedCampaignActions, CAMPAIGN_ACTIONS } from '../campaigns/campaign-
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 
+/** What an operator just did to a campaign, said in full on its page. */
+type CampaignDone = 'created' | 'saved' | 'active' | 'paused' | 'ended';
+const DONE_MESSAGES = new Set<string>(['created', 'saved', 'active', 'paused', 'ended']);
+
 const campaignForm = {
   type: 'object',
   properties: {
@@ -96,12 +100,12 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
   app.post<{ Body: CampaignInput }>('/admin/campaigns', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
     return submitForm(request, reply, () => createCampaign(db, request.body, config.defaultRateCents, operatorActor(request)), {
-      done: (campaign) => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      done: (campaign) => reply.redirect(`/admin/campaigns/${campaign.id}?done=created`, 303),
       render: (error) => campaignsPage(request, { values: request.body, error }),
     });
   });
 
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; saved?: boolean } = {}) {
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string } = {}) {
     const { t, locale } = request;
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
@@ -109,7 +113,7 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
       title: campaign.name,
       body: html`<p><a href="/admin/campaigns">← ${t('admin.campaigns')}</a></p>
 <h1>${campaign.name}</h1>
-${form.saved ? html`<p class="ok" role="status">${t('admin.saved')}</p>` : ''}
+${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">${t(`campaign.done.${form.done as CampaignDone}`, { name: campaign.name })}</p>` : ''}
 ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
 <p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
@@ -123,16 +127,16 @@ ${form.error && form.error.field === null ? html`<p class="error" role="alert">$
     });
   }
 
-  app.get<{ Params: { id: string }; Querystring: { saved?: string } }>('/admin/campaigns/:id', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/campaigns/:id', async (request, reply) => {
     requireOperator(request);
-    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { saved: request.query.saved === '1' }));
+    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { done: request.query.done }));
   });
 
   app.post<{ Params: { id: string }; Body: CampaignInput }>('/admin/campaigns/:id', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
     const campaign = await getCampaign(db, request.params.id);
     return submitForm(request, reply, () => updateCampaign(db, campaign.id, request.body, operatorActor(request)), {
-      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?done=saved`, 303),
       render: (error) => campaignPage(request, campaign, { values: request.body, error }),
     });
   });
@@ -141,7 +145,7 @@ ${form.error && form.error.field === null ? html`<p class="error" role="alert">$
     requireOperator(request);
     const campaign = await getCampaign(db, request.params.id);
     return submitForm(request, reply, () => setCampaignStatus(db, campaign.id, request.body.status ?? '', operatorActor(request)), {
-      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?saved=1`, 303),
+      done: (after) => reply.redirect(`/admin/campaigns/${campaign.id}?done=${after.status}`, 303),
       // A refused change of status is shown above the page, not next to a field of the edit form.
       render: (error) => campaignPage(request, campaign, { error: { ...error, field: null } }),
     });

@@ -92,10 +92,10 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     });
   }
 
-  app.get<{ Querystring: { status?: string; done?: string; file?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, file: { type: 'string', maxLength: 40 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+  app.get<{ Querystring: { status?: string; done?: string; id?: string; file?: string } }>('/admin/withdrawals', { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 20 }, done: { type: 'string', maxLength: 20 }, id: { type: 'string', maxLength: 40 }, file: { type: 'string', maxLength: 40 }, lang: { type: 'string' } } } } }, async (request, reply) => {
     requireOperator(request);
     const status = parseStatusFilter(request.query.status ?? 'requested');
-    const ok = request.query.done ? request.t('admin.saved') : undefined;
+    const ok = await doneMessage(request, request.query);
     const file = request.query.file && MESSAGE_ID.test(request.query.file) ? request.query.file : undefined;
     return send(reply, await listPage(request, status, { ok, file }));
   });
@@ -124,6 +124,18 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     }));
   });
 
+  /** What the operator just did, said in full (« Demande de 12,50 € approuvée. »), from the redirect's query. */
+  async function doneMessage(request: FastifyRequest, query: { done?: string; id?: string; file?: string }): Promise<string | undefined> {
+    const { t, locale } = request;
+    const file = query.file && MESSAGE_ID.test(query.file) ? query.file : null;
+    if (query.done === 'file-pay' && file) return t('payout.done.pay', { file });
+    if (query.done === 'file-cancel' && file) return t('payout.done.cancel', { file });
+    if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(query.done ?? '') || !query.id) return undefined;
+    const withdrawal = await getWithdrawal(db, query.id).catch(() => null);
+    if (!withdrawal) return undefined;
+    return t(`withdraw.done.${query.done as WithdrawalAction}`, { amount: formatCents(withdrawal.amountCents, locale), email: withdrawal.partnerEmail });
+  }
+
   const services = (request: FastifyRequest) => ({ db, config, mailer, log: request.log });
   // A refused decision shows above the list, at the refusal's own status.
   const listWithError = (request: FastifyRequest, status: WithdrawalStatus | null) => (error: FormError) => listPage(request, status, { error: error.message });
@@ -132,7 +144,7 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     app.post<{ Params: { id: string }; Body: { reason?: string; reference?: string } }>(`/admin/withdrawals/:id/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
       const actor = operatorActor(request);
       return submitForm(request, reply, () => decideWithdrawal(services(request), request.params.id, action, actor, request.body), {
-        done: (result) => reply.redirect(`/admin/withdrawals?status=${result.before.status}&done=1`, 303),
+        done: (result) => reply.redirect(`/admin/withdrawals?status=${result.before.status}&done=${action}&id=${result.after.id}`, 303),
         render: listWithError(request, null),
       });
     });
@@ -157,7 +169,7 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
       const actor = operatorActor(request);
       const { messageId } = request.params;
       return submitForm(request, reply, async () => (action === 'pay' ? void (await payPayoutFile(services(request), messageId, actor)) : cancelPayoutFile(db, messageId, actor)), {
-        done: () => reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=1`, 303),
+        done: () => reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=file-${action}&file=${messageId}`, 303),
         render: listWithError(request, null),
       });
     });
