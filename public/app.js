@@ -36,5 +36,9 @@ if (method && holder) {
 
 // After a form succeeded, the page opens at its message (a fragment: the browser scrolls there
 // without JavaScript); the message also takes the focus, so a screen reader reads it at once.
-const arrived = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
-if (arrived && arrived.hasAttribute('data-arrival')) arrived.focus();
+try {
+  const arrived = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+  if (arrived && arrived.hasAttribute('data-arrival')) arrived.focus();
+} catch {
+  // A malformed fragment: the page stays as it opened.
+}

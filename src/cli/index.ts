@@ -23,7 +23,7 @@ import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
 import { decideWithdrawal, payPayoutFile } from '../modules/withdrawals/decisions.js';
 import { cancelPayoutFile, createPayoutFile } from '../modules/withdrawals/payout-files.js';
-import { listWithdrawals, parseStatusFilter } from '../modules/withdrawals/withdrawals.js';
+import { listWithdrawals, parseStatusFilter, WITHDRAWAL_ACTIONS } from '../modules/withdrawals/withdrawals.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -59,6 +59,8 @@ function safeUser(): string {
 
 class UsageError extends Error {}
 
+const requests = (n: number) => `${n} ${n === 1 ? 'request' : 'requests'}`;
+
 /** Where a mail that could not leave is reported. */
 const cliLog = { error: (obj: unknown, msg?: string) => console.error(msg, obj) };
 
@@ -90,7 +92,7 @@ const commands: Record<string, Command> = {
       console.log('Daily summaries match the click ledger.');
       return 0;
     }
-    console.error(`${mismatches.length} partner-day(s) disagree with the click ledger, e.g. ${mismatches.slice(0, 5).map((m) => `${m.partner_id} ${m.day}`).join(', ')}. Run "stats rebuild" to repair.`);
+    console.error(`${mismatches.length} ${mismatches.length === 1 ? 'partner-day disagrees' : 'partner-days disagree'} with the click ledger, e.g. ${mismatches.slice(0, 5).map((m) => `${m.partner_id} ${m.day}`).join(', ')}. Run "stats rebuild" to repair.`);
     return 1;
   },
   async 'stats rebuild'(_args, { database }) {
@@ -118,7 +120,7 @@ commands['withdrawals list'] = async (args, { database }) => {
   return 0;
 };
 
-for (const action of ['approve', 'reject', 'pay'] as const) {
+for (const action of WITHDRAWAL_ACTIONS) {
   commands[`withdrawals ${action}`] = async (args, { config, database }) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, reference: { type: 'string' } } });
     const id = positionals[0];
@@ -138,7 +140,7 @@ commands['payout-files export'] = async (args, { config, database }) => {
   const file = await createPayoutFile(database.db, config, kind === 'sepa' ? 'bank' : kind, cliActor);
   const out = values.out ?? file.filename;
   writeFileSync(out, file.body, { mode: 0o600 });
-  console.log(`Wrote ${out}: ${file.count} request(s), ${formatCents(file.totalCents, 'en')}, message id ${file.messageId}.`);
+  console.log(`Wrote ${out}: ${requests(file.count)}, ${formatCents(file.totalCents, 'en')}, message id ${file.messageId}.`);
   return 0;
 };
 
@@ -147,7 +149,7 @@ commands['payout-files pay'] = async (args, { config, database }) => {
   if (!messageId) throw new UsageError('payout-files pay needs the message id of an exported file');
   const mailer = createMailer(config);
   const paid = await payPayoutFile({ db: database.db, config, mailer, log: cliLog }, messageId, cliActor).finally(() => mailer.close());
-  console.log(`${paid.length} request(s) paid with reference ${messageId}.`);
+  console.log(`${requests(paid.length)} paid with reference ${messageId}.`);
   return 0;
 };
 

@@ -5,6 +5,7 @@
  */
 const MAX_LENGTH = 300;
 const NOT_A_DESTINATION = /^\/(partner\/(magic|login|logout)|r\/|api\/|assets\/)/;
+const ONE_TIME = ['requested', 'saved', 'done', 'signed_out', 'file', 'id'];
 
 /** The path and query to return to, or null when `value` is not a same-site page of ours. */
 export function safeReturnPath(value: unknown): string | null {
@@ -20,6 +21,10 @@ export function safeReturnPath(value: unknown): string | null {
     return null;
   }
   if (url.origin !== 'https://return.invalid') return null;
+  // A page's one-time notices are not returned to (« demande enregistrée » shown again).
+  for (const notice of ONE_TIME) url.searchParams.delete(notice);
   const path = `${url.pathname}${url.search}`;
-  return NOT_A_DESTINATION.test(url.pathname) ? null : path;
+  // Checked again once resolved: `/.//host` resolves to `//host`, another site to a browser.
+  if (path.startsWith('//') || path.includes('\\')) return null;
+  return NOT_A_DESTINATION.test(url.pathname) || url.pathname.endsWith('.csv') ? null : path;
 }

@@ -11,12 +11,24 @@ const catalogues: Record<Locale, Record<MessageKey, string>> = { fr, en };
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
+/** `{n, plural, one {…} other {…}}`: the form the language's rules choose for n (French: 0 and 1 are « one »). */
+const PLURAL = /\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}/g;
+
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
+  const plurals = new Intl.PluralRules(locale);
+  const numbers = new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB');
+  // Numbers in the language's format (« 1 116 », "1,116"); text as given.
+  const shown = (value: string | number) => (typeof value === 'number' ? numbers.format(value) : value);
   return (key, params) => {
     const text = catalogue[key];
     if (!params) return text;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return text
+      .replace(PLURAL, (whole, name: string, one: string, other: string) => {
+        const value = params[name];
+        return typeof value === 'number' ? (plurals.select(value) === 'one' ? one : other) : whole;
+      })
+      .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? shown(params[name]!) : whole));
   };
 }
 

@@ -161,7 +161,7 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect(saved.statusCode).toBe(303);
     const board = await partner.get('/partners/leaderboard?days=7');
     expect(board.body).toContain('Max Bio');
-    expect(board.body).toContain('Ton rang : #1 avec 3 clic(s) valide(s).');
+    expect(board.body).toContain('Ton rang : #1 avec 3 clics valides.');
     await partner.get('/partner/portal');
     const bad = await partner.post('/partner/pseudonym', { pseudonym: '<script>alert(1)</script>' });
     expect(bad.statusCode).toBe(400);

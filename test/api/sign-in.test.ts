@@ -71,7 +71,7 @@ describe.each(ENGINES)('magic-link sign-in on %s', (engine) => {
     expect(signedIn.statusCode).toBe(303);
     expect(signedIn.headers.location).toBe('/partners/earnings?lang=fr');
     // Anything else lands on the portal: other sites, the sign-in steps, the tracked redirect.
-    for (const [index, next] of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', '/partner/logout', '/r/abcdefghij', '/%2F%2Fevil.example', 'earnings'].entries()) {
+    for (const [index, next] of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', '/partner/logout', '/r/abcdefghij', '/%2F%2Fevil.example', 'earnings', '/.//evil.example', '/..//evil.example', '/%2e%2e//evil.example', '/a/..//evil.example', '/partners/earnings.csv'].entries()) {
       const other = new Visitor(t.app);
       await other.get('/partners');
       await other.post('/partner/magic', { email: `elsewhere-${index}@example.com`, next });

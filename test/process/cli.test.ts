@@ -112,11 +112,11 @@ describe('withdrawals from the CLI', { timeout: 240_000 }, () => {
     expect((await cli('withdrawals', 'reject', ids[1]!, '--reason', 'Doublon')).output).toContain('is now rejected');
     const out = join(cwd, 'sepa.xml');
     const exported = await cli('payout-files', 'export', 'sepa', '--out', out);
-    expect(exported.output).toMatch(/Wrote .*sepa\.xml: 1 request\(s\), €10\.00, message id (PE-SEPA-[0-9A-F]+)\./);
+    expect(exported.output).toMatch(/Wrote .*sepa\.xml: 1 request, €10\.00, message id (PE-SEPA-[0-9A-F]+)\./);
     expect(await sepaSchemaErrors(readFileSync(out, 'utf8'))).toEqual([]);
     const messageId = /message id (PE-SEPA-[0-9A-F]+)/.exec(exported.output)![1]!;
     expect((await cli('withdrawals', 'reject', ids[0]!, '--reason', 'late')).output).toContain('payout file');
-    expect((await cli('payout-files', 'pay', messageId)).output).toContain(`1 request(s) paid with reference ${messageId}`);
+    expect((await cli('payout-files', 'pay', messageId)).output).toContain(`1 request paid with reference ${messageId}`);
     expect((await cli('withdrawals', 'list', '--status', 'paid')).output).toContain(ids[0]!);
     const outbox = readdirSync(join(env.DATA_DIR, 'outbox'));
     expect(outbox.length).toBe(3); // approved, rejected, paid: the partner was told each time

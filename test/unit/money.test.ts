@@ -54,3 +54,10 @@ describe('formatCents', () => {
     expect(() => formatCents(Number.NaN, 'fr')).toThrow(TypeError);
   });
 });
+
+describe('formatCents at the edge of safe integers', () => {
+  it('is exact where a float of euros is not', () => {
+    expect(formatCents(Number.MAX_SAFE_INTEGER, 'en')).toBe('€90,071,992,547,409.91');
+    expect(formatCents(Number.MAX_SAFE_INTEGER, 'fr').replace(/\s/g, ' ')).toBe('90 071 992 547 409,91 €');
+  });
+});

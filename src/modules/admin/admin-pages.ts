@@ -69,7 +69,7 @@ export function registerAdminPages(app: FastifyInstance, { config, db }: { confi
     const posts = Array.isArray(values.posts) ? values.posts.join('\n---\n') : String(values.posts ?? '');
     return html`${field('name', t('campaign.name'), html`<input id="c-name" name="name" type="text" required maxlength="120" value="${String(values.name ?? '')}"${invalid('name')}>`)}
 ${field('targetUrl', t('campaign.targetUrl'), html`<input id="c-targetUrl" name="targetUrl" type="url" required value="${String(values.targetUrl ?? '')}"${invalid('targetUrl')}>`)}
-${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${formatCents(config.defaultRateCents, 'en').replace('€', '')}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
+${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
 ${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}`;
   }
 

@@ -7,6 +7,7 @@ import { and, eq, gt, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { sessions } from '../../db/schema.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { getPartner } from '../partners/partners.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -35,7 +36,11 @@ export async function findSession(db: Db, id: string, now = new Date()): Promise
     .where(and(eq(sessions.idHash, sessionIdHash), gt(sessions.expiresAt, now)))
     .limit(1);
   if (!session) return null;
-  const partner = await getPartner(db, session.partnerId).catch(() => null);
+  // Only an absent partner opens nothing; a database failure is an error, not a signed-out visitor.
+  const partner = await getPartner(db, session.partnerId).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  });
   if (!partner || partner.status !== 'active') return null;
   return { partnerId: partner.id, email: partner.email, role: partner.role, status: partner.status, sessionIdHash };
 }

@@ -6,7 +6,7 @@ import { asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { campaigns, CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/schema.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
-import { centsToDecimalString, parseEurosToCents } from '../../lib/money.js';
+import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
 import type { Actor } from '../audit/actor.js';
@@ -15,7 +15,9 @@ import { canMove } from './campaign-states.js';
 export type Campaign = typeof campaigns.$inferSelect;
 
 /** Highest rate an operator may set per click: 100 €, far above any real programme. */
-export const MAX_RATE_CENTS = 10_000;
+/** The highest rate per click, in whole euros (shown in the message) and in cents. */
+const MAX_RATE_EUROS = 100;
+export const MAX_RATE_CENTS = MAX_RATE_EUROS * 100;
 export const MAX_POSTS = 10;
 export const MAX_POST_LENGTH = 2000;
 
@@ -73,7 +75,7 @@ function cleanRate(value: unknown): number {
   // A JSON number is read through its shortest decimal text (0.12 → "0.12"), never multiplied as a float.
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value : '';
   const parsed = parseEurosToCents(text);
-  if (!parsed.ok || parsed.cents > MAX_RATE_CENTS) throw new InputError('ratePerClickEur', 'campaign.error.rate', { max: centsToDecimalString(MAX_RATE_CENTS) });
+  if (!parsed.ok || parsed.cents > MAX_RATE_CENTS) throw new InputError('ratePerClickEur', 'campaign.error.rate', { max: MAX_RATE_EUROS });
   return parsed.cents;
 }
 

@@ -177,7 +177,7 @@ export async function markPayoutFilePaid(db: Db, messageId: string, actor: Actor
 export async function cancelPayoutFile(db: Db, messageId: string, actor: Actor): Promise<void> {
   await db.transaction(async (tx) => {
     await lockOpenFile(tx, messageId);
-    await tx.update(withdrawRequests).set({ payoutFile: null }).where(and(eq(withdrawRequests.payoutFile, messageId), eq(withdrawRequests.status, 'approved')));
+    await tx.update(withdrawRequests).set({ payoutFile: null }).where(and(eq(withdrawRequests.payoutFile, messageId), inArray(withdrawRequests.status, [...PAYABLE_STATUSES])));
     await tx.update(payoutFiles).set({ cancelledAt: new Date() }).where(eq(payoutFiles.messageId, messageId));
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_cancelled', subject: `payout_file:${messageId}` });
   });
