@@ -147,6 +147,9 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     const campaignId = (await queryRows<{ id: string }>(t.database.db, sql`select id from campaigns where name = 'Box bio'`))[0]!.id;
     await t.database.db.execute(sql`update campaigns set posts = array['Ma box bio est là : {link}', 'Sans lien ni mention'] where id = ${campaignId}`);
     const page = await partner.get('/partner/portal');
+    // The email is masked in the page as in its header (a phone's screen is seen by others).
+    expect(page.body).not.toContain('maker@example.com');
+    expect(page.body).toContain('Bienvenue, ma…r@example.com.');
     expect(page.body).toContain(`value="http://partners.test/r/${code}"`);
     expect(page.body).toContain('data-copy=');
     expect(page.body).toContain(`Ma box bio est là : http://partners.test/r/${code}\n#ad · Publicité`);

@@ -48,7 +48,7 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
     return renderPage(request, {
       title: t('portal.title'),
       body: html`<h1>${t('portal.title')}</h1>
-<p>${t('portal.welcome', { email: partner.email })}</p>
+<p>${t('portal.welcome', { email: maskEmail(partner.email) })}</p>
 ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.admin')}</a></p>` : ''}
 <p>${t('portal.intro')}</p>
 ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
