@@ -15,6 +15,7 @@ import { listAuditEntries } from '../audit/audit-log.js';
 import { allowedCampaignActions, CAMPAIGN_ACTIONS } from '../campaigns/campaign-states.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
+import { formatDate } from '../../lib/dates.js';
 
 /** What an operator just did to a campaign, said in full on its page. */
 type CampaignDone = 'created' | 'saved' | 'active' | 'paused' | 'ended';
@@ -205,7 +206,7 @@ ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}
     const { t } = request;
     const entries = await listAuditEntries(db);
     const rows = entries.map(
-      (e) => html`<tr><td><time datetime="${e.at.toISOString()}">${e.at.toISOString().replace('T', ' ').slice(0, 19)}</time></td><td>${e.actorLabel}</td><td>${e.action}</td><td>${e.subject ?? ''}</td><td>${e.fromState ?? ''}${e.fromState || e.toState ? ' → ' : ''}${e.toState ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
+      (e) => html`<tr><td><time datetime="${e.at.toISOString()}">${formatDate(e.at, request.locale, { time: true })}</time></td><td>${e.actorLabel}</td><td>${e.action}</td><td>${e.subject ?? ''}</td><td>${e.fromState ?? ''}${e.fromState || e.toState ? ' → ' : ''}${e.toState ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
     );
     return send(reply, renderPage(request, {
       title: t('admin.audit'),

@@ -20,6 +20,7 @@ import { decryptDetails } from './payout-details.js';
 import { cancelPayoutFile, createPayoutFile, listPayoutFiles, MESSAGE_ID, payoutFileBody, payoutFileCandidates } from './payout-files.js';
 import { allowedActions, RESERVING_STATUSES, WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
 import { getWithdrawal, listWithdrawals, parseStatusFilter } from './withdrawals.js';
+import { formatDate } from '../../lib/dates.js';
 
 const actionBody = {
   type: 'object',
@@ -52,7 +53,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
       const actions: Html[] = allowedActions(w).map((action) => forms[action]);
       if (w.payoutFile && RESERVING_STATUSES.includes(w.status)) actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
       return html`<tr>
-  <td><a href="/admin/withdrawals/${w.id}">${w.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</a></td>
+  <td><a href="/admin/withdrawals/${w.id}"><time datetime="${w.createdAt.toISOString()}">${formatDate(w.createdAt, locale, { time: true })}</time></a></td>
   <td>${w.partnerEmail}</td>
   <td class="num">${formatCents(w.amountCents, locale)}</td>
   <td>${t(`method.${w.method}`)}<br><small>${w.detailsMasked}</small></td>
@@ -70,7 +71,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     });
     const fileRows = files.map((f) => {
       const state = f.paidAt
-        ? html`${t('payout.paidOn', { date: f.paidAt.toISOString().slice(0, 10) })}`
+        ? html`${t('payout.paidOn', { date: formatDate(f.paidAt, locale) })}`
         : f.cancelledAt
           ? html`${t('payout.cancelled')}`
           : html`<form method="post" action="/admin/payout-files/${f.messageId}/pay" class="inline">${hidden(request)}<button type="submit">${t('payout.markPaid')}</button></form> <form method="post" action="/admin/payout-files/${f.messageId}/cancel" class="inline">${hidden(request)}<button type="submit" class="secondary">${t('payout.cancel')}</button></form>`;
@@ -116,7 +117,7 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
   <dt>${t('withdraw.method')}</dt><dd>${t(`method.${w.method}`)}</dd>
   <dt>${t('withdraw.details')}</dt><dd class="secret">${full}</dd>
   <dt>${t('campaign.status')}</dt><dd>${t(`withdraw.status.${w.status}`)}</dd>
-  <dt>${t('withdraw.date')}</dt><dd>${w.createdAt.toISOString()}</dd>
+  <dt>${t('withdraw.date')}</dt><dd><time datetime="${w.createdAt.toISOString()}">${formatDate(w.createdAt, locale, { time: true })}</time></dd>
   ${w.reason ? html`<dt>${t('withdraw.reason')}</dt><dd>${w.reason}</dd>` : ''}
   ${w.reference ? html`<dt>${t('withdraw.reference')}</dt><dd>${w.reference}</dd>` : ''}
   ${w.decidedBy ? html`<dt>${t('audit.who')}</dt><dd>${w.decidedBy}</dd>` : ''}

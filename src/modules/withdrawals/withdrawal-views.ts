@@ -7,6 +7,7 @@ import { randomToken } from '../../lib/crypto.js';
 import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import { methodList } from '../pages/public-pages.js';
 import type { Withdrawal } from './withdrawals.js';
+import { formatDate } from '../../lib/dates.js';
 
 export interface WithdrawForm {
   values?: { amount?: string; method?: string; details?: string; holderName?: string; idempotencyKey?: string };
@@ -26,10 +27,10 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
   const canWithdraw = availableCents >= config.payoutMinCents;
   const rows = history.map(
     (w) => html`<tr>
-  <td><time datetime="${w.createdAt.toISOString()}">${w.createdAt.toISOString().slice(0, 10)}</time></td>
+  <td><time datetime="${w.createdAt.toISOString()}">${formatDate(w.createdAt, locale)}</time></td>
   <td class="num">${formatCents(w.amountCents, locale)}</td>
   <td>${t(`method.${w.method}`)} · ${w.detailsMasked}</td>
-  <td><span class="status status-${w.status}">${t(`withdraw.status.${w.status}`)}</span>${w.status === 'rejected' && w.reason ? html`<br><small>${t('withdraw.reasonLabel')} ${w.reason}</small>` : ''}${w.approvedAt ? html`<br><small>${t('withdraw.approvedOn', { date: w.approvedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'paid' && w.processedAt ? html`<br><small>${t('withdraw.paidOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}${w.status === 'rejected' && w.processedAt ? html`<br><small>${t('withdraw.rejectedOn', { date: w.processedAt.toISOString().slice(0, 10) })}</small>` : ''}</td>
+  <td><span class="status status-${w.status}">${t(`withdraw.status.${w.status}`)}</span>${w.status === 'rejected' && w.reason ? html`<br><small>${t('withdraw.reasonLabel')} ${w.reason}</small>` : ''}${w.approvedAt ? html`<br><small>${t('withdraw.approvedOn', { date: formatDate(w.approvedAt, locale) })}</small>` : ''}${w.status === 'paid' && w.processedAt ? html`<br><small>${t('withdraw.paidOn', { date: formatDate(w.processedAt, locale) })}</small>` : ''}${w.status === 'rejected' && w.processedAt ? html`<br><small>${t('withdraw.rejectedOn', { date: formatDate(w.processedAt, locale) })}</small>` : ''}</td>
 </tr>`,
   );
   return html`<section class="card" id="withdraw" aria-labelledby="withdraw-title">
