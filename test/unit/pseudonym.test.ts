@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InputError } from '../../src/lib/errors.js';
-import { checkedPseudonym, keysOf, mixesScripts, normalizePseudonym } from '../../src/modules/partners/pseudonym.js';
+import { checkedPseudonym, keysOf, mixesScripts, normalisePseudonym } from '../../src/modules/partners/pseudonym.js';
 
 /** Two pseudonyms are one name when they share a key. */
 const sameName = (a: string, b: string) => keysOf(a).some((key) => keysOf(b).includes(key));
@@ -33,7 +33,7 @@ describe('mixed scripts and invisible characters', () => {
   it('names the rule a pseudonym breaks, and takes names written with marks or decomposed', () => {
     const error = (text: string) => {
       try {
-        checkedPseudonym(normalizePseudonym(text));
+        checkedPseudonym(normalisePseudonym(text));
         return null;
       } catch (thrown) {
         return (thrown as InputError).messageKey;
@@ -45,6 +45,6 @@ describe('mixed scripts and invisible characters', () => {
     expect(error('Lina (démo)')).toBe('portal.pseudonym.error.format');
     expect(error('x')).toBe('portal.pseudonym.error.format');
     for (const fine of ['  Lina   démo ', "O'Brien", 'Chloe\u0301' /* decomposed é */, 'अनुष्का', 'สมชาย']) expect(error(fine), fine).toBeNull();
-    expect(normalizePseudonym('Chloe\u0301')).toBe('Chloé');
+    expect(normalisePseudonym('Chloe\u0301')).toBe('Chloé');
   });
 });

@@ -12,14 +12,15 @@ import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import type { Translate } from '../../i18n/index.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { listAuditEntries } from '../audit/audit-log.js';
-import { allowedCampaignActions, CAMPAIGN_ACTIONS } from '../campaigns/campaign-states.js';
+import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 import { formatDate } from '../../lib/dates.js';
 
 /** What an operator just did to a campaign, said in full on its page. */
-type CampaignDone = 'created' | 'saved' | 'active' | 'paused' | 'ended';
-const DONE_MESSAGES = new Set<string>(['created', 'saved', 'active', 'paused', 'ended']);
+const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
+type CampaignDone = (typeof CAMPAIGN_DONE)[number];
+const DONE_MESSAGES = new Set<string>(CAMPAIGN_DONE);
 
 const campaignForm = {
   type: 'object',

@@ -12,6 +12,7 @@ import { REFUSAL_REASONS, type RefusalReason } from '../../db/schema.js';
 import { pgArray } from '../../db/pg-array.js';
 import { utcDay } from '../clicks/click-rules.js';
 import { RESERVING_STATUSES } from '../withdrawals/withdrawal-states.js';
+import { reasonColumns } from './daily-stats.js';
 
 export const RECENT_DAYS = 90;
 
@@ -67,7 +68,7 @@ export async function partnerBalances(db: Db, partnerIds: string[], options: { f
           select partner_id, sum(amount_cents)::int8 as pending from withdraw_requests
            where partner_id = any(${ids}) and status = any(${pgArray([...RESERVING_STATUSES])}::text[]) group by partner_id
         )
-        select p.partner_id, s.earned, s.valid90, s.earned90, ${sql.join(REFUSAL_REASONS.map((reason) => sql`s.${sql.identifier(reason)}`), sql`, `)},
+        select p.partner_id, s.earned, s.valid90, s.earned90, ${reasonColumns('s')},
                coalesce(paid.paid, 0)::int8 as paid, coalesce(pending.pending, 0)::int8 as pending
           from unnest(${ids}) as p(partner_id)
           left join stats s on s.partner_id = p.partner_id

@@ -10,7 +10,7 @@ import { writeAudit } from '../audit/audit-log.js';
 import { endSessionsOf } from '../auth/sessions.js';
 import type { Actor } from '../audit/actor.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
-import { backfillPseudonymKeys, checkedPseudonym, insertPseudonymKeys, normalizePseudonym } from './pseudonym.js';
+import { backfillPseudonymKeys, checkedPseudonym, insertPseudonymKeys, normalisePseudonym } from './pseudonym.js';
 
 export type Partner = typeof partners.$inferSelect;
 export type PartnerStatus = Partner['status'];
@@ -92,7 +92,7 @@ export async function setPartnerStatus(db: Db, id: string, requested: string, ac
   const status: PartnerStatus = requested;
   await getPartner(db, id);
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(partners).where(eq(partners.id, id)).for('update');
+    const before = await lockPartner(tx, id, 'update');
     if (!before) throw new NotFoundError('partner');
     if (before.status === status) return before;
     const [after] = await tx.update(partners).set({ status }).where(eq(partners.id, id)).returning();
@@ -108,7 +108,7 @@ export async function setPartnerStatus(db: Db, id: string, requested: string, ac
  * same text in other case, or a look-alike.
  */
 export async function setPseudonym(db: Db, partnerId: string, input: unknown): Promise<string | null> {
-  const text = normalizePseudonym(input);
+  const text = normalisePseudonym(input);
   if (text === '') {
     // The trigger of migration 0014 deletes the keys with the name.
     await db.update(partners).set({ pseudonym: null }).where(eq(partners.id, partnerId));

@@ -30,7 +30,7 @@ const FORMAT = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} .'’_-]{1,39}$/u;
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0]/u;
 
 /** The text as stored: NFC, trimmed, inner runs of white space made one space. Empty means none. */
-export function normalizePseudonym(input: unknown): string {
+export function normalisePseudonym(input: unknown): string {
   return typeof input === 'string' ? input.normalize('NFC').trim().replace(/\s+/g, ' ') : '';
 }
 

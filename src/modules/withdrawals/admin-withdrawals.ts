@@ -21,6 +21,7 @@ import { cancelPayoutFile, createPayoutFile, listPayoutFiles, MESSAGE_ID, payout
 import { allowedActions, RESERVING_STATUSES, WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
 import { getWithdrawal, listWithdrawals, parseStatusFilter } from './withdrawals.js';
 import { formatDate } from '../../lib/dates.js';
+import { NotFoundError } from '../../lib/errors.js';
 
 const actionBody = {
   type: 'object',
@@ -132,7 +133,11 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     if (query.done === 'file-pay' && file) return t('payout.done.pay', { file });
     if (query.done === 'file-cancel' && file) return t('payout.done.cancel', { file });
     if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(query.done ?? '') || !query.id) return undefined;
-    const withdrawal = await getWithdrawal(db, query.id).catch(() => null);
+    // A request that is not there (a hand-edited link) says nothing; a failing database is an error.
+    const withdrawal = await getWithdrawal(db, query.id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
     if (!withdrawal) return undefined;
     return t(`withdraw.done.${query.done as WithdrawalAction}`, { amount: formatCents(withdrawal.amountCents, locale), email: withdrawal.partnerEmail });
   }

@@ -1,6 +1,7 @@
 /**
  * Withdrawal requests: a request reserves money (pending), "paid" posts it as exactly one payout,
- * "rejected" gives it back. The transitions are data, in withdrawal-states.ts. The balance check and the insert happen in one transaction holding the partner's row lock,
+ * "rejected" gives it back. The transitions are data, in withdrawal-states.ts. The balance check
+ * and the insert happen in one transaction holding the partner's row lock,
  * so concurrent requests can never overdraw.
  */
 import { createHash } from 'node:crypto';
