@@ -28,6 +28,7 @@ import { ClickWriter } from './modules/clicks/click-writer.js';
 import { LinkCache } from './modules/clicks/link-cache.js';
 import { RedirectFastPath } from './modules/clicks/redirect-fast-path.js';
 import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
+import { registerEarningsPages } from './modules/pages/earnings-pages.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
 import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
 import { registerWithdrawalApi } from './modules/withdrawals/withdrawal-api.js';
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerAuthRoutes(app, { ...deps, mailer });
   registerRedirectRoute(app, { links, writer, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);
+  registerEarningsPages(app, deps);
   registerAdminPages(app, deps);
   registerApiRoutes(app, deps);
   registerAdminWithdrawals(app, { ...deps, mailer });

@@ -1,6 +1,12 @@
 import type { MessageKey } from './fr.js';
+import { adminEn } from './parts/admin-en.js';
+import { payoutEn } from './parts/payout-en.js';
+import { portalEn } from './parts/portal-en.js';
 
 export const en: Record<MessageKey, string> = {
+  ...portalEn,
+  ...payoutEn,
+  ...adminEn,
   'lang.name': 'English',
   'lang.switch': 'Language',
   'site.name': 'Plug & Earn',

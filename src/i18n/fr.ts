@@ -1,5 +1,12 @@
 /** French, the default language. Every string the product shows lives in a catalogue. */
+import { adminFr } from './parts/admin-fr.js';
+import { payoutFr } from './parts/payout-fr.js';
+import { portalFr } from './parts/portal-fr.js';
+
 export const fr = {
+  ...portalFr,
+  ...payoutFr,
+  ...adminFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',

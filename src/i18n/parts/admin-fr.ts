@@ -1,0 +1,3 @@
+/** French messages of the admin area (kept in their own file so areas can grow apart). */
+export const adminFr = {
+} as const;

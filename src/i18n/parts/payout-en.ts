@@ -1,0 +1,4 @@
+import type { payoutFr } from './payout-fr.js';
+
+export const payoutEn: Record<keyof typeof payoutFr, string> = {
+};
