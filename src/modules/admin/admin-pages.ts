@@ -1,49 +1,19 @@
-/** The operators' back-office: campaigns, partners, audit log. Every form is CSRF-protected. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+/** The operators' back-office: the overview at /admin, and the pages of each area. */
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { REFUSAL_REASONS, type CampaignStatus } from '../../db/schema.js';
-import { CSRF_FIELD } from '../../http/context.js';
-import { operatorActor, requireOperator } from '../../http/guards.js';
-import { html, HTML_TYPE, type Html } from '../../http/html.js';
-import { submitForm, type FormError } from '../../http/forms.js';
+import { requireOperator } from '../../http/guards.js';
+import { html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
-import { centsToDecimalString, formatCents } from '../../lib/money.js';
-import type { Translate } from '../../i18n/index.js';
-import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
-import { listAuditEntries } from '../audit/audit-log.js';
-import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
-import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
-import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
-import { formatDate } from '../../lib/dates.js';
+import { sendPage as send } from './admin-common.js';
+import { registerAuditPages } from './audit-pages.js';
+import { registerCampaignPages } from './campaign-pages.js';
+import { registerPartnerAdminPages } from './partner-admin-pages.js';
 
-/** What an operator just did to a campaign, said in full on its page. */
-const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
-type CampaignDone = (typeof CAMPAIGN_DONE)[number];
-const DONE_MESSAGES = new Set<string>(CAMPAIGN_DONE);
-
-const campaignForm = {
-  type: 'object',
-  properties: {
-    name: { type: 'string', maxLength: 1000 },
-    targetUrl: { type: 'string', maxLength: 4000 },
-    ratePerClickEur: { type: 'string', maxLength: 40 },
-    posts: { type: 'string', maxLength: 30000 },
-    status: { type: 'string', maxLength: 20 },
-    [CSRF_FIELD]: { type: 'string' },
-  },
-} as const;
-
-function hidden(request: FastifyRequest): Html {
-  return html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
-}
-
-function statusLabel(t: Translate, status: string): string {
-  return t(`status.${status}` as Parameters<Translate>[0]);
-}
-
-export function registerAdminPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
-  const send = (reply: FastifyReply, page: string, code = 200) => reply.code(code).type(HTML_TYPE).send(page);
+export function registerAdminPages(app: FastifyInstance, deps: { config: Config; db: Db }): void {
+  registerCampaignPages(app, deps);
+  registerPartnerAdminPages(app, deps);
+  registerAuditPages(app, deps);
 
   app.get('/admin', async (request, reply) => {
     requireOperator(request);
@@ -57,162 +27,6 @@ export function registerAdminPages(app: FastifyInstance, { config, db }: { confi
   <li><a href="/admin/withdrawals">${t('admin.withdrawals')}</a></li>
   <li><a href="/admin/audit">${t('admin.audit')}</a></li>
 </ul>`,
-    }));
-  });
-
-  function campaignFields(request: FastifyRequest, values: CampaignInput & { posts?: unknown }, error?: FormError): Html {
-    const { t } = request;
-    const field = (name: string, label: string, input: Html, help?: string) => html`<div class="field">
-  <label for="c-${name}">${label}</label>${input}
-  ${error?.field === name ? html`<p class="error" id="c-${name}-error" role="alert">${error.message}</p>` : ''}
-  ${help ? html`<p class="help">${help}</p>` : ''}
-</div>`;
-    const invalid = (name: string) => (error?.field === name ? html` aria-invalid="true" aria-describedby="c-${name}-error"` : '');
-    const posts = Array.isArray(values.posts) ? values.posts.join('\n---\n') : String(values.posts ?? '');
-    return html`${field('name', t('campaign.name'), html`<input id="c-name" name="name" type="text" required maxlength="120" value="${String(values.name ?? '')}"${invalid('name')}>`)}
-${field('targetUrl', t('campaign.targetUrl'), html`<input id="c-targetUrl" name="targetUrl" type="url" required value="${String(values.targetUrl ?? '')}"${invalid('targetUrl')}>`)}
-${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
-${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}`;
-  }
-
-  async function campaignsPage(request: FastifyRequest, form: { values?: CampaignInput; error?: FormError } = {}): Promise<string> {
-    const { t, locale } = request;
-    const list = await listCampaigns(db);
-    const rows = list.map(
-      (c) => html`<tr><td><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td>${statusLabel(t, c.status)}</td><td class="num">${formatCents(c.rateCents, locale)}</td><td class="url">${c.targetUrl}</td></tr>`,
-    );
-    return renderPage(request, {
-      title: t('admin.campaigns'),
-      body: html`<h1>${t('admin.campaigns')}</h1>
-${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col" class="num">${t('campaign.rate')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
-<form method="post" action="/admin/campaigns" class="card" novalidate>
-  <h2>${t('campaign.new')}</h2>
-  ${hidden(request)}
-  ${campaignFields(request, form.values ?? {}, form.error)}
-  <button type="submit">${t('campaign.create')}</button>
-</form>`,
-    });
-  }
-
-  app.get('/admin/campaigns', async (request, reply) => {
-    requireOperator(request);
-    return send(reply, await campaignsPage(request));
-  });
-
-  app.post<{ Body: CampaignInput }>('/admin/campaigns', { schema: { body: campaignForm } }, async (request, reply) => {
-    requireOperator(request);
-    return submitForm(request, reply, () => createCampaign(db, request.body, config.defaultRateCents, operatorActor(request)), {
-      done: (campaign) => reply.redirect(`/admin/campaigns/${campaign.id}?done=created`, 303),
-      render: (error) => campaignsPage(request, { values: request.body, error }),
-    });
-  });
-
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string } = {}) {
-    const { t, locale } = request;
-    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
-    const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
-    return renderPage(request, {
-      title: campaign.name,
-      body: html`<p><a href="/admin/campaigns">← ${t('admin.campaigns')}</a></p>
-<h1>${campaign.name}</h1>
-${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">${t(`campaign.done.${form.done as CampaignDone}`, { name: campaign.name })}</p>` : ''}
-${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
-<p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
-<div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
-<form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
-  <h2>${t('campaign.edit')}</h2>
-  ${hidden(request)}
-  ${campaignFields(request, values, form.error)}
-  <p class="help">${t('campaign.rate.history')}</p>
-  <button type="submit">${t('campaign.save')}</button>
-</form>`,
-    });
-  }
-
-  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/campaigns/:id', async (request, reply) => {
-    requireOperator(request);
-    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { done: request.query.done }));
-  });
-
-  app.post<{ Params: { id: string }; Body: CampaignInput }>('/admin/campaigns/:id', { schema: { body: campaignForm } }, async (request, reply) => {
-    requireOperator(request);
-    const campaign = await getCampaign(db, request.params.id);
-    return submitForm(request, reply, () => updateCampaign(db, campaign.id, request.body, operatorActor(request)), {
-      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?done=saved`, 303),
-      render: (error) => campaignPage(request, campaign, { values: request.body, error }),
-    });
-  });
-
-  app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/campaigns/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
-    requireOperator(request);
-    const campaign = await getCampaign(db, request.params.id);
-    return submitForm(request, reply, () => setCampaignStatus(db, campaign.id, request.body.status ?? '', operatorActor(request)), {
-      done: (after) => reply.redirect(`/admin/campaigns/${campaign.id}?done=${after.status}`, 303),
-      // A refused change of status is shown above the page, not next to a field of the edit form.
-      render: (error) => campaignPage(request, campaign, { error: { ...error, field: null } }),
-    });
-  });
-
-  app.get<{ Querystring: { q?: string } }>('/admin/partners', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } }, async (request, reply) => {
-    requireOperator(request);
-    const { t } = request;
-    const q = request.query.q ?? '';
-    const list = await listPartners(db, { search: q });
-    const rows = list.map(
-      (p) => html`<tr><td><a href="/admin/partners/${p.id}">${p.email}</a>${p.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td>${p.pseudonym ?? ''}</td><td>${statusLabel(t, p.status)}</td><td>${p.role === 'admin' ? t('role.admin') : t('role.partner')}</td></tr>`,
-    );
-    return send(reply, renderPage(request, {
-      title: t('admin.partners'),
-      body: html`<h1>${t('admin.partners')}</h1>
-<form method="get" action="/admin/partners" role="search" class="search"><label for="q">${t('admin.partners.search')}</label><input id="q" name="q" type="search" value="${q}"><button type="submit">${t('admin.partners.searchButton')}</button></form>
-${rows.length ? html`<table class="list"><thead><tr><th scope="col">Email</th><th scope="col">${t('portal.pseudonym.label')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('admin.role')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.partners.none')}</p>`}`,
-    }));
-  });
-
-  app.get<{ Params: { id: string } }>('/admin/partners/:id', async (request, reply) => {
-    requireOperator(request);
-    const { t, locale } = request;
-    const partner = await getPartner(db, request.params.id);
-    const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
-    const money = (cents: number) => formatCents(cents, locale);
-    const next = partner.status === 'active' ? 'suspended' : 'active';
-    return send(reply, renderPage(request, {
-      title: partner.email,
-      body: html`<p><a href="/admin/partners">← ${t('admin.partners')}</a></p>
-<h1>${partner.email}</h1>
-<p>${t('campaign.status')} : <strong>${statusLabel(t, partner.status)}</strong>${partner.pseudonym ? html` · ${t('portal.pseudonym.label')} : ${partner.pseudonym}` : ''}</p>
-<form method="post" action="/admin/partners/${partner.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${next}"><button type="submit">${next === 'suspended' ? t('admin.partner.suspend') : t('admin.partner.reinstate')}</button></form>
-<dl class="figures">
-  <div class="figure"><dt>${t('earnings.gross')}</dt><dd>${money(balance.earnedCents)}</dd></div>
-  <div class="figure"><dt>${t('earnings.pendingAmount')}</dt><dd>${money(balance.pendingCents)}</dd></div>
-  <div class="figure"><dt>${t('earnings.paid')}</dt><dd>${money(balance.paidCents)}</dd></div>
-  <div class="figure main"><dt>${t('earnings.available')}</dt><dd>${money(balance.availableCents)}</dd></div>
-</dl>
-<section class="card"><h2>${t('admin.partner.verdicts', { days: 90 })}</h2>
-<table class="list"><tbody>
-<tr><th scope="row">${t('reason.valid')}</th><td class="num">${balance.validClicks90d}</td></tr>
-${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${balance.notCounted[reason]}</td></tr>`)}
-</tbody></table></section>`,
-    }));
-  });
-
-  app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/partners/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
-    requireOperator(request);
-    const partner = await setPartnerStatus(db, request.params.id, request.body.status ?? '', operatorActor(request));
-    return reply.redirect(`/admin/partners/${partner.id}`, 303);
-  });
-
-  app.get('/admin/audit', async (request, reply) => {
-    requireOperator(request);
-    const { t } = request;
-    const entries = await listAuditEntries(db);
-    const rows = entries.map(
-      (e) => html`<tr><td><time datetime="${e.at.toISOString()}">${formatDate(e.at, request.locale, { time: true })}</time></td><td>${e.actorLabel}</td><td>${e.action}</td><td>${e.subject ?? ''}</td><td>${e.fromState ?? ''}${e.fromState || e.toState ? ' → ' : ''}${e.toState ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
-    );
-    return send(reply, renderPage(request, {
-      title: t('admin.audit'),
-      body: html`<h1>${t('admin.audit')}</h1>
-<table class="list"><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.who')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.subject')}</th><th scope="col">${t('audit.change')}</th><th scope="col">${t('audit.detail')}</th></tr></thead><tbody>${rows}</tbody></table>`,
     }));
   });
 }

@@ -1,0 +1,126 @@
+/** The operators' campaign pages: the list, creation, one campaign's page, its status changes. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { CampaignStatus } from '../../db/schema.js';
+import { CSRF_FIELD } from '../../http/context.js';
+import { operatorActor, requireOperator } from '../../http/guards.js';
+import { html, type Html } from '../../http/html.js';
+import { submitForm, type FormError } from '../../http/forms.js';
+import { renderPage } from '../../http/layout.js';
+import { centsToDecimalString, formatCents } from '../../lib/money.js';
+import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
+import { hidden, sendPage as send, statusLabel } from './admin-common.js';
+
+/** What an operator just did to a campaign, said in full on its page. */
+const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
+type CampaignDone = (typeof CAMPAIGN_DONE)[number];
+const DONE_MESSAGES = new Set<string>(CAMPAIGN_DONE);
+
+export const campaignForm = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', maxLength: 1000 },
+    targetUrl: { type: 'string', maxLength: 4000 },
+    ratePerClickEur: { type: 'string', maxLength: 40 },
+    posts: { type: 'string', maxLength: 30000 },
+    status: { type: 'string', maxLength: 20 },
+    [CSRF_FIELD]: { type: 'string' },
+  },
+} as const;
+
+export function registerCampaignPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+  function campaignFields(request: FastifyRequest, values: CampaignInput & { posts?: unknown }, error?: FormError): Html {
+    const { t } = request;
+    const field = (name: string, label: string, input: Html, help?: string) => html`<div class="field">
+  <label for="c-${name}">${label}</label>${input}
+  ${error?.field === name ? html`<p class="error" id="c-${name}-error" role="alert">${error.message}</p>` : ''}
+  ${help ? html`<p class="help">${help}</p>` : ''}
+</div>`;
+    const invalid = (name: string) => (error?.field === name ? html` aria-invalid="true" aria-describedby="c-${name}-error"` : '');
+    const posts = Array.isArray(values.posts) ? values.posts.join('\n---\n') : String(values.posts ?? '');
+    return html`${field('name', t('campaign.name'), html`<input id="c-name" name="name" type="text" required maxlength="120" value="${String(values.name ?? '')}"${invalid('name')}>`)}
+${field('targetUrl', t('campaign.targetUrl'), html`<input id="c-targetUrl" name="targetUrl" type="url" required value="${String(values.targetUrl ?? '')}"${invalid('targetUrl')}>`)}
+${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
+${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}`;
+  }
+
+  async function campaignsPage(request: FastifyRequest, form: { values?: CampaignInput; error?: FormError } = {}): Promise<string> {
+    const { t, locale } = request;
+    const list = await listCampaigns(db);
+    const rows = list.map(
+      (c) => html`<tr><td><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td>${statusLabel(t, c.status)}</td><td class="num">${formatCents(c.rateCents, locale)}</td><td class="url">${c.targetUrl}</td></tr>`,
+    );
+    return renderPage(request, {
+      title: t('admin.campaigns'),
+      body: html`<h1>${t('admin.campaigns')}</h1>
+${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col" class="num">${t('campaign.rate')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
+<form method="post" action="/admin/campaigns" class="card" novalidate>
+  <h2>${t('campaign.new')}</h2>
+  ${hidden(request)}
+  ${campaignFields(request, form.values ?? {}, form.error)}
+  <button type="submit">${t('campaign.create')}</button>
+</form>`,
+    });
+  }
+
+  app.get('/admin/campaigns', async (request, reply) => {
+    requireOperator(request);
+    return send(reply, await campaignsPage(request));
+  });
+
+  app.post<{ Body: CampaignInput }>('/admin/campaigns', { schema: { body: campaignForm } }, async (request, reply) => {
+    requireOperator(request);
+    return submitForm(request, reply, () => createCampaign(db, request.body, config.defaultRateCents, operatorActor(request)), {
+      done: (campaign) => reply.redirect(`/admin/campaigns/${campaign.id}?done=created`, 303),
+      render: (error) => campaignsPage(request, { values: request.body, error }),
+    });
+  });
+
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string } = {}) {
+    const { t, locale } = request;
+    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
+    const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
+    return renderPage(request, {
+      title: campaign.name,
+      body: html`<p><a href="/admin/campaigns">← ${t('admin.campaigns')}</a></p>
+<h1>${campaign.name}</h1>
+${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">${t(`campaign.done.${form.done as CampaignDone}`, { name: campaign.name })}</p>` : ''}
+${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
+<p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
+<div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
+<form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
+  <h2>${t('campaign.edit')}</h2>
+  ${hidden(request)}
+  ${campaignFields(request, values, form.error)}
+  <p class="help">${t('campaign.rate.history')}</p>
+  <button type="submit">${t('campaign.save')}</button>
+</form>`,
+    });
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/campaigns/:id', async (request, reply) => {
+    requireOperator(request);
+    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { done: request.query.done }));
+  });
+
+  app.post<{ Params: { id: string }; Body: CampaignInput }>('/admin/campaigns/:id', { schema: { body: campaignForm } }, async (request, reply) => {
+    requireOperator(request);
+    const campaign = await getCampaign(db, request.params.id);
+    return submitForm(request, reply, () => updateCampaign(db, campaign.id, request.body, operatorActor(request)), {
+      done: () => reply.redirect(`/admin/campaigns/${campaign.id}?done=saved`, 303),
+      render: (error) => campaignPage(request, campaign, { values: request.body, error }),
+    });
+  });
+
+  app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/campaigns/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
+    requireOperator(request);
+    const campaign = await getCampaign(db, request.params.id);
+    return submitForm(request, reply, () => setCampaignStatus(db, campaign.id, request.body.status ?? '', operatorActor(request)), {
+      done: (after) => reply.redirect(`/admin/campaigns/${campaign.id}?done=${after.status}`, 303),
+      // A refused change of status is shown above the page, not next to a field of the edit form.
+      render: (error) => campaignPage(request, campaign, { error: { ...error, field: null } }),
+    });
+  });
+}
