@@ -1,5 +1,6 @@
 import type { MessageKey } from './fr.js';
 import { adminEn } from './parts/admin-en.js';
+import { overviewEn } from './parts/overview-en.js';
 import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
 
@@ -7,6 +8,7 @@ export const en: Record<MessageKey, string> = {
   ...portalEn,
   ...payoutEn,
   ...adminEn,
+  ...overviewEn,
   'lang.name': 'English',
   'lang.switch': 'Language',
   'site.name': 'Plug & Earn',

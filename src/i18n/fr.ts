@@ -1,5 +1,6 @@
 /** French, the default language. Every string the product shows lives in a catalogue. */
 import { adminFr } from './parts/admin-fr.js';
+import { overviewFr } from './parts/overview-fr.js';
 import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
 
@@ -7,6 +8,7 @@ export const fr = {
   ...portalFr,
   ...payoutFr,
   ...adminFr,
+  ...overviewFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',

@@ -1,0 +1,4 @@
+import type { overviewFr } from './overview-fr.js';
+
+export const overviewEn: Record<keyof typeof overviewFr, string> = {
+};

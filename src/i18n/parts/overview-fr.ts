@@ -1,0 +1,3 @@
+/** French messages of the overview area (kept in their own file so areas can grow apart). */
+export const overviewFr = {
+} as const;
