@@ -108,7 +108,10 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
     expect(body).toMatch(/<dt>Gains bruts<\/dt><dd>0,36 €<\/dd>/);
     expect(body).toMatch(/<dt>Disponible<\/dt><dd>0,36 €<\/dd>/);
     expect(body).toMatch(/<dt>EPC \(90 j\)<\/dt><dd>0,12 €<\/dd>/);
-    expect(body).toContain('<svg class="chart"');
+    // The chart says what it shows in words, and its figures are a table, one row a day.
+    expect(body).toMatch(/<figcaption>3 clics valides en 30 jours ; meilleur jour : (2|3) le \d{1,2} [a-zéû]+\.?<\/figcaption>/);
+    expect(body.match(/<tr><td><time datetime="\d{4}-\d\d-\d\d">/g)).toHaveLength(30);
+    expect(body).not.toMatch(/>\d{4}-\d\d-\d\d</);
     expect(body).toContain('<strong>2</strong> — robot ou aperçu de lien');
     expect(body).toContain('<strong>1</strong> — ton propre clic');
     expect(body).toContain('<strong>1</strong> — même visiteur déjà compté récemment');

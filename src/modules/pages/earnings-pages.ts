@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { requirePartner } from '../../http/guards.js';
-import { html, HTML_TYPE, type Html } from '../../http/html.js';
+import { html, HTML_TYPE } from '../../http/html.js';
 import { submitForm } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
@@ -35,7 +35,6 @@ export function registerEarningsPages(app: FastifyInstance, { config, db }: { co
       [t('earnings.available'), money(balance.availableCents)],
     ];
     const notCounted = REFUSAL_REASONS.filter((reason) => balance.notCounted[reason] > 0);
-    const chartTable: Html = html`<table class="sr-only"><caption>${t('earnings.chart.title')}</caption><thead><tr><th scope="col">${t('earnings.day')}</th><th scope="col">${t('earnings.validClicks')}</th></tr></thead><tbody>${series.map((point) => html`<tr><td>${point.day}</td><td>${point.clicks}</td></tr>`)}</tbody></table>`;
     return renderPage(request, {
       title: t('earnings.title'),
       body: html`<h1>${t('earnings.title')}</h1>
@@ -43,8 +42,7 @@ export function registerEarningsPages(app: FastifyInstance, { config, db }: { co
 <dl class="figures">${figures.map(([label, value, help], index) => html`<div class="figure${index === figures.length - 1 ? ' main' : ''}"><dt>${label}</dt><dd>${value}</dd>${help ? html`<dd class="help">${help}</dd>` : ''}</div>`)}</dl>
 <section class="card">
   <h2>${t('earnings.chart.title')}</h2>
-  ${dailyClicksChart(series, { title: t('earnings.chart.title'), clicks: (n, day) => t('earnings.chart.bar', { n, day }) })}
-  ${chartTable}
+  ${dailyClicksChart(series, request)}
   <p><a href="/partners/earnings.csv" download>${t('earnings.csv')}</a></p>
 </section>
 <section class="card">
