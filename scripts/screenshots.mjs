@@ -1,7 +1,8 @@
 // Screenshots of pages for a person to look at, at a phone's and a laptop's width, in French and
 // English, with the horizontal overflow of each page measured (scrollWidth > viewport).
 //
-//   node scripts/screenshots.mjs [--dist dist] [--out test-results/screens] [--as partner|operator|visitor] /path ...
+//   node scripts/screenshots.mjs [--dist dist] [--out test-results/screens] [--as partner|operator|visitor]
+//     [--widths 390,1366] [--langs fr,en] [--first-screen] /path ...
 //
 // It starts the built server (`--dist`, default dist/: run `npm run build` first) on a free port
 // with a fresh embedded database and the demo data, signs in through the outbox's magic link
@@ -23,6 +24,7 @@ const option = (name, fallback) => {
 const dist = resolve(option('dist', 'dist'));
 const out = resolve(option('out', 'test-results/screens'));
 const as = option('as', 'partner');
+const firstScreen = args.includes('--first-screen') ? (args.splice(args.indexOf('--first-screen'), 1), true) : false;
 const widths = option('widths', '390,1366').split(',').map(Number);
 const langs = option('langs', 'fr,en').split(',');
 const paths = args.length ? args : ['/partner/portal'];
@@ -80,7 +82,7 @@ try {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         const name = path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-') || 'home';
         const file = join(out, `${name}-${lang}-${width}.png`);
-        await page.screenshot({ path: file, fullPage: true });
+        await page.screenshot({ path: file, fullPage: !firstScreen });
         console.log(`${response?.status()} ${path} ${lang} ${width}px overflow=${overflow}px ${file}`);
       }
     }

@@ -2,6 +2,8 @@
  * The shared page frame (the signed-in email is masked: pages such as the leaderboard must show no
  * full email, and screens are shared): the seed's navigation (Partners, Leaderboard, Earnings), the sign-in
  * state, the language switch, and an accessible skeleton (skip link, landmarks, one h1 per page).
+ * On a phone the header keeps to three short lines (brand and language, pages, account), so the
+ * page's own content starts in the first screen.
  */
 import type { FastifyRequest } from 'fastify';
 import { LOCALES } from '../config.js';
@@ -58,9 +60,9 @@ export function renderPage(request: FastifyRequest, page: PageOptions): string {
 <header class="site">
   <div class="bar">
     <a class="brand" href="/partners">Plug &amp; Earn</a>
+    <div class="lang" role="group" aria-label="${t('lang.switch')}">${languages}</div>
     <nav aria-label="${t('nav.label')}"><ul>${nav}</ul></nav>
     <div class="session">${session}</div>
-    <div class="lang" role="group" aria-label="${t('lang.switch')}">${languages}</div>
   </div>
 </header>
 <main id="main"${page.mainClass ? html` class="${page.mainClass}"` : ''}>
