@@ -2,6 +2,7 @@ import type { Locale } from '../../config.js';
 import { html, type Html } from '../../http/html.js';
 import type { Translate } from '../../i18n/index.js';
 import { formatDay } from '../../lib/dates.js';
+import { formatCount } from '../../lib/numbers.js';
 
 /** How many dates the axis names: the first, the last and three between (weekly over 30 days). */
 const AXIS_LABELS = 5;
@@ -40,7 +41,7 @@ export function dailyClicksChart(series: Array<{ day: string; clicks: number }>,
   <details>
     <summary>${t('earnings.chart.table')}</summary>
     <table class="list"><caption class="sr-only">${t('earnings.chart.title')}</caption><thead><tr><th scope="col">${t('earnings.day')}</th><th scope="col" class="num">${t('earnings.validClicks')}</th></tr></thead>
-    <tbody>${series.map((point) => html`<tr><td><time datetime="${point.day}">${formatDay(point.day, locale)}</time></td><td class="num">${point.clicks}</td></tr>`)}</tbody></table>
+    <tbody>${series.map((point) => html`<tr><td><time datetime="${point.day}">${formatDay(point.day, locale)}</time></td><td class="num">${formatCount(point.clicks, locale)}</td></tr>`)}</tbody></table>
   </details>
 </figure>`;
 }
