@@ -12,6 +12,8 @@ import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
+import { campaignFigures } from './campaign-figures.js';
+import { campaignReport, parseReportPeriod } from './operator-reports.js';
 
 /** What an operator just did to a campaign, said in full on its page. */
 const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
@@ -78,8 +80,9 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
     });
   });
 
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string } = {}) {
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string; days?: string } = {}) {
     const { t, locale } = request;
+    const report = await campaignReport(db, campaign.id, parseReportPeriod(form.days));
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
     return renderPage(request, {
@@ -90,6 +93,7 @@ ${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">$
 ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
 <p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
+${campaignFigures(request, campaign.id, report)}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
   ${hidden(request)}
@@ -100,9 +104,9 @@ ${form.error && form.error.field === null ? html`<p class="error" role="alert">$
     });
   }
 
-  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/campaigns/:id', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { done?: string; days?: string } }>('/admin/campaigns/:id', async (request, reply) => {
     requireOperator(request);
-    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { done: request.query.done }));
+    return send(reply, await campaignPage(request, await getCampaign(db, request.params.id), { done: request.query.done, days: request.query.days }));
   });
 
   app.post<{ Params: { id: string }; Body: CampaignInput }>('/admin/campaigns/:id', { schema: { body: campaignForm } }, async (request, reply) => {

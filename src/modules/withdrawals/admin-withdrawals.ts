@@ -20,6 +20,7 @@ import { decryptDetails } from './payout-details.js';
 import { cancelPayoutFile, createPayoutFile, listPayoutFiles, MESSAGE_ID, payoutFileBody, payoutFileCandidates } from './payout-files.js';
 import { allowedActions, RESERVING_STATUSES, WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
 import { getWithdrawal, listWithdrawals, parseStatusFilter } from './withdrawals.js';
+import { withdrawalCountsByStatus } from './withdrawal-counts.js';
 import { formatDate } from '../../lib/dates.js';
 import { NotFoundError } from '../../lib/errors.js';
 
@@ -37,10 +38,13 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     const { t, locale } = request;
     const rows = await listWithdrawals(db, status);
     const verdicts = await partnerBalances(db, [...new Set(rows.map((r) => r.partnerId))], { fallbackEpcCents: config.defaultRateCents });
+    // The tabs say how many requests each state holds (one GROUP BY), the current one marked for all.
+    const counts = await withdrawalCountsByStatus(db);
     const tabs = [null, ...WITHDRAWAL_STATUSES].map((s) => {
-      const label = s ? t(`withdraw.status.${s}`) : t('withdraw.filter.all');
+      const count = s ? counts[s].count : WITHDRAWAL_STATUSES.reduce((sum, one) => sum + counts[one].count, 0);
+      const label = t(`withdrawals.tab.${s ?? 'all'}`, { count });
       const href = `/admin/withdrawals${s ? `?status=${s}` : '?status=all'}`;
-      return s === status ? html`<strong aria-current="true">${label}</strong>` : html`<a href="${href}">${label}</a>`;
+      return html`<li><a href="${href}"${s === status ? html` aria-current="page"` : ''}>${label}</a></li>`;
     });
     const body = rows.map((w) => {
       const b = verdicts.get(w.partnerId)!;
@@ -85,7 +89,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
 ${message?.ok ? html`<p class="ok" role="status">${message.ok}</p>` : ''}
 ${message?.file ? html`<p class="ok" role="status">${t('payout.created')} <a href="/admin/payout-files/${message.file}/download" download>${message.file}</a></p>` : ''}
 ${message?.error ? html`<p class="error" role="alert">${message.error}</p>` : ''}
-<p class="periods">${tabs}</p>
+<nav class="status-tabs" aria-label="${t('withdrawals.tabs')}"><ul>${tabs}</ul></nav>
 ${body.length ? html`<table class="list"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
 <section class="card"><h2>${t('payout.files')}</h2>
 <ul>${exportForms}</ul>
