@@ -11,9 +11,6 @@ import { readyPost } from './ready-posts.js';
 export const SHARE_NETWORKS = ['whatsapp', 'telegram', 'x', 'linkedin', 'facebook', 'email'] as const;
 export type ShareNetwork = (typeof SHARE_NETWORKS)[number];
 
-/** The networks whose share page takes the link only, not the text. */
-export const LINK_ONLY_NETWORKS: readonly ShareNetwork[] = ['linkedin', 'facebook'];
-
 export interface ShareLink {
   network: ShareNetwork;
   href: string;

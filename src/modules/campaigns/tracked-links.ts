@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { campaigns, trackedLinks } from '../../db/schema.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -80,6 +81,21 @@ export async function partnerLinks(db: Db, partnerId: string, options: { activeO
     .innerJoin(campaigns, eq(campaigns.id, trackedLinks.campaignId))
     .where(and(eq(trackedLinks.partnerId, partnerId), options.activeOnly ? eq(campaigns.status, 'active') : undefined))
     .orderBy(sql`${campaigns.createdAt} desc`, asc(campaigns.name));
+}
+
+/**
+ * One of the partner's own links by its code. Somebody else's link is not found, exactly as an
+ * unknown code is, so nobody learns which codes exist.
+ */
+export async function ownLink(db: Db, partnerId: string, code: string): Promise<{ code: string; campaignName: string }> {
+  if (!LINK_CODE_FORMAT.test(code)) throw new NotFoundError('link');
+  const [row] = await db
+    .select({ code: trackedLinks.code, campaignName: campaigns.name })
+    .from(trackedLinks)
+    .innerJoin(campaigns, eq(campaigns.id, trackedLinks.campaignId))
+    .where(and(eq(trackedLinks.code, code), eq(trackedLinks.partnerId, partnerId)));
+  if (!row) throw new NotFoundError('link');
+  return row;
 }
 
 export function linkUrl(baseUrl: URL, code: string): string {

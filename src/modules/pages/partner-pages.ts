@@ -4,14 +4,20 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { requirePartner } from '../../http/guards.js';
-import { html, HTML_TYPE } from '../../http/html.js';
+import { html, HTML_TYPE, type Html } from '../../http/html.js';
+import type { MessageKey } from '../../i18n/index.js';
 import { submitForm } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
 import { formatCents } from '../../lib/money.js';
-import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
+import { formatCount } from '../../lib/numbers.js';
+import { REFUSAL_REASONS } from '../../db/schema.js';
+import { linkQrSvg, qrFileName } from '../campaigns/link-qr.js';
+import { linkUrl, ownLink, partnerLinks, type PartnerLink } from '../campaigns/tracked-links.js';
 import { readyPost } from '../campaigns/ready-posts.js';
+import { shareLinks, shareText } from '../campaigns/share-links.js';
 import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
+import { emptyFigures, LINK_PERIODS, NOT_COUNTED_DAYS, partnerLinkStats, type LinkFigures, type LinkPeriod } from '../earnings/link-stats.js';
 import { getPartner, setPseudonym } from '../partners/partners.js';
 
 const leaderboardQuery = {
@@ -19,22 +25,83 @@ const leaderboardQuery = {
   properties: { days: { type: 'string', maxLength: 32 }, lang: { type: 'string' } },
 } as const;
 
+/** The period columns of a link's figures: a short heading on screen, the full one for screen readers. */
+const PERIOD_HEADINGS: Record<LinkPeriod, { short: MessageKey; full: MessageKey }> = {
+  today: { short: 'portal.stats.today', full: 'portal.stats.today' },
+  week: { short: 'portal.stats.week.short', full: 'portal.stats.week' },
+  month: { short: 'portal.stats.month.short', full: 'portal.stats.month' },
+};
+const PERIODS = Object.keys(LINK_PERIODS) as LinkPeriod[];
+
+/** A link's figures as a small table (periods as columns), then its not-counted clicks by reason. */
+function linkFiguresView(request: FastifyRequest, figures: LinkFigures, captionId: string): Html {
+  const { t, locale } = request;
+  const count = (n: number) => formatCount(n, locale);
+  const rows: Array<[MessageKey, (period: LinkPeriod) => string]> = [
+    ['portal.stats.clicks', (period) => count(figures.periods[period].clicks)],
+    ['portal.stats.validClicks', (period) => count(figures.periods[period].validClicks)],
+    ['portal.stats.earned', (period) => formatCents(figures.periods[period].earnedCents, locale)],
+  ];
+  const notCounted = REFUSAL_REASONS.filter((reason) => figures.notCounted[reason] > 0);
+  return html`<table class="link-stats" aria-describedby="${captionId}-days"><caption id="${captionId}">${t('portal.stats.caption')}</caption>
+<thead><tr><td></td>${PERIODS.map((period) => {
+    const heading = PERIOD_HEADINGS[period];
+    return heading.short === heading.full
+      ? html`<th scope="col" class="num">${t(heading.full)}</th>`
+      : html`<th scope="col" class="num"><span aria-hidden="true">${t(heading.short)}</span><span class="sr-only">${t(heading.full)}</span></th>`;
+  })}</tr></thead>
+<tbody>${rows.map(([label, value]) => html`<tr><th scope="row">${t(label)}</th>${PERIODS.map((period) => html`<td class="num">${value(period)}</td>`)}</tr>`)}</tbody>
+</table>
+<p class="help" id="${captionId}-days">${t('portal.stats.days')}</p>
+${notCounted.length === 0
+  ? html`<p class="not-counted">${t('portal.stats.notCounted.none', { days: NOT_COUNTED_DAYS })}</p>`
+  : html`<div class="not-counted"><p>${t('portal.stats.notCounted', { days: NOT_COUNTED_DAYS })}</p><ul class="reasons">${notCounted.map((reason) => html`<li><strong>${count(figures.notCounted[reason])}</strong> ${t(`reason.${reason}`)}</li>`)}</ul></div>`}`;
+}
+
+/** Share links for the campaign's first ready post, and the link's QR code to preview and download. */
+function shareView(request: FastifyRequest, link: PartnerLink, url: string): Html {
+  const { t } = request;
+  const shares = shareLinks({ link: url, text: shareText(link.posts, url), subject: link.campaignName });
+  const qrPath = `/partner/links/${link.code}/qr.svg`;
+  return html`<div class="share-qr">
+  <section class="share" aria-labelledby="share-${link.code}">
+    <h3 id="share-${link.code}">${t('portal.share.title')}</h3>
+    <ul class="share-links">${shares.map(
+      (share) =>
+        html`<li><a class="share-${share.network}" href="${share.href}" aria-label="${t(`portal.share.on.${share.network}`)}"${share.newTab ? html` target="_blank" rel="noopener noreferrer"` : ''}>${t(`portal.share.name.${share.network}`)}</a></li>`,
+    )}</ul>
+    ${link.posts.length === 0 ? '' : html`<p class="help">${t('portal.share.help')} ${t('portal.share.helpLinkOnly')}</p>`}
+  </section>
+  <section class="qr" aria-labelledby="qr-${link.code}">
+    <h3 id="qr-${link.code}">${t('portal.qr.title')}</h3>
+    <div class="qr-row"><img src="${qrPath}" width="112" height="112" loading="lazy" decoding="async" alt="${t('portal.qr.alt', { campaign: link.campaignName })}">
+    <p><a href="${qrPath}" download="${qrFileName(link.code)}">${t('portal.qr.download')}</a><br><span class="help">${t('portal.qr.help')}</span></p></div>
+  </section>
+</div>`;
+}
+
 export function registerPartnerPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
   async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean } = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [links, me] = await Promise.all([partnerLinks(db, partner.partnerId, { activeOnly: true }), getPartner(db, partner.partnerId)]);
+    const [links, me, stats] = await Promise.all([
+      partnerLinks(db, partner.partnerId, { activeOnly: true }),
+      getPartner(db, partner.partnerId),
+      partnerLinkStats(db, partner.partnerId),
+    ]);
     const cards = links.map((link) => {
       const url = linkUrl(config.baseUrl, link.code);
       const fieldId = `link-${link.code}`;
       return html`<article class="card campaign">
   <h2>${link.campaignName}${link.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</h2>
   <p class="rate">${t('portal.rate', { rate: formatCents(link.rateCents, locale) })}</p>
+  ${linkFiguresView(request, stats.byLink.get(link.code) ?? emptyFigures(), `stats-${link.code}`)}
   <label for="${fieldId}">${t('portal.link')}</label>
   <div class="copy-row"><input id="${fieldId}" type="text" readonly value="${url}"><button type="button" class="copy" data-copy="${fieldId}" data-done="${t('portal.copied')}">${t('portal.copy')}</button></div>
+  ${shareView(request, link, url)}
   ${link.posts.length === 0 ? '' : html`<h3>${t('portal.posts')}</h3>${link.posts.map((post, index) => {
     const postId = `post-${link.code}-${index}`;
-    return html`<div class="post"><textarea id="${postId}" readonly rows="4" aria-label="${t('portal.post', { n: index + 1 })}">${readyPost(post, url)}</textarea><button type="button" class="copy" data-copy="${postId}" data-done="${t('portal.copied')}">${t('portal.copyPost')}</button></div>`;
+    return html`<div class="post"><textarea id="${postId}" readonly rows="5" aria-label="${t('portal.post', { n: index + 1 })}">${readyPost(post, url)}</textarea><button type="button" class="copy" data-copy="${postId}" data-done="${t('portal.copied')}">${t('portal.copyPost')}</button></div>`;
   })}`}
 </article>`;
     });
@@ -65,6 +132,18 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
   app.get<{ Querystring: { saved?: string } }>('/partner/portal', async (request, reply) =>
     reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1' })),
   );
+
+  // The QR code of one of the signed-in partner's links: anybody else's link is a 404, as an unknown one.
+  app.get<{ Params: { code: string } }>('/partner/links/:code/qr.svg', async (request, reply) => {
+    const partner = requirePartner(request);
+    const link = await ownLink(db, partner.partnerId, request.params.code);
+    const svg = await linkQrSvg(linkUrl(config.baseUrl, link.code));
+    return reply
+      .type('image/svg+xml; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${qrFileName(link.code)}"`)
+      .header('cache-control', 'private, max-age=3600')
+      .send(svg);
+  });
 
   app.post<{ Body: { pseudonym?: string } }>(
     '/partner/pseudonym',
