@@ -2,7 +2,7 @@
  * Drizzle's view of the tables, for typed queries. The SQL files in `migrations/` are the source of
  * truth; `test/db/database.test.ts` checks that every column declared here exists there.
  */
-import { bigint, boolean, date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -184,6 +184,23 @@ export const payouts = pgTable('payouts', {
  * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
  * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
  */
+/** Work done later by one worker at a time (migration 0019, src/modules/jobs/job-queue.ts). */
+export const jobs = pgTable('jobs', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  kind: text('kind').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  dedupeKey: text('dedupe_key').unique(),
+  status: text('status', { enum: ['queued', 'running', 'done', 'failed', 'cancelled'] }).notNull().default('queued'),
+  runAt: at('run_at').notNull().defaultNow(),
+  attempts: integer('attempts').notNull().default(0),
+  maxAttempts: integer('max_attempts').notNull().default(5),
+  lockedBy: text('locked_by'),
+  lockedUntil: at('locked_until'),
+  lastError: text('last_error'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  finishedAt: at('finished_at'),
+});
+
 export const TABLE_OWNERS = {
   partners: 'modules/partners',
   pseudonymKeys: 'modules/partners',
@@ -200,6 +217,7 @@ export const TABLE_OWNERS = {
   withdrawRequests: 'modules/withdrawals',
   payouts: 'modules/withdrawals',
   payoutFiles: 'modules/withdrawals',
+  jobs: 'modules/jobs',
 } as const satisfies Record<keyof typeof schema, string>;
 
 export const schema = {
@@ -218,4 +236,5 @@ export const schema = {
   payouts,
   payoutFiles,
   visitorDayKeys,
+  jobs,
 };

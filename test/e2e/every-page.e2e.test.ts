@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -32,15 +33,12 @@ async function inspect(page: Page, origin: string, path: string, lang: string): 
     const response = await page.goto(url.href);
     const where = `${path} ${lang} ${width}px`;
     if (!response || response.status() >= 500) findings.push({ page: where, problem: `status ${response?.status()}` });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     if (overflow > 0) findings.push({ page: where, problem: `${overflow}px wider than the window` });
     // The CSP forbids inline scripts; the context bypasses it for axe alone (our pages run none).
     await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-      const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-    });
+    const violations = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((result) =>
+      result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`);
     for (const violation of violations) findings.push({ page: where, problem: violation });
   }
   return findings;
@@ -59,9 +57,9 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
     suite = await startBrowserSuite({ mailer, seed: async (database) => void (await loadDemoData(database.db)) });
     ({ browser, origin } = suite);
     const db = suite.database.db;
-    campaignId = (await queryRows<{ id: string }>(db, `select id from campaigns where status = 'active' order by created_at limit 1`))[0]!.id;
-    linaId = (await queryRows<{ id: string }>(db, `select id from partners where email = 'lina.demo@example.com'`))[0]!.id;
-    withdrawalId = (await queryRows<{ id: string }>(db, `select id from withdraw_requests order by created_at limit 1`))[0]?.id ?? null;
+    campaignId = (await queryRows<{ id: string }>(db, sql`select id from campaigns where status = 'active' order by created_at limit 1`))[0]!.id;
+    linaId = (await queryRows<{ id: string }>(db, sql`select id from partners where email = 'lina.demo@example.com'`))[0]!.id;
+    withdrawalId = (await queryRows<{ id: string }>(db, sql`select id from withdraw_requests order by created_at limit 1`))[0]?.id ?? null;
   });
   afterAll(async () => suite?.close());
 
@@ -91,7 +89,7 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
     await page.getByLabel('Ton adresse email').fill('someone@example.com');
     await page.getByRole('button', { name: 'Recevoir le lien d’accès' }).click();
     await page.waitForSelector('text=Vérifie ta boîte mail');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     await context.close();
     expect(overflow).toBeLessThanOrEqual(0);
     expect(findings).toEqual([]);
