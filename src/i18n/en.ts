@@ -3,9 +3,11 @@ import { adminEn } from './parts/admin-en.js';
 import { overviewEn } from './parts/overview-en.js';
 import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
+import { publishingEn } from './parts/publishing-en.js';
 
 export const en: Record<MessageKey, string> = {
   ...portalEn,
+  ...publishingEn,
   ...payoutEn,
   ...adminEn,
   ...overviewEn,

@@ -1,0 +1,7 @@
+import type { publishingFr } from './publishing-fr.js';
+
+export const publishingEn: Record<keyof typeof publishingFr, string> = {
+  'post.error.disclosure': 'The text must start with “{prefix}”: this disclosure is required and cannot be removed.',
+  'post.error.link': 'The text must contain your whole link, {link}, followed by a space or punctuation: without it your clicks would not count.',
+  'post.error.tooLong': 'The text is {length} characters long; the network allows {max}. Shorten it (the disclosure and the link count).',
+};
