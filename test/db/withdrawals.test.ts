@@ -90,7 +90,7 @@ describe.each(ENGINES)('withdrawals on %s', (engine) => {
     await earn(database.db, partner, 5);
     const first = await requestWithdrawal(database.db, config, partner, paypal('20'), 'key-0000001');
     const again = await requestWithdrawal(database.db, config, partner, paypal(20), 'key-0000001');
-    expect(again).toEqual({ withdrawal: first.withdrawal, replayed: true });
+    expect(again).toEqual({ withdrawal: first.withdrawal, replayed: true, partner: { email: `idem-${engine}@example.com`, locale: null } });
     const changed = await refusal(requestWithdrawal(database.db, config, partner, paypal('21'), 'key-0000001'));
     expect(changed).toBeInstanceOf(ConflictError);
     expect((changed as ConflictError).code).toBe('idempotency_mismatch');
