@@ -47,12 +47,12 @@ export function registerAdminPages(app: FastifyInstance, deps: { config: Config;
 <h2 id="spend-title">${t('overview.spend')}</h2>
 <p class="help">${t('overview.spend.help', { date: formatDate(overview.month.from, locale) })}</p>
 ${spendRows.length
-  ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('overview.campaign')}</th><th scope="col" class="num">${t('figures.clicks')}</th><th scope="col" class="num">${t('figures.valid')}</th><th scope="col" class="num">${t('figures.spend')}</th></tr></thead>
+  ? html`<table class="list"><thead><tr><th scope="col">${t('overview.campaign')}</th><th scope="col" class="num">${t('figures.clicks')}</th><th scope="col" class="num">${t('figures.valid')}</th><th scope="col" class="num">${t('figures.spend')}</th></tr></thead>
 <tbody>${spendRows}</tbody>
 <tfoot><tr><th scope="row">${t('overview.totalRow')}</th><td class="num" data-label="${t('figures.clicks')}">${n(total.clicks)}</td><td class="num" data-label="${t('figures.valid')}">${n(total.validClicks)}</td><td class="num" data-label="${t('figures.spend')}">${formatCents(total.spendCents, locale)}</td></tr></tfoot></table>`
   : html`<p>${t('overview.spend.none')}</p>`}
 </section>
-<nav aria-labelledby="areas-title">
+<nav aria-labelledby="areas-title" class="overview-areas">
 <h2 id="areas-title">${t('overview.areas')}</h2>
 <ul class="tiles">
   <li><a href="/admin/campaigns">${t('admin.campaigns')}</a></li>
