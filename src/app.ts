@@ -164,8 +164,8 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerRedirectRoute(app, { links, writer, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);
   registerEarningsPages(app, deps);
-  registerAdminPages(app, deps);
-  registerApiRoutes(app, deps);
+  registerAdminPages(app, { ...deps, mailer });
+  registerApiRoutes(app, { ...deps, mailer });
   registerAdminWithdrawals(app, { ...deps, mailer });
   registerWithdrawalApi(app, { ...deps, mailer });
   return app;

@@ -18,7 +18,8 @@ import { CAMPAIGN_ACTION_NAMES, CAMPAIGN_ACTIONS } from '../modules/campaigns/ca
 import { createCampaign, listCampaigns, setCampaignStatus } from '../modules/campaigns/campaigns.js';
 import { rebuildDailyStats, verifyDailyStats } from '../modules/earnings/daily-stats.js';
 import { isEmptyDatabase, loadDemoData } from '../modules/demo/demo-data.js';
-import { findPartner, listPartners, setPartnerStatus } from '../modules/partners/partners.js';
+import { findPartner, listPartners } from '../modules/partners/partners.js';
+import { decidePartnerStatus } from '../modules/partners/status-decisions.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
 import { decideWithdrawal, payPayoutFile } from '../modules/withdrawals/decisions.js';
@@ -33,7 +34,8 @@ Commands:
   campaigns create --name N --url URL [--rate EUR] [--post TEXT]...
   campaigns pause|resume|end <campaign-id>
   partners list [--search TEXT]
-  partners suspend|reinstate <partner-id-or-email> [--reason TEXT]
+  partners suspend <partner-id-or-email> --reason TEXT   (the partner is emailed the reason)
+  partners reinstate <partner-id-or-email> [--reason TEXT]
   withdrawals list [--status requested|approved|paid|rejected|all]
   withdrawals approve <id>
   withdrawals reject <id> --reason TEXT
@@ -172,12 +174,14 @@ for (const verb of CAMPAIGN_ACTION_NAMES) {
 }
 
 for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
-  commands[`partners ${verb}`] = async (args, { database }) => {
+  commands[`partners ${verb}`] = async (args, { config, database }) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' } } });
     const who = positionals[0];
     if (!who) throw new UsageError(`partners ${verb} needs a partner id or email (see "partners list")`);
     const partner = await findPartner(database.db, who);
-    const after = await setPartnerStatus(database.db, partner.id, status, cliActor, values.reason);
+    // The partner is emailed (with the reason of a suspension, which is required).
+    const mailer = createMailer(config);
+    const after = await decidePartnerStatus({ db: database.db, config, mailer, log: cliLog }, partner.id, status, cliActor, values.reason).finally(() => mailer.close());
     console.log(`Partner ${after.email} is now ${after.status}.`);
     return 0;
   };

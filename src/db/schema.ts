@@ -11,6 +11,8 @@ export const partners = pgTable('partners', {
   email: text('email').notNull().unique(),
   role: text('role', { enum: ['partner', 'admin'] }).notNull().default('partner'),
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+  /** Why the partner is suspended (told to them); null when active. */
+  statusReason: text('status_reason'),
   pseudonym: text('pseudonym'),
   isDemo: boolean('is_demo').notNull().default(false),
   locale: text('locale', { enum: ['fr', 'en'] }),
@@ -52,7 +54,12 @@ export const auditLog = pgTable('audit_log', {
   subject: text('subject'),
   fromState: text('from_state'),
   toState: text('to_state'),
+  /** Text of entries written before migration 0016; newer ones say it with `params`. */
   detail: text('detail'),
+  /** What the entry's sentence needs, in the reader's language (audit-log.ts, AuditParams). */
+  params: jsonb('params').$type<Record<string, string | number | boolean | string[] | null>>(),
+  /** The partner the entry concerns, so one partner's log can be read. */
+  partnerId: uuid('partner_id'),
 });
 
 export const CAMPAIGN_STATUSES = ['active', 'paused', 'ended'] as const;
@@ -163,27 +170,6 @@ export const payoutFiles = pgTable('payout_files', {
   cancelledAt: at('cancelled_at'),
 });
 
-/** A partner's saved payout method: used by every request once confirmed by email (payout-method.ts). */
-export const payoutMethods = pgTable('payout_methods', {
-  partnerId: uuid('partner_id').primaryKey(),
-  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
-  detailsEncrypted: text('details_encrypted').notNull(),
-  detailsMasked: text('details_masked').notNull(),
-  confirmedAt: at('confirmed_at').notNull().defaultNow(),
-});
-
-/** A change of payout method waiting for the one-time link emailed to the partner. */
-export const payoutMethodChanges = pgTable('payout_method_changes', {
-  tokenHash: text('token_hash').primaryKey(),
-  partnerId: uuid('partner_id').notNull(),
-  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
-  detailsEncrypted: text('details_encrypted').notNull(),
-  detailsMasked: text('details_masked').notNull(),
-  createdAt: at('created_at').notNull().defaultNow(),
-  expiresAt: at('expires_at').notNull(),
-  usedAt: at('used_at'),
-});
-
 export const visitorDayKeys = pgTable('visitor_day_keys', {
   day: date('day', { mode: 'string' }).primaryKey(),
   key: text('key').notNull(),
@@ -238,8 +224,6 @@ export const TABLE_OWNERS = {
   withdrawRequests: 'modules/withdrawals',
   payouts: 'modules/withdrawals',
   payoutFiles: 'modules/withdrawals',
-  payoutMethods: 'modules/withdrawals',
-  payoutMethodChanges: 'modules/withdrawals',
   jobs: 'modules/jobs',
 } as const satisfies Record<keyof typeof schema, string>;
 
@@ -258,8 +242,6 @@ export const schema = {
   withdrawRequests,
   payouts,
   payoutFiles,
-  payoutMethods,
-  payoutMethodChanges,
   visitorDayKeys,
   jobs,
 };

@@ -102,7 +102,7 @@ describe.each(ENGINES)('operators on %s', (engine) => {
     const found = (await api('GET', '/api/admin/partners?q=EXISTING')).json();
     expect(found).toHaveLength(1);
     const id = found[0].id;
-    expect((await api('POST', `/api/admin/partners/${id}/suspend`, {})).json().status).toBe('suspended');
+    expect((await api('POST', `/api/admin/partners/${id}/suspend`, { reason: 'Fraud check' })).json().status).toBe('suspended');
     expect((await partner.get('/partner/portal')).statusCode).toBe(401);
     expect((await api('POST', `/api/admin/partners/${id}/reinstate`, {})).json().status).toBe('active');
     expect((await api('GET', '/api/admin/partners?q=%25')).json()).toEqual([]);
@@ -131,13 +131,17 @@ describe.each(ENGINES)('operators on %s', (engine) => {
     const href = /href="(\/admin\/partners\/[0-9a-f-]{36})"/.exec(list.body)![1]!;
     await ops.get(href);
     expect(ops.lastPage).toContain('Clics par verdict');
-    expect((await ops.post(`${href}/status`, { status: 'suspended' })).statusCode).toBe(303);
+    // A suspension needs a reason, then a confirmation (operator-confirmations.test.ts says more).
+    expect((await ops.post(`${href}/status`, { status: 'suspended' })).statusCode).toBe(400);
+    await ops.get(href);
+    expect((await ops.post(`${href}/status`, { status: 'suspended', reason: 'Test' })).statusCode).toBe(200);
+    expect((await ops.post(`${href}/status`, { status: 'suspended', reason: 'Test', confirm: '1' })).statusCode).toBe(303);
     await ops.get(href);
     expect(ops.lastPage).toContain('Réactiver');
     await ops.post(`${href}/status`, { status: 'active' });
 
     const audit = await ops.get('/admin/audit');
-    for (const action of ['campaign_created', 'campaign_status', 'partner_status', 'sign_in', 'role_changed']) expect(audit.body).toContain(action);
+    for (const action of ['Campagne créée', 'Campagne mise en pause', 'Partenaire suspendu', 'Partenaire réactivé', 'Connexion', 'Devient opérateur']) expect(audit.body).toContain(action);
     expect(audit.body).toContain('ops@example.com');
   });
 

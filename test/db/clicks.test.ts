@@ -183,7 +183,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     expect((await click(db, code)).verdict).toBe('inactive');
     await setCampaignStatus(db, campaign.id, 'active', operator);
     expect((await click(db, code)).verdict).toBe('valid');
-    await setPartnerStatus(db, partner, 'suspended', operator);
+    await setPartnerStatus(db, partner, 'suspended', operator, 'fraud check');
     expect((await click(db, code)).verdict).toBe('suspended');
     await setPartnerStatus(db, partner, 'active', operator);
     await setCampaignStatus(db, campaign.id, 'ended', operator);

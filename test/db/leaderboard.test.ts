@@ -81,7 +81,7 @@ describe.each(ENGINES)('leaderboard on %s', (engine) => {
   });
 
   it('leaves suspended partners out and ranks nobody without clicks', async () => {
-    await setPartnerStatus(database.db, ids['p0']!, 'suspended', operator);
+    await setPartnerStatus(database.db, ids['p0']!, 'suspended', operator, 'fraud check');
     const board = await leaderboard(database.db, 7, { now });
     expect(board.top.map((r) => r.label)).not.toContain('a…@tiny.example');
     await setPartnerStatus(database.db, ids['p0']!, 'active', operator);

@@ -10,7 +10,8 @@ import { submitForm, type FormError } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { centsToDecimalString, formatCents } from '../../lib/money.js';
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
-import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
+import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES, canMove, isFinalStatus } from '../campaigns/campaign-states.js';
+import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
 import { campaignFigures } from './campaign-figures.js';
 import { campaignReport, parseReportPeriod } from './operator-reports.js';
@@ -28,6 +29,7 @@ export const campaignForm = {
     ratePerClickEur: { type: 'string', maxLength: 40 },
     posts: { type: 'string', maxLength: 30000 },
     status: { type: 'string', maxLength: 20 },
+    ...confirmProperty,
     [CSRF_FIELD]: { type: 'string' },
   },
 } as const;
@@ -121,6 +123,19 @@ ${campaignFigures(request, campaign.id, report)}
   app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/campaigns/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
     requireOperator(request);
     const campaign = await getCampaign(db, request.params.id);
+    const to = request.body.status as CampaignStatus;
+    // Ending cannot be undone: the first POST only says what will happen (confirmation.ts).
+    if ((CAMPAIGN_STATUSES as readonly string[]).includes(to) && isFinalStatus(to) && canMove(campaign.status, to) && !isConfirmed(request.body)) {
+      const { t } = request;
+      return send(reply, confirmationPage(request, {
+        title: t('confirm.campaignEnd.title', { name: campaign.name }),
+        effects: [t('confirm.campaignEnd.effect'), t('confirm.campaignEnd.final')],
+        action: `/admin/campaigns/${campaign.id}/status`,
+        fields: { status: to },
+        confirmLabel: t('confirm.campaignEnd.button'),
+        back: `/admin/campaigns/${campaign.id}`,
+      }));
+    }
     return submitForm(request, reply, () => setCampaignStatus(db, campaign.id, request.body.status ?? '', operatorActor(request)), {
       done: (after) => reply.redirect(`/admin/campaigns/${campaign.id}?done=${after.status}`, 303),
       // A refused change of status is shown above the page, not next to a field of the edit form.

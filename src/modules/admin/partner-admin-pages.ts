@@ -1,47 +1,77 @@
-/** The operators' partner pages: search, one partner's balance and verdicts, suspension. */
-import type { FastifyInstance } from 'fastify';
+/** The operators' partner pages: search, one partner's balance and verdicts, suspension with a reason. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
+import { CSRF_FIELD } from '../../http/context.js';
+import { submitForm, type FormError } from '../../http/forms.js';
 import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { formatCents } from '../../lib/money.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
-import { getPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
-import { campaignForm } from './campaign-pages.js';
+import type { Mailer } from '../mail/mailer.js';
+import { checkStatusRequest, getPartner, listPartners, STATUS_REASON_MAX, type Partner } from '../partners/partners.js';
+import { decidePartnerStatus } from '../partners/status-decisions.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
+import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 
-export function registerPartnerAdminPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+const statusForm = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', maxLength: 20 },
+    reason: { type: 'string', maxLength: 2000 },
+    ...confirmProperty,
+    [CSRF_FIELD]: { type: 'string' },
+  },
+} as const;
+
+const DONE = new Set(['suspended', 'active']);
+
+export function registerPartnerAdminPages(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   app.get<{ Querystring: { q?: string } }>('/admin/partners', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } }, async (request, reply) => {
     requireOperator(request);
     const { t } = request;
     const q = request.query.q ?? '';
     const list = await listPartners(db, { search: q });
     const rows = list.map(
-      (p) => html`<tr><td><a href="/admin/partners/${p.id}">${p.email}</a>${p.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td>${p.pseudonym ?? ''}</td><td>${statusLabel(t, p.status)}</td><td>${p.role === 'admin' ? t('role.admin') : t('role.partner')}</td></tr>`,
+      (p) => html`<tr><td data-label="Email" class="wrap"><a href="/admin/partners/${p.id}">${p.email}</a>${p.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('portal.pseudonym.label')}" class="wrap">${p.pseudonym ?? ''}</td><td data-label="${t('campaign.status')}">${statusLabel(t, p.status)}</td><td data-label="${t('admin.role')}">${p.role === 'admin' ? t('role.admin') : t('role.partner')}</td></tr>`,
     );
     return send(reply, renderPage(request, {
       title: t('admin.partners'),
       body: html`<h1>${t('admin.partners')}</h1>
 <form method="get" action="/admin/partners" role="search" class="search"><label for="q">${t('admin.partners.search')}</label><input id="q" name="q" type="search" value="${q}"><button type="submit">${t('admin.partners.searchButton')}</button></form>
-${rows.length ? html`<table class="list"><thead><tr><th scope="col">Email</th><th scope="col">${t('portal.pseudonym.label')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('admin.role')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.partners.none')}</p>`}`,
+${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">Email</th><th scope="col">${t('portal.pseudonym.label')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('admin.role')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.partners.none')}</p>`}`,
     }));
   });
 
-  app.get<{ Params: { id: string } }>('/admin/partners/:id', async (request, reply) => {
-    requireOperator(request);
+  async function partnerPage(request: FastifyRequest, partner: Partner, form: { done?: string; reason?: string; error?: FormError } = {}): Promise<string> {
     const { t, locale } = request;
-    const partner = await getPartner(db, request.params.id);
     const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
     const money = (cents: number) => formatCents(cents, locale);
-    const next = partner.status === 'active' ? 'suspended' : 'active';
-    return send(reply, renderPage(request, {
+    const error = form.error;
+    const reasonError = error?.field === 'reason' ? error : undefined;
+    const statusForms = partner.status === 'active'
+      ? html`<form method="post" action="/admin/partners/${partner.id}/status" class="card" novalidate>
+  <h2>${t('admin.partner.suspendTitle')}</h2>
+  ${hidden(request)}<input type="hidden" name="status" value="suspended">
+  <div class="field"><label for="p-reason">${t('admin.partner.reason')}</label>
+  <textarea id="p-reason" name="reason" rows="3" required maxlength="${STATUS_REASON_MAX}"${reasonError ? html` aria-invalid="true" aria-describedby="p-reason-error" autofocus` : ''}>${form.reason ?? ''}</textarea>
+  ${reasonError ? html`<p class="error" id="p-reason-error" role="alert">${reasonError.message}</p>` : ''}
+  <p class="help">${t('admin.partner.reason.help')}</p></div>
+  <button type="submit" class="secondary">${t('admin.partner.suspendNext')}</button>
+</form>`
+      : html`<form method="post" action="/admin/partners/${partner.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="active"><button type="submit">${t('admin.partner.reinstate')}</button></form>
+<p class="help">${t('admin.partner.reinstate.help')}</p>`;
+    return renderPage(request, {
       title: partner.email,
       body: html`<p><a href="/admin/partners">← ${t('admin.partners')}</a></p>
-<h1>${partner.email}</h1>
-<p>${t('campaign.status')} : <strong>${statusLabel(t, partner.status)}</strong>${partner.pseudonym ? html` · ${t('portal.pseudonym.label')} : ${partner.pseudonym}` : ''}</p>
-<form method="post" action="/admin/partners/${partner.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${next}"><button type="submit">${next === 'suspended' ? t('admin.partner.suspend') : t('admin.partner.reinstate')}</button></form>
+<h1 class="wrap">${partner.email}</h1>
+${form.done && DONE.has(form.done) && form.done === partner.status ? html`<p class="ok" role="status" id="done" tabindex="-1" data-arrival>${t(`admin.partner.done.${partner.status}`, { email: partner.email })}</p>` : ''}
+${error && !reasonError ? html`<p class="error" role="alert">${error.message}</p>` : ''}
+<p>${t('campaign.status')} : <strong>${statusLabel(t, partner.status)}</strong>${partner.pseudonym ? html` · ${t('portal.pseudonym.label')} : ${partner.pseudonym}` : ''} · <a href="/admin/audit?partner=${encodeURIComponent(partner.email)}">${t('audit.partnerLog')}</a></p>
+${partner.status === 'suspended' && partner.statusReason ? html`<p class="notice">${t('admin.partner.suspendedBecause', { reason: partner.statusReason })}</p>` : ''}
+${statusForms}
 <dl class="figures">
   <div class="figure"><dt>${t('earnings.gross')}</dt><dd>${money(balance.earnedCents)}</dd></div>
   <div class="figure"><dt>${t('earnings.pendingAmount')}</dt><dd>${money(balance.pendingCents)}</dd></div>
@@ -53,12 +83,39 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">Email</th><t
 <tr><th scope="row">${t('reason.valid')}</th><td class="num">${balance.validClicks90d}</td></tr>
 ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${balance.notCounted[reason]}</td></tr>`)}
 </tbody></table></section>`,
-    }));
+    });
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/partners/:id', async (request, reply) => {
+    requireOperator(request);
+    return send(reply, await partnerPage(request, await getPartner(db, request.params.id), { done: request.query.done }));
   });
 
-  app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/partners/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {
-    requireOperator(request);
-    const partner = await setPartnerStatus(db, request.params.id, request.body.status ?? '', operatorActor(request));
-    return reply.redirect(`/admin/partners/${partner.id}`, 303);
+  app.post<{ Params: { id: string }; Body: { status?: string; reason?: string } }>('/admin/partners/:id/status', { schema: { body: statusForm } }, async (request, reply) => {
+    const actor = operatorActor(request);
+    const partner = await getPartner(db, request.params.id);
+    const { status, reason } = request.body;
+    return submitForm(request, reply, async () => {
+      const checked = checkStatusRequest(status, reason);
+      // A suspension cannot be taken back silently (the partner is emailed): confirmed first.
+      if (checked.status === 'suspended' && partner.status !== 'suspended' && !isConfirmed(request.body)) return { kind: 'confirm', reason: checked.reason } as const;
+      return { kind: 'done', after: await decidePartnerStatus({ db, config, mailer, log: request.log }, partner.id, checked.status, actor, checked.reason) } as const;
+    }, {
+      done: (result) => {
+        if (result.kind === 'confirm') {
+          const { t } = request;
+          return send(reply, confirmationPage(request, {
+            title: t('confirm.suspend.title', { email: partner.email }),
+            effects: [t('confirm.suspend.effect'), t('confirm.suspend.mail', { reason: result.reason })],
+            action: `/admin/partners/${partner.id}/status`,
+            fields: { status: 'suspended', reason: result.reason },
+            confirmLabel: t('confirm.suspend.button'),
+            back: `/admin/partners/${partner.id}`,
+          }));
+        }
+        return reply.redirect(`/admin/partners/${result.after.id}?done=${result.after.status}#done`, 303);
+      },
+      render: (error) => partnerPage(request, partner, { error, reason: typeof reason === 'string' ? reason : '' }),
+    });
   });
 }

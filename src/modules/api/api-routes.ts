@@ -14,7 +14,9 @@ import { readyPost } from '../campaigns/ready-posts.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
-import { listPartners, setPartnerStatus, type Partner } from '../partners/partners.js';
+import { listPartners, type Partner } from '../partners/partners.js';
+import { decidePartnerStatus } from '../partners/status-decisions.js';
+import type { Mailer } from '../mail/mailer.js';
 import { centsToDecimalString } from '../../lib/money.js';
 
 /** The body of every refusal: a stable code, a sentence in the caller's language, the field at fault. */
@@ -61,6 +63,7 @@ const partnerJson = {
     pseudonym: { type: ['string', 'null'] },
     role: { type: 'string' },
     status: { type: 'string' },
+    statusReason: { type: ['string', 'null'], description: 'Why the partner is suspended (they are told); null when active' },
     isDemo: { type: 'boolean' },
     createdAt: { type: 'string', format: 'date-time' },
   },
@@ -87,6 +90,7 @@ function partnerView(partner: Partner) {
     pseudonym: partner.pseudonym,
     role: partner.role,
     status: partner.status,
+    statusReason: partner.statusReason,
     isDemo: partner.isDemo,
     createdAt: partner.createdAt.toISOString(),
   };
@@ -97,7 +101,7 @@ function partnerView(partner: Partner) {
  * the signed-in operator's session.
  */
 
-export function registerApiRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   const me = partnerRoute;
   const admin = operatorRoute;
 
@@ -221,12 +225,19 @@ export function registerApiRoutes(app: FastifyInstance, { config, db }: { config
     return (await listPartners(db, { search: request.query.q })).map(partnerView);
   });
 
+  // An API call is explicit: no confirmation step. A suspension needs its reason, emailed to the partner.
   for (const [verb, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
-    app.post<{ Params: { id: string } }>(`/api/admin/partners/:id/${verb}`, {
-      schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a partner`, params: idParam, response: { 200: partnerJson, 404: error } },
+    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(`/api/admin/partners/:id/${verb}`, {
+      schema: {
+        ...admin,
+        summary: verb === 'suspend' ? 'Suspend a partner (a reason is required; the partner is emailed it)' : 'Reinstate a partner (they are emailed)',
+        params: idParam,
+        body: { type: 'object', properties: { reason: { type: 'string', maxLength: 2000 } } },
+        response: { 200: partnerJson, 400: error, 404: error },
+      },
     }, async (request) => {
       const actor = apiOperatorActor(request, config);
-      return partnerView(await setPartnerStatus(db, request.params.id, status, actor));
+      return partnerView(await decidePartnerStatus({ db, config, mailer, log: request.log }, request.params.id, status, actor, request.body?.reason));
     });
   }
 

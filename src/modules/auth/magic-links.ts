@@ -49,7 +49,7 @@ export async function isLoginTokenUsable(db: Db, token: string, now = new Date()
 export type SignInResult =
   | { kind: 'signed_in'; sessionId: string; expiresAt: Date; partnerId: string; email: string; role: 'partner' | 'admin' }
   | { kind: 'invalid' }
-  | { kind: 'suspended' };
+  | { kind: 'suspended'; reason: string | null };
 
 /**
  * Consumes the token and opens a new session in one transaction: a new session id at every sign-in
@@ -73,8 +73,8 @@ export async function signInWithToken(
     const partner = await lockPartner(tx, used.partnerId, 'update');
     if (!partner) return { kind: 'invalid' } as const;
     if (partner.status === 'suspended') {
-      await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'sign_in_refused', subject: `partner:${partner.id}`, detail: 'suspended' });
-      return { kind: 'suspended' } as const;
+      await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'sign_in_refused', subject: `partner:${partner.id}`, params: { reason: 'suspended' } });
+      return { kind: 'suspended', reason: partner.statusReason } as const;
     }
     const role = options.adminEmails.has(partner.email) ? 'admin' : 'partner';
     await recordSignIn(tx, partner.id, { role, at: now, ...(options.locale ? { locale: options.locale } : {}) });

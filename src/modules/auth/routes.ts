@@ -114,6 +114,8 @@ ${signInForm(request, { email, returnTo })}`,
     });
     if (result.kind === 'invalid') return reply.code(410).type(HTML_TYPE).send(invalidLinkPage(request, 'used'));
     if (result.kind === 'suspended') {
+      // The reason the operator gave, when there is one (the partner was emailed it too).
+      if (result.reason) throw new DomainError('suspended', 403, 'login.suspendedBecause', { reason: result.reason }, null, 'error.403.title');
       throw new DomainError('suspended', 403, 'login.suspended', {}, null, 'error.403.title');
     }
     reply.setCookie(names.session, result.sessionId, cookieOptions(config, Math.floor((result.expiresAt.getTime() - Date.now()) / 1000)));

@@ -21,6 +21,11 @@ export function canMove(from: CampaignStatus, to: CampaignStatus): boolean {
   return Object.values(CAMPAIGN_ACTIONS).some((action) => action.to === to && (action.from as readonly CampaignStatus[]).includes(from));
 }
 
+/** A status no action leaves (ended): moving there cannot be undone, so operators confirm it first. */
+export function isFinalStatus(status: CampaignStatus): boolean {
+  return !Object.values(CAMPAIGN_ACTIONS).some((action) => (action.from as readonly CampaignStatus[]).includes(status));
+}
+
 /** The actions an operator may take on a campaign now (the back-office shows these buttons). */
 export function allowedCampaignActions(campaign: { status: CampaignStatus }): CampaignAction[] {
   return CAMPAIGN_ACTION_NAMES.filter((name) => (CAMPAIGN_ACTIONS[name].from as readonly CampaignStatus[]).includes(campaign.status));

@@ -2,7 +2,7 @@
  * Campaigns: a target URL, a rate per valid click in cents, ready-to-post texts, a status.
  * The same functions serve the back-office, the JSON API and the CLI.
  */
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { campaigns, CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/schema.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
@@ -99,7 +99,7 @@ export async function createCampaign(db: Db, input: CampaignInput, defaultRateCe
   return db.transaction(async (tx) => {
     const [campaign] = await tx.insert(campaigns).values({ ...clean, isDemo: options.isDemo ?? false }).returning();
     await ensureTrackedLinks(tx, { campaignId: campaign!.id });
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_created', subject: `campaign:${campaign!.id}`, toState: campaign!.status, detail: `${clean.name} · ${clean.rateCents} cents` });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_created', subject: `campaign:${campaign!.id}`, toState: campaign!.status, params: { name: clean.name, rateCents: clean.rateCents } });
     return campaign!;
   });
 }
@@ -118,8 +118,8 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput, a
     if (!before) throw new NotFoundError('campaign');
     if (Object.keys(clean).length === 0) return before;
     const [after] = await tx.update(campaigns).set({ ...clean, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
-    const changes = Object.keys(clean).map((key) => `${key}`).join(', ');
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_updated', subject: `campaign:${id}`, detail: `${changes}${clean.rateCents !== undefined ? ` · rate ${before.rateCents} → ${clean.rateCents} cents` : ''}` });
+    const params = { fields: Object.keys(clean), ...(clean.rateCents !== undefined ? { rateFromCents: before.rateCents, rateToCents: clean.rateCents } : {}) };
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_updated', subject: `campaign:${id}`, params });
     return after!;
   });
 }
@@ -137,13 +137,21 @@ export async function setCampaignStatus(db: Db, id: string, status: string, acto
       throw new ConflictError('campaign_transition', 'campaign.error.transition', { from: before.status, to });
     }
     const [after] = await tx.update(campaigns).set({ status: to, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_status', subject: `campaign:${id}`, fromState: before.status, toState: to });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_status', subject: `campaign:${id}`, fromState: before.status, toState: to, params: { name: before.name } });
     return after!;
   });
 }
 
 export async function listCampaigns(db: Db): Promise<Campaign[]> {
   return db.select().from(campaigns).orderBy(asc(sql`case ${campaigns.status} when 'active' then 0 when 'paused' then 1 else 2 end`), desc(campaigns.createdAt));
+}
+
+/** Campaigns' names by id (the audit log names what changed); unknown ids are left out. */
+export async function campaignNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  const valid = [...new Set(ids)].filter((id) => UUID.test(id));
+  if (valid.length === 0) return new Map();
+  const rows = await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(inArray(campaigns.id, valid));
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
 
 export async function getCampaign(db: Db, id: string): Promise<Campaign> {

@@ -89,7 +89,7 @@ export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaign
                     ${`{${batch.map((r) => r.verdict).join(',')}}`}::text[],
                     ${`{${batch.map((r) => r.amount).join(',')}}`}::int[]) as t(at, partner, campaign, code, verdict, amount)`);
     }
-    await writeAudit(tx, { actorId: DEMO_ACTOR.id, actorLabel: DEMO_ACTOR.label, action: 'demo_data_loaded', detail: `${created.length} campaigns, ${people.length} partners, ${rows.length} clicks` });
+    await writeAudit(tx, { actorId: DEMO_ACTOR.id, actorLabel: DEMO_ACTOR.label, action: 'demo_data_loaded', params: { campaigns: created.length, partners: people.length, clicks: rows.length } });
     await rebuildDailyStats(tx);
     return { campaigns: created.length, partners: people.length, clicks: rows.length };
   });

@@ -86,20 +86,45 @@ export async function getPartner(db: Db, id: string): Promise<Partner> {
   return partner;
 }
 
-/** Suspends (their sessions end at once, their clicks stop earning) or reinstates a partner. */
-export async function setPartnerStatus(db: Db, id: string, requested: string, actor: Actor, reason?: string): Promise<Partner> {
+/** The longest reason for a suspension (it is emailed to the partner and shown at sign-in). */
+export const STATUS_REASON_MAX = 500;
+
+export interface StatusChange {
+  before: Partner;
+  after: Partner;
+}
+
+/** The status asked for and its reason, or the refusal (a suspension without a reason). */
+export function checkStatusRequest(requested: unknown, reasonInput: unknown): { status: PartnerStatus; reason: string } {
   if (requested !== 'active' && requested !== 'suspended') throw new InputError('status', 'campaign.error.status');
-  const status: PartnerStatus = requested;
+  const reason = typeof reasonInput === 'string' ? reasonInput.trim() : '';
+  if (requested === 'suspended' && reason === '') throw new InputError('reason', 'admin.partner.error.reasonMissing');
+  if (reason.length > STATUS_REASON_MAX) throw new InputError('reason', 'admin.partner.error.reasonTooLong', { max: STATUS_REASON_MAX });
+  return { status: requested, reason };
+}
+
+/**
+ * Suspends (their sessions end at once, their clicks stop earning) or reinstates a partner. A
+ * suspension needs a reason, which the partner is told; reinstating may give one. Asking for the
+ * status the partner already has changes nothing.
+ */
+export async function changePartnerStatus(db: Db, id: string, requested: string, actor: Actor, reasonInput?: unknown): Promise<StatusChange> {
+  const { status, reason } = checkStatusRequest(requested, reasonInput);
   await getPartner(db, id);
   return db.transaction(async (tx) => {
     const before = await lockPartner(tx, id, 'update');
     if (!before) throw new NotFoundError('partner');
-    if (before.status === status) return before;
-    const [after] = await tx.update(partners).set({ status }).where(eq(partners.id, id)).returning();
+    if (before.status === status) return { before, after: before };
+    const [after] = await tx.update(partners).set({ status, statusReason: status === 'suspended' ? reason : null }).where(eq(partners.id, id)).returning();
     if (status === 'suspended') await endSessionsOf(tx, id);
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'partner_status', subject: `partner:${id}`, fromState: before.status, toState: status, detail: reason?.slice(0, 500) ?? null });
-    return after!;
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'partner_status', subject: `partner:${id}`, fromState: before.status, toState: status, params: { email: before.email, reason: reason || null } });
+    return { before, after: after! };
   }).finally(() => invalidateRankings(db));
+}
+
+/** changePartnerStatus, for callers that need only the partner as it is now. */
+export async function setPartnerStatus(db: Db, id: string, requested: string, actor: Actor, reason?: unknown): Promise<Partner> {
+  return (await changePartnerStatus(db, id, requested, actor, reason)).after;
 }
 
 /**

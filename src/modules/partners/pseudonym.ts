@@ -129,7 +129,7 @@ export async function backfillPseudonymKeys(db: Db): Promise<{ keyed: number; cl
       // Only if the name is still the one judged (another instance may be doing the same).
       const changed = await tx.update(partners).set({ pseudonym: null }).where(and(eq(partners.id, loser.id), eq(partners.pseudonym, loser.pseudonym))).returning({ id: partners.id });
       if (changed.length === 0) return false;
-      await writeAudit(tx, { actorId: null, actorLabel: 'system', action: 'pseudonym_cleared', subject: `partner:${loser.id}`, fromState: loser.pseudonym, detail: `looks like the pseudonym of partner:${loser.id === row.id ? holder?.id ?? '?' : row.id}` });
+      await writeAudit(tx, { actorId: null, actorLabel: 'system', action: 'pseudonym_cleared', subject: `partner:${loser.id}`, fromState: loser.pseudonym, params: { pseudonym: loser.pseudonym, lookalikeOf: loser.id === row.id ? holder?.id ?? null : row.id } });
       if (clearHolder) await insertPseudonymKeys(tx, row.id, pseudonym, keys);
       return true;
     }).catch((error: unknown) => {

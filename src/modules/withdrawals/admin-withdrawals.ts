@@ -16,6 +16,8 @@ import { formatCents } from '../../lib/money.js';
 import { partnerBalances, suspiciousClicks } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
 import { decideWithdrawal, payPayoutFile } from './decisions.js';
+import { confirmProperty, isConfirmed } from '../admin/confirmation.js';
+import { payoutFilePayConfirmation } from './payout-file-confirm.js';
 import { decryptDetails } from './payout-details.js';
 import { cancelPayoutFile, createPayoutFile, listPayoutFiles, MESSAGE_ID, payoutFileBody, payoutFileCandidates } from './payout-files.js';
 import { allowedActions, RESERVING_STATUSES, WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
@@ -26,7 +28,7 @@ import { NotFoundError } from '../../lib/errors.js';
 
 const actionBody = {
   type: 'object',
-  properties: { reason: { type: 'string', maxLength: 2000 }, reference: { type: 'string', maxLength: 1000 }, [CSRF_FIELD]: { type: 'string' } },
+  properties: { reason: { type: 'string', maxLength: 2000 }, reference: { type: 'string', maxLength: 1000 }, ...confirmProperty, [CSRF_FIELD]: { type: 'string' } },
 } as const;
 
 
@@ -58,13 +60,13 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
       const actions: Html[] = allowedActions(w).map((action) => forms[action]);
       if (w.payoutFile && RESERVING_STATUSES.includes(w.status)) actions.push(html`<small>${t('withdraw.inFileShort', { file: w.payoutFile })}</small>`);
       return html`<tr>
-  <td><a href="/admin/withdrawals/${w.id}"><time datetime="${w.createdAt.toISOString()}">${formatDate(w.createdAt, locale, { time: true })}</time></a></td>
-  <td>${w.partnerEmail}</td>
-  <td class="num">${formatCents(w.amountCents, locale)}</td>
-  <td>${t(`method.${w.method}`)}<br><small>${w.detailsMasked}</small></td>
-  <td>${t(`withdraw.status.${w.status}`)}${w.reason ? html`<br><small>${w.reason}</small>` : ''}${w.reference ? html`<br><small>${w.reference}</small>` : ''}</td>
-  <td><small>${t('withdraw.fraudLook', { valid: b.validClicks90d, refused, available: formatCents(b.availableCents, locale) })}</small></td>
-  <td class="actions">${actions}</td>
+  <td data-label="${t('withdraw.date')}"><a href="/admin/withdrawals/${w.id}"><time datetime="${w.createdAt.toISOString()}">${formatDate(w.createdAt, locale, { time: true })}</time></a></td>
+  <td data-label="${t('leaderboard.partner')}" class="wrap">${w.partnerEmail}</td>
+  <td data-label="${t('withdraw.amountShort')}" class="num">${formatCents(w.amountCents, locale)}</td>
+  <td data-label="${t('withdraw.method')}" class="wrap">${t(`method.${w.method}`)}<br><small>${w.detailsMasked}</small></td>
+  <td data-label="${t('campaign.status')}" class="wrap">${t(`withdraw.status.${w.status}`)}${w.reason ? html`<br><small>${w.reason}</small>` : ''}${w.reference ? html`<br><small>${w.reference}</small>` : ''}</td>
+  <td data-label="${t('withdraw.clicks')}"><small>${t('withdraw.fraudLook', { valid: b.validClicks90d, refused, available: formatCents(b.availableCents, locale) })}</small></td>
+  <td data-label="${t('withdraw.actions')}" class="actions">${actions}</td>
 </tr>`;
     });
     const files = await listPayoutFiles(db);
@@ -80,7 +82,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
         : f.cancelledAt
           ? html`${t('payout.cancelled')}`
           : html`<form method="post" action="/admin/payout-files/${f.messageId}/pay" class="inline">${hidden(request)}<button type="submit">${t('payout.markPaid')}</button></form> <form method="post" action="/admin/payout-files/${f.messageId}/cancel" class="inline">${hidden(request)}<button type="submit" class="secondary">${t('payout.cancel')}</button></form>`;
-      return html`<tr><td><a href="/admin/payout-files/${f.messageId}/download" download>${f.messageId}</a></td><td>${t(`method.${f.method}`)}</td><td class="num">${f.requestIds.length}</td><td class="num">${formatCents(f.totalCents, locale)}</td><td>${state}</td></tr>`;
+      return html`<tr><td data-label="${t('payout.messageId')}" class="wrap"><a href="/admin/payout-files/${f.messageId}/download" download>${f.messageId}</a></td><td data-label="${t('withdraw.method')}">${t(`method.${f.method}`)}</td><td data-label="${t('payout.count')}" class="num">${f.requestIds.length}</td><td data-label="${t('payout.total')}" class="num">${formatCents(f.totalCents, locale)}</td><td data-label="${t('campaign.status')}" class="actions">${state}</td></tr>`;
     });
     return renderPage(request, {
       title: t('admin.withdrawals'),
@@ -90,10 +92,10 @@ ${message?.ok ? html`<p class="ok" role="status">${message.ok}</p>` : ''}
 ${message?.file ? html`<p class="ok" role="status">${t('payout.created')} <a href="/admin/payout-files/${message.file}/download" download>${message.file}</a></p>` : ''}
 ${message?.error ? html`<p class="error" role="alert">${message.error}</p>` : ''}
 <nav class="status-tabs" aria-label="${t('withdrawals.tabs')}"><ul>${tabs}</ul></nav>
-${body.length ? html`<table class="list"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
+${body.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
 <section class="card"><h2>${t('payout.files')}</h2>
 <ul>${exportForms}</ul>
-${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('payout.messageId')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col" class="num">${t('payout.count')}</th><th scope="col" class="num">${t('payout.total')}</th><th scope="col">${t('campaign.status')}</th></tr></thead><tbody>${fileRows}</tbody></table>` : ''}
+${fileRows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('payout.messageId')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col" class="num">${t('payout.count')}</th><th scope="col" class="num">${t('payout.total')}</th><th scope="col">${t('campaign.status')}</th></tr></thead><tbody>${fileRows}</tbody></table>` : ''}
 <p class="help">${t('payout.help')}</p></section>`,
     });
   }
@@ -178,6 +180,11 @@ ${fileRows.length ? html`<table class="list"><thead><tr><th scope="col">${t('pay
     app.post<{ Params: { messageId: string } }>(`/admin/payout-files/:messageId/${action}`, { schema: { body: actionBody } }, async (request, reply) => {
       const actor = operatorActor(request);
       const { messageId } = request.params;
+      // Marking a file paid cannot be undone: the first POST shows what will happen (confirmation.ts).
+      if (action === 'pay' && !isConfirmed(request.body)) {
+        const page = await payoutFilePayConfirmation(request, db, messageId);
+        if (page) return send(reply, page);
+      }
       return submitForm(request, reply, async () => (action === 'pay' ? void (await payPayoutFile(services(request), messageId, actor)) : cancelPayoutFile(db, messageId, actor)), {
         done: () => reply.redirect(`/admin/withdrawals?status=${action === 'pay' ? 'paid' : 'approved'}&done=file-${action}&file=${messageId}`, 303),
         render: listWithError(request, null),

@@ -88,7 +88,7 @@ export async function createPayoutFile(db: Db, config: Config, requestedMethod: 
     const totalCents = requests.reduce((sum, r) => sum + r.amountCents, 0);
     const [record] = await tx.insert(payoutFiles).values({ messageId, method, requestIds: requests.map((r) => r.id), totalCents, createdBy: actor.label, createdAt: now }).returning();
     await tx.update(withdrawRequests).set({ payoutFile: messageId }).where(inArray(withdrawRequests.id, requests.map((r) => r.id)));
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_created', subject: `payout_file:${messageId}`, detail: `${method} · ${requests.length} request(s) · ${totalCents} cents` });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_created', subject: `payout_file:${messageId}`, params: { method, count: requests.length, totalCents } });
     return { record: record!, requests };
   });
   return render(config, record, requests);
@@ -168,7 +168,7 @@ export async function markPayoutFilePaid(db: Db, messageId: string, actor: Actor
     const paid: TransitionResult[] = [];
     for (const id of record.requestIds) paid.push(await transitionWithdrawal(tx, id, 'pay', actor, { reference: messageId, payoutFile: messageId }));
     await tx.update(payoutFiles).set({ paidAt: new Date() }).where(eq(payoutFiles.messageId, messageId));
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_paid', subject: `payout_file:${messageId}`, detail: `${paid.length} request(s) paid` });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_paid', subject: `payout_file:${messageId}`, params: { count: paid.length, totalCents: record.totalCents } });
     return paid;
   });
 }
@@ -176,9 +176,9 @@ export async function markPayoutFilePaid(db: Db, messageId: string, actor: Actor
 /** Cancels an unpaid file (never sent, or refused by the bank): its requests are free again. */
 export async function cancelPayoutFile(db: Db, messageId: string, actor: Actor): Promise<void> {
   await db.transaction(async (tx) => {
-    await lockOpenFile(tx, messageId);
+    const record = await lockOpenFile(tx, messageId);
     await tx.update(withdrawRequests).set({ payoutFile: null }).where(and(eq(withdrawRequests.payoutFile, messageId), inArray(withdrawRequests.status, [...PAYABLE_STATUSES])));
     await tx.update(payoutFiles).set({ cancelledAt: new Date() }).where(eq(payoutFiles.messageId, messageId));
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_cancelled', subject: `payout_file:${messageId}` });
+    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'payout_file_cancelled', subject: `payout_file:${messageId}`, params: { count: record.requestIds.length, totalCents: record.totalCents } });
   });
 }
