@@ -22,16 +22,19 @@ document.addEventListener('click', (event) => {
   }
 });
 
-// The account holder only matters for bank transfers: hide it while PayPal is chosen.
-const method = document.getElementById('w-method');
-const holder = document.getElementById('w-holder');
-if (method && holder) {
-  const field = holder.closest('.field');
-  const sync = () => {
-    if (field) field.hidden = method.value !== 'bank';
-  };
-  method.addEventListener('change', sync);
-  sync();
+// The account holder only matters for bank transfers: hide it while PayPal is chosen (in the
+// withdrawal form `w-` and the payout method form `pm-`).
+for (const prefix of ['w', 'pm']) {
+  const method = document.getElementById(`${prefix}-method`);
+  const holder = document.getElementById(`${prefix}-holder`);
+  if (method && holder) {
+    const field = holder.closest('.field');
+    const sync = () => {
+      if (field) field.hidden = method.value !== 'bank';
+    };
+    method.addEventListener('change', sync);
+    sync();
+  }
 }
 
 // After a form succeeded, the page opens at its message (a fragment: the browser scrolls there

@@ -163,7 +163,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerAuthRoutes(app, { ...deps, mailer });
   registerRedirectRoute(app, { links, writer, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);
-  registerEarningsPages(app, deps);
+  registerEarningsPages(app, { ...deps, mailer });
   registerAdminPages(app, { ...deps, mailer });
   registerApiRoutes(app, { ...deps, mailer });
   registerAdminWithdrawals(app, { ...deps, mailer });

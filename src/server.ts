@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   if (appliedMigrations.length > 0) logger.info({ appliedMigrations }, 'database migrated');
   if (config.demoData && (await isEmptyDatabase(database.db))) {
-    const loaded = await loadDemoData(database.db);
+    const loaded = await loadDemoData(database.db, new Date(), config);
     logger.info(loaded, 'empty database: demo data loaded (marked as demo; set DEMO_DATA=false to start empty)');
   }
 

@@ -102,12 +102,12 @@ const commands: Record<string, Command> = {
     console.log('Daily summaries rebuilt from the click ledger.');
     return 0;
   },
-  async 'demo load'(_args, { database }) {
+  async 'demo load'(_args, { config, database }) {
     if (!(await isEmptyDatabase(database.db))) {
       console.error('The database is not empty: demo data is only loaded into an empty database.');
       return 1;
     }
-    const loaded = await loadDemoData(database.db);
+    const loaded = await loadDemoData(database.db, new Date(), config);
     console.log(`Demo data loaded: ${loaded.campaigns} campaigns, ${loaded.partners} partners, ${loaded.clicks} clicks.`);
     return 0;
   },

@@ -52,7 +52,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect(body).toMatch(/<dt>Disponible<\/dt><dd>87,50 €<\/dd>/);
     expect(body).toContain('FR76 •••• •••• 0189');
     expect(body).not.toContain('3000 6000 0112');
-    expect(body).toContain('demandé');
+    expect(body).toMatch(/<span class="status status-requested">Demandée<\/span>/);
   });
 
   it('refuses bad forms with a clear message, keeps the values, writes nothing', async () => {
@@ -121,7 +121,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect((await act('00000000-0000-0000-0000-000000000000', 'approve')).statusCode).toBe(404);
 
     const mails = t.mailer.sent.slice(sentBefore);
-    expect(mails.map((m) => m.subject)).toEqual(['Ta demande de retrait : refusé', 'Ta demande de retrait : approuvé']);
+    expect(mails.map((m) => text(m.subject))).toEqual(['Ta demande de retrait de 20,00 € est refusée', 'Ta demande de retrait de 12,50 € est approuvée']);
     expect(mails[0]!.text).toContain('Motif : <b>Compte</b> PayPal introuvable');
     expect(mails[0]!.html).toContain('&lt;b&gt;Compte&lt;/b&gt;');
 

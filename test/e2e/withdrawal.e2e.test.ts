@@ -40,6 +40,9 @@ describe('a withdrawal in a real browser', () => {
       return { id: active ? active.id : '', text: active ? active.textContent.trim() : '', onScreen: !!box && box.top >= 0 && box.bottom <= window.innerHeight };
     })()`);
 
+  /** The withdrawal form (the payout method form below it has fields of the same names). */
+  const withdrawForm = (page: Page) => page.locator('form.withdraw');
+
   const figure = async (page: Page, label: string) =>
     (await page.locator('.figure', { hasText: label }).locator('dd').first().textContent())?.replace(/\s/g, ' ');
 
@@ -53,18 +56,18 @@ describe('a withdrawal in a real browser', () => {
     // On a phone. A mistake first: the form says what is wrong, next to the field, which has the
     // focus and is on screen, and keeps what was typed.
     await partner.setViewportSize({ width: 390, height: 844 });
-    await partner.getByLabel('Montant en €').fill('60');
-    await partner.getByLabel('Méthode').selectOption('bank');
-    await partner.getByLabel('Email PayPal ou IBAN').fill('FR76 3000 6000 0112 3456 7890 189');
-    await partner.getByLabel('Titulaire du compte').fill('Jeanne Dupont');
+    await withdrawForm(partner).getByLabel('Montant en €').fill('60');
+    await withdrawForm(partner).getByLabel('Méthode').selectOption('bank');
+    await withdrawForm(partner).getByLabel('Email PayPal ou IBAN').fill('FR76 3000 6000 0112 3456 7890 189');
+    await withdrawForm(partner).getByLabel('Titulaire du compte').fill('Jeanne Dupont');
     await partner.getByRole('button', { name: 'Demander le retrait' }).click();
     await partner.waitForSelector('text=Ce montant dépasse ton solde disponible.');
-    expect(await partner.getByLabel('Email PayPal ou IBAN').inputValue()).toBe('FR76 3000 6000 0112 3456 7890 189');
+    expect(await withdrawForm(partner).getByLabel('Email PayPal ou IBAN').inputValue()).toBe('FR76 3000 6000 0112 3456 7890 189');
     expect(await focusSeen(partner)).toMatchObject({ id: 'w-amount', onScreen: true });
     expect(await partner.locator('#w-amount-error').isVisible()).toBe(true);
     await partner.screenshot({ path: join(shots, 'withdraw-error.png') });
 
-    await partner.getByLabel('Montant en €').fill('30,50');
+    await withdrawForm(partner).getByLabel('Montant en €').fill('30,50');
     await partner.getByRole('button', { name: 'Demander le retrait' }).click();
     await partner.waitForSelector('text=Demande de retrait enregistrée');
     expect(await focusSeen(partner)).toMatchObject({ onScreen: true });
@@ -73,7 +76,7 @@ describe('a withdrawal in a real browser', () => {
     await partner.setViewportSize({ width: 1200, height: 1000 });
     expect(await figure(partner, 'En attente')).toBe('30,50 €');
     expect(await figure(partner, 'Disponible')).toBe('19,50 €');
-    expect(await partner.locator('table.list').textContent()).toContain('FR76 •••• •••• 0189');
+    expect(await partner.locator('ol.withdrawals').textContent()).toContain('FR76 •••• •••• 0189');
     await partner.screenshot({ path: join(shots, 'withdraw-requested.png'), fullPage: true });
 
     const opsContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1300, height: 1000 } });
@@ -98,12 +101,15 @@ describe('a withdrawal in a real browser', () => {
     expect(await figure(partner, 'En attente')).toBe('0,00 €');
     expect(await figure(partner, 'Disponible')).toBe('19,50 €');
     expect(await figure(partner, 'Gains bruts')).toBe('50,00 €');
-    expect(await partner.locator('table.list').textContent()).toContain('payé');
+    const card = partner.locator('li.withdrawal').first();
+    expect(await card.locator('.status').textContent()).toBe('Payée');
+    expect(await card.textContent()).toContain('Référence du paiement : VIR-2026-11-24');
     await partner.screenshot({ path: join(shots, 'withdraw-paid.png'), fullPage: true });
-    expect(mailer.sent.filter((m) => m.to === 'payme@example.com').map((m) => m.subject)).toEqual([
+    expect(mailer.sent.filter((m) => m.to === 'payme@example.com').map((m) => m.subject.replace(/[\u00a0\u202f]/g, ' '))).toEqual([
       'Ton lien de connexion Plug & Earn',
-      'Ta demande de retrait : approuvé',
-      'Ta demande de retrait : payé',
+      'Demande de retrait de 30,50 € enregistrée',
+      'Ta demande de retrait de 30,50 € est approuvée',
+      'Ta demande de retrait de 30,50 € est payée',
     ]);
     await partnerContext.close();
     await opsContext.close();

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { centsToDecimalString } from '../../lib/money.js';
@@ -14,6 +15,9 @@ import { writeAudit } from '../audit/audit-log.js';
 import { createCampaign, setCampaignStatus } from '../campaigns/campaigns.js';
 import { createPartners, setPseudonym } from '../partners/partners.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
+import { partnerBalance } from '../earnings/balance.js';
+import { confirmPayoutMethodChange, requestPayoutMethodChange } from '../withdrawals/payout-method.js';
+import { requestWithdrawal, transitionWithdrawal } from '../withdrawals/withdrawals.js';
 
 const DEMO_ACTOR: Actor = { id: null, label: 'system (demo)' };
 
@@ -44,7 +48,12 @@ function sequence(seed: string): () => number {
   return () => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaigns: number; partners: number; clicks: number }> {
+/**
+ * With the settings (`config`), the first demo partner also gets a withdrawal history — one paid
+ * with its reference, one rejected with its reason — and a confirmed payout method, so the
+ * earnings page shows every step.
+ */
+export async function loadDemoData(db: Db, now = new Date(), config?: Config): Promise<{ campaigns: number; partners: number; clicks: number }> {
   return db.transaction(async (tx) => {
     // Through the same services as an operator and partners, so demo rows obey the same rules.
     const peopleIds = await createPartners(tx, DEMO_PARTNERS.map(([email]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })));
@@ -91,6 +100,25 @@ export async function loadDemoData(db: Db, now = new Date()): Promise<{ campaign
     }
     await writeAudit(tx, { actorId: DEMO_ACTOR.id, actorLabel: DEMO_ACTOR.label, action: 'demo_data_loaded', params: { campaigns: created.length, partners: people.length, clicks: rows.length } });
     await rebuildDailyStats(tx);
+    if (config) await demoWithdrawals(tx, config, peopleIds[0]!, now);
     return { campaigns: created.length, partners: people.length, clicks: rows.length };
   });
+}
+
+/** Through the same services as the partner and an operator, with dates in the past. */
+async function demoWithdrawals(db: Db, config: Config, partnerId: string, now: Date): Promise<void> {
+  const daysAgo = (days: number, hours = 0) => new Date(now.getTime() - days * 86_400_000 - hours * 3_600_000);
+  const { availableCents } = await partnerBalance(db, partnerId, { fallbackEpcCents: 0 });
+  // Two requests of a quarter of the balance each, when that reaches the threshold.
+  const quarter = Math.floor(availableCents / 400) * 100;
+  if (quarter < config.payoutMinCents) return;
+  const [first, second] = [config.payoutMethods[0]!, config.payoutMethods[config.payoutMethods.length - 1]!];
+  const to = (method: string) => (method === 'bank' ? { method, details: 'FR76 3000 6000 0112 3456 7890 189', holderName: 'Lina Démo' } : { method, details: 'lina.demo@example.com' });
+  const paid = await requestWithdrawal(db, config, partnerId, { amount: centsToDecimalString(quarter), ...to(first) }, null, daysAgo(24, 3));
+  await transitionWithdrawal(db, paid.withdrawal.id, 'approve', DEMO_ACTOR, { now: daysAgo(23, 5) });
+  await transitionWithdrawal(db, paid.withdrawal.id, 'pay', DEMO_ACTOR, { reference: 'VIR-DEMO-0042', now: daysAgo(21, 2) });
+  const rejected = await requestWithdrawal(db, config, partnerId, { amount: centsToDecimalString(quarter), ...to(second) }, null, daysAgo(9, 6));
+  await transitionWithdrawal(db, rejected.withdrawal.id, 'reject', DEMO_ACTOR, { reason: 'Compte introuvable : vérifie tes coordonnées, puis refais une demande.', now: daysAgo(8, 1) });
+  const { token } = await requestPayoutMethodChange(db, config, partnerId, to(first), daysAgo(7));
+  await confirmPayoutMethodChange(db, token, daysAgo(7, -1));
 }

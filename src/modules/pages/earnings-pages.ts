@@ -13,17 +13,23 @@ import { formatCents } from '../../lib/money.js';
 import { fallbackEpcCents, partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
 import { dailyClicksChart } from '../earnings/chart.js';
 import { partnerStatsCsv } from '../earnings/statement-csv.js';
+import type { Mailer } from '../mail/mailer.js';
+import { askForPayoutMethodChange, askForWithdrawal } from '../withdrawals/decisions.js';
+import { maskedMethod } from '../withdrawals/notifications.js';
+import { partnerPayoutMethod } from '../withdrawals/payout-method.js';
+import { registerPayoutMethodConfirmation } from '../withdrawals/payout-method-pages.js';
 import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
-import { partnerWithdrawals, requestWithdrawal } from '../withdrawals/withdrawals.js';
+import { partnerWithdrawals, WITHDRAW_ALL } from '../withdrawals/withdrawals.js';
 
-export function registerEarningsPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
+export function registerEarningsPages(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   async function earningsPage(request: FastifyRequest, form: WithdrawForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [balance, series, history] = await Promise.all([
+    const [balance, series, history, payoutMethod] = await Promise.all([
       partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) }),
       dailyValidClicks(db, partner.partnerId, 30),
       partnerWithdrawals(db, partner.partnerId),
+      partnerPayoutMethod(db, partner.partnerId),
     ]);
     const money = (cents: number) => formatCents(cents, locale);
     const figures: Array<[string, string, string?]> = [
@@ -51,13 +57,21 @@ export function registerEarningsPages(app: FastifyInstance, { config, db }: { co
     ? html`<p>${t('earnings.notCounted.none')}</p>`
     : html`<ul class="reasons">${notCounted.map((reason) => html`<li><strong>${balance.notCounted[reason]}</strong> — ${t(`reason.${reason}`)}</li>`)}</ul>`}
 </section>
-${withdrawalSection(request, config, balance.availableCents, history, form)}
+${withdrawalSection(request, config, balance.availableCents, history, { ...payoutMethod, email: partner.email }, form)}
 <script src="/assets/app.js" defer></script>`,
     });
   }
 
-  app.get<{ Querystring: { requested?: string } }>('/partners/earnings', async (request, reply) => {
-    const notice = request.query.requested === '1' ? request.t('withdraw.requested') : undefined;
+  app.get<{ Querystring: { requested?: string; method?: string } }>('/partners/earnings', async (request, reply) => {
+    const partner = requirePartner(request);
+    const { t } = request;
+    let notice: string | undefined;
+    if (request.query.requested === '1') notice = t('withdraw.requestedNotice');
+    if (request.query.method === 'sent') notice = t('payoutMethod.sent', { email: maskEmail(partner.email) });
+    if (request.query.method === 'confirmed') {
+      const saved = (await partnerPayoutMethod(db, partner.partnerId)).saved;
+      if (saved) notice = t('payoutMethod.confirmed', { method: maskedMethod(t, saved.method, saved.detailsMasked) });
+    }
     return reply.type(HTML_TYPE).send(await earningsPage(request, { notice }));
   });
 
@@ -67,14 +81,18 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
       schema: {
         body: {
           type: 'object',
-          properties: Object.fromEntries(['amount', 'method', 'details', 'holderName', 'idempotencyKey', CSRF_FIELD].map((name) => [name, { type: 'string', maxLength: 500 }])),
+          properties: Object.fromEntries(['amount', 'withdrawAll', 'method', 'details', 'holderName', 'idempotencyKey', CSRF_FIELD].map((name) => [name, { type: 'string', maxLength: 500 }])),
         },
       },
     },
     async (request, reply) => {
       const partner = requirePartner(request);
       const body = request.body;
-      return submitForm(request, reply, () => requestWithdrawal(db, config, partner.partnerId, body, body.idempotencyKey ?? null), {
+      // « Tout retirer » is a second submit button: the server reads `all` as what is available
+      // under the lock that reserves it, so it works without JavaScript and can never overdraw.
+      const input = body.withdrawAll === '1' ? { ...body, amount: WITHDRAW_ALL } : body;
+      const services = { db, config, mailer, log: request.log };
+      return submitForm(request, reply, () => askForWithdrawal(services, partner.partnerId, input, body.idempotencyKey ?? null), {
         done: () => reply.redirect('/partners/earnings?requested=1#requested', 303),
         params: { min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) },
         render: (error) => {
@@ -87,6 +105,20 @@ ${withdrawalSection(request, config, balance.availableCents, history, form)}
       });
     },
   );
+
+  app.post<{ Body: Record<string, string | undefined> }>(
+    '/partners/payout-method',
+    { schema: { body: { type: 'object', properties: Object.fromEntries(['method', 'details', 'holderName', CSRF_FIELD].map((name) => [name, { type: 'string', maxLength: 500 }])) } } },
+    async (request, reply) => {
+      const partner = requirePartner(request);
+      const { method, details, holderName } = request.body;
+      return submitForm(request, reply, () => askForPayoutMethodChange({ db, config, mailer, log: request.log }, partner.partnerId, { method, details, holderName }), {
+        done: () => reply.redirect('/partners/earnings?method=sent#requested', 303),
+        render: (error) => earningsPage(request, { methodForm: { values: { method, details, holderName }, error: { field: error.field ?? 'details', message: error.message } } }),
+      });
+    },
+  );
+  registerPayoutMethodConfirmation(app, { db });
 
   app.get('/partners/earnings.csv', async (request, reply) => {
     const partner = requirePartner(request);

@@ -6,10 +6,11 @@ import { apiOperatorActor, requirePartner } from '../../http/guards.js';
 import { DomainError } from '../../lib/errors.js';
 import { errorSchema, operatorRoute, partnerRoute } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
-import { decideWithdrawal, payPayoutFile } from './decisions.js';
+import { askForPayoutMethodChange, askForWithdrawal, decideWithdrawal, payPayoutFile } from './decisions.js';
+import { partnerPayoutMethod } from './payout-method.js';
 import { cancelPayoutFile, createPayoutFile, payoutFileBody } from './payout-files.js';
 import { WITHDRAWAL_STATUSES } from './withdrawal-states.js';
-import { listWithdrawals, parseStatusFilter, partnerWithdrawals, requestWithdrawal, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
+import { listWithdrawals, parseStatusFilter, partnerWithdrawals, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
 import { centsToDecimalString } from '../../lib/money.js';
 
 const error = errorSchema;
@@ -57,16 +58,16 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   app.post<{ Body: { amount?: string | number; method?: string; details?: string; holderName?: string } }>('/api/me/withdrawals', {
     schema: {
       ...me,
-      summary: 'Ask for a withdrawal; the Idempotency-Key header makes a retry return the first result',
+      summary: 'Ask for a withdrawal (the partner gets an email); the Idempotency-Key header makes a retry return the first result. With a saved payout method, send only the amount: money goes to that method only',
       headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
       body: {
         type: 'object',
-        required: ['amount', 'method', 'details'],
+        required: ['amount'],
         properties: {
-          amount: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }], description: 'Euros, a plain decimal with at most 2 decimals ("12.50" or "12,50")' },
-          method: { type: 'string', maxLength: 20 },
-          details: { type: 'string', maxLength: 200, description: 'PayPal email, or IBAN for bank' },
-          holderName: { type: 'string', maxLength: 200, description: 'Account holder, for bank' },
+          amount: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }], description: 'Euros, a plain decimal with at most 2 decimals ("12.50" or "12,50"), or "all": everything available' },
+          method: { type: 'string', maxLength: 20, description: 'Without a saved payout method only' },
+          details: { type: 'string', maxLength: 200, description: 'PayPal email, or IBAN for bank; without a saved payout method only' },
+          holderName: { type: 'string', maxLength: 200, description: 'Account holder, for bank; without a saved payout method only' },
         },
         additionalProperties: false,
       },
@@ -75,9 +76,41 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
   }, async (request, reply) => {
     const partner = requirePartner(request);
     const key = request.headers['idempotency-key'] as string;
-    const { withdrawal, replayed } = await requestWithdrawal(db, config, partner.partnerId, request.body, key);
+    const { withdrawal, replayed } = await askForWithdrawal({ db, config, mailer, log: request.log }, partner.partnerId, request.body, key);
     if (replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(201).send(view(withdrawal));
+  });
+
+  const methodJson = { type: ['object', 'null'], properties: { method: { type: 'string', enum: ['paypal', 'bank'] }, detailsMasked: { type: 'string' }, confirmedAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' } } } as const;
+  const payoutMethodJson = { type: 'object', properties: { saved: methodJson, pending: methodJson } } as const;
+  async function payoutMethodView(partnerId: string) {
+    const { saved, pending } = await partnerPayoutMethod(db, partnerId);
+    return {
+      saved: saved ? { method: saved.method, detailsMasked: saved.detailsMasked, confirmedAt: saved.confirmedAt.toISOString() } : null,
+      pending: pending ? { method: pending.method, detailsMasked: pending.detailsMasked, expiresAt: pending.expiresAt.toISOString() } : null,
+    };
+  }
+
+  app.get('/api/me/payout-method', {
+    schema: { ...me, summary: 'The signed-in partner’s saved payout method (masked), and a change waiting for its email confirmation', response: { 200: payoutMethodJson, 401: error } },
+  }, async (request) => payoutMethodView(requirePartner(request).partnerId));
+
+  app.post<{ Body: { method?: string; details?: string; holderName?: string } }>('/api/me/payout-method', {
+    schema: {
+      ...me,
+      summary: 'Ask to save a payout method: it waits, and a one-time link (24 h) goes to the partner’s email; only that link makes it the method requests use (202)',
+      body: {
+        type: 'object',
+        required: ['method', 'details'],
+        properties: { method: { type: 'string', maxLength: 20 }, details: { type: 'string', maxLength: 200 }, holderName: { type: 'string', maxLength: 200 } },
+        additionalProperties: false,
+      },
+      response: { 202: payoutMethodJson, 400: error, 401: error, 409: error },
+    },
+  }, async (request, reply) => {
+    const partner = requirePartner(request);
+    await askForPayoutMethodChange({ db, config, mailer, log: request.log }, partner.partnerId, request.body);
+    return reply.code(202).send(await payoutMethodView(partner.partnerId));
   });
 
   app.get('/api/me/withdrawals', {
