@@ -170,6 +170,27 @@ export const payoutFiles = pgTable('payout_files', {
   cancelledAt: at('cancelled_at'),
 });
 
+/** A partner's saved payout method: used by every request once confirmed by email (payout-method.ts). */
+export const payoutMethods = pgTable('payout_methods', {
+  partnerId: uuid('partner_id').primaryKey(),
+  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
+  detailsEncrypted: text('details_encrypted').notNull(),
+  detailsMasked: text('details_masked').notNull(),
+  confirmedAt: at('confirmed_at').notNull().defaultNow(),
+});
+
+/** A change of payout method waiting for the one-time link emailed to the partner. */
+export const payoutMethodChanges = pgTable('payout_method_changes', {
+  tokenHash: text('token_hash').primaryKey(),
+  partnerId: uuid('partner_id').notNull(),
+  method: text('method', { enum: ['paypal', 'bank'] }).notNull(),
+  detailsEncrypted: text('details_encrypted').notNull(),
+  detailsMasked: text('details_masked').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
+});
+
 export const visitorDayKeys = pgTable('visitor_day_keys', {
   day: date('day', { mode: 'string' }).primaryKey(),
   key: text('key').notNull(),
@@ -224,6 +245,8 @@ export const TABLE_OWNERS = {
   withdrawRequests: 'modules/withdrawals',
   payouts: 'modules/withdrawals',
   payoutFiles: 'modules/withdrawals',
+  payoutMethods: 'modules/withdrawals',
+  payoutMethodChanges: 'modules/withdrawals',
   jobs: 'modules/jobs',
 } as const satisfies Record<keyof typeof schema, string>;
 
@@ -242,6 +265,8 @@ export const schema = {
   withdrawRequests,
   payouts,
   payoutFiles,
+  payoutMethods,
+  payoutMethodChanges,
   visitorDayKeys,
   jobs,
 };

@@ -14,8 +14,9 @@ import { parseEurosToCents } from '../../lib/money.js';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Actor } from '../audit/actor.js';
 import { partnerBalance } from '../earnings/balance.js';
-import { lockPartner, partnerContacts } from '../partners/partners.js';
+import { lockPartner, partnerContacts, type PartnerContact } from '../partners/partners.js';
 import { cleanPayoutDetails, encryptDetails, maskPayoutDetails } from './payout-details.js';
+import { savedPayoutMethod } from './payout-method.js';
 import { refusal, WITHDRAWAL_STATUSES, WITHDRAWAL_TRANSITIONS, type WithdrawalAction, type WithdrawalStatus } from './withdrawal-states.js';
 
 export { WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
@@ -23,7 +24,9 @@ export { WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.j
 export type Withdrawal = typeof withdrawRequests.$inferSelect;
 
 export interface WithdrawalInput {
+  /** Euros as typed, or `all`: everything available when the request is made. */
   amount?: unknown;
+  /** Method and details, for a partner without a saved method; left out, the saved method is used. */
   method?: unknown;
   details?: unknown;
   holderName?: unknown;
@@ -33,7 +36,12 @@ export interface RequestResult {
   withdrawal: Withdrawal;
   /** True when this call replayed an earlier one with the same idempotency key. */
   replayed: boolean;
+  /** Who to tell about it. */
+  partner: PartnerContact;
 }
+
+/** The amount `all` asks for what is available, read under the partner's lock with the insert. */
+export const WITHDRAW_ALL = 'all';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const IDEMPOTENCY_KEY = /^[\w.:-]{8,100}$/;
@@ -62,33 +70,47 @@ export function parseMethod(input: unknown, config: Config): PayoutMethod {
  * Creates one request in state `requested`, or returns the request an earlier call with the same
  * idempotency key created (the same key with other values is refused: 422).
  */
-export async function requestWithdrawal(db: Db, config: Config, partnerId: string, input: WithdrawalInput, idempotencyKey: string | null): Promise<RequestResult> {
+export async function requestWithdrawal(db: Db, config: Config, partnerId: string, input: WithdrawalInput, idempotencyKey: string | null, now = new Date()): Promise<RequestResult> {
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new InputError('idempotencyKey', 'withdraw.error.idempotencyKey');
-  const amountCents = parseWithdrawalAmount(input.amount, config);
-  const method = parseMethod(input.method, config);
-  const details = cleanPayoutDetails(method, input.details, input.holderName);
-  const fingerprint = createHash('sha256').update(JSON.stringify([amountCents, details])).digest('base64url');
+  const wantsAll = typeof input.amount === 'string' && input.amount.trim().toLowerCase() === WITHDRAW_ALL;
+  const askedCents = wantsAll ? null : parseWithdrawalAmount(input.amount, config);
+  const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  const toSavedMethod = blank(input.method) && blank(input.details) && blank(input.holderName);
+  const typed = toSavedMethod ? null : cleanPayoutDetails(parseMethod(input.method, config), input.details, input.holderName);
+  // A replay must match what was asked (`all`, the saved method), not what it resolved to then.
+  const fingerprint = createHash('sha256').update(JSON.stringify([askedCents ?? WITHDRAW_ALL, typed ?? 'saved'])).digest('base64url');
 
   return db.transaction(async (tx) => {
     // The partner's row lock serialises this partner's requests: check and insert are one step.
     const partner = await lockPartner(tx, partnerId, 'no key update');
     if (!partner) throw new NotFoundError('partner');
+    const contact: PartnerContact = { email: partner.email, locale: partner.locale };
     if (idempotencyKey !== null) {
       const [earlier] = await tx.select().from(withdrawRequests).where(and(eq(withdrawRequests.partnerId, partnerId), eq(withdrawRequests.idempotencyKey, idempotencyKey)));
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) throw new ConflictError('idempotency_mismatch', 'withdraw.error.idempotencyMismatch', {}, 422);
-        return { withdrawal: earlier, replayed: true };
+        return { withdrawal: earlier, replayed: true, partner: contact };
       }
     }
     if (partner.status !== 'active') throw new ConflictError('partner_suspended', 'login.suspended');
+    // Once a method is saved (confirmed by email), money goes there only: details typed in a
+    // session cannot divert it (payout-method.ts says why).
+    const saved = await savedPayoutMethod(tx, partnerId);
+    if (saved && typed) throw new ConflictError('payout_method_saved', 'payout.error.useSavedMethod');
+    if (!saved && !typed) throw new InputError('details', 'payout.error.noSavedMethod');
     const balance = await partnerBalance(tx, partnerId, { fallbackEpcCents: 0 });
+    const amountCents = askedCents ?? balance.availableCents;
+    if (askedCents === null && amountCents < config.payoutMinCents) throw new InputError('amount', 'withdraw.error.amountMin');
     if (amountCents > balance.availableCents) throw new InputError('amount', 'withdraw.error.amountAvailable');
+    const destination = saved
+      ? { method: saved.method, detailsEncrypted: saved.detailsEncrypted, detailsMasked: saved.detailsMasked }
+      : { method: typed!.method, detailsEncrypted: encryptDetails(typed!, config.payoutDetailsKey), detailsMasked: maskPayoutDetails(typed!) };
     const [withdrawal] = await tx
       .insert(withdrawRequests)
-      .values({ partnerId, amountCents, method, detailsEncrypted: encryptDetails(details, config.payoutDetailsKey), detailsMasked: maskPayoutDetails(details), idempotencyKey, fingerprint })
+      .values({ partnerId, amountCents, ...destination, idempotencyKey, fingerprint, createdAt: now })
       .returning();
-    await writeAudit(tx, { actorId: partnerId, actorLabel: partner.email, action: 'withdrawal_requested', subject: `withdrawal:${withdrawal!.id}`, toState: 'requested', partnerId, params: { amountCents, method, details: withdrawal!.detailsMasked } });
-    return { withdrawal: withdrawal!, replayed: false };
+    await writeAudit(tx, { actorId: partnerId, actorLabel: partner.email, action: 'withdrawal_requested', subject: `withdrawal:${withdrawal!.id}`, toState: 'requested', partnerId, params: { amountCents, method: destination.method, details: withdrawal!.detailsMasked, savedMethod: Boolean(saved) } });
+    return { withdrawal: withdrawal!, replayed: false, partner: contact };
   });
 }
 
@@ -115,8 +137,8 @@ export async function transitionWithdrawal(
   id: string,
   action: WithdrawalAction,
   actor: Actor,
-  /** `payoutFile`: set when the file that holds the request is being marked paid. */
-  options: { reason?: unknown; reference?: unknown; payoutFile?: string } = {},
+  /** `payoutFile`: set when the file that holds the request is being marked paid; `now`: the demo's past dates. */
+  options: { reason?: unknown; reference?: unknown; payoutFile?: string; now?: Date } = {},
 ): Promise<TransitionResult> {
   if (!UUID.test(id)) throw new NotFoundError('withdrawal');
   const rule = WITHDRAWAL_TRANSITIONS[action];
@@ -131,7 +153,7 @@ export async function transitionWithdrawal(
     const refused = refusal(before, action, options.payoutFile ?? null);
     if (refused?.code === 'withdrawal_transition') throw new ConflictError(refused.code, 'withdraw.error.transition', { from: refused.from, to: refused.to });
     if (refused?.code === 'withdrawal_in_file') throw new ConflictError(refused.code, 'withdraw.error.inFile', { file: refused.file });
-    const now = new Date();
+    const now = options.now ?? new Date();
     const [after] = await tx
       .update(withdrawRequests)
       .set({
