@@ -26,7 +26,7 @@ export const portalEn: Record<keyof typeof portalFr, string> = {
   'portal.share.on.linkedin': 'Share on LinkedIn',
   'portal.share.on.facebook': 'Share on Facebook',
   'portal.share.on.email': 'Share by email',
-  'portal.share.help': 'What you share is the first post below, with your link and its #ad disclosure.',
+  'portal.share.help': 'What you share is the first ready-made post, with your link and its #ad disclosure.',
   'portal.share.helpLinkOnly': 'LinkedIn and Facebook take the link only: copy the post to paste it.',
   'portal.qr.title': 'QR code',
   'portal.qr.alt': 'QR code of your link for {campaign}',

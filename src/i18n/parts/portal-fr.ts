@@ -25,7 +25,7 @@ export const portalFr = {
   'portal.share.on.linkedin': 'Partager sur LinkedIn',
   'portal.share.on.facebook': 'Partager sur Facebook',
   'portal.share.on.email': 'Partager par email',
-  'portal.share.help': 'Le texte partagé est le premier post ci-dessous, avec ton lien et sa mention #ad.',
+  'portal.share.help': 'Le texte partagé est le premier post prêt à publier, avec ton lien et sa mention #ad.',
   'portal.share.helpLinkOnly': 'LinkedIn et Facebook ne prennent que le lien : copie le post pour le coller.',
   'portal.qr.title': 'QR code',
   'portal.qr.alt': 'QR code de ton lien pour {campaign}',

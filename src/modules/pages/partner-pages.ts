@@ -64,19 +64,19 @@ function shareView(request: FastifyRequest, link: PartnerLink, url: string): Htm
   const shares = shareLinks({ link: url, text: shareText(link.posts, url), subject: link.campaignName });
   const qrPath = `/partner/links/${link.code}/qr.svg`;
   return html`<div class="share-qr">
-  <section class="share" aria-labelledby="share-${link.code}">
-    <h3 id="share-${link.code}">${t('portal.share.title')}</h3>
+  <div class="share">
+    <h3>${t('portal.share.title')}</h3>
     <ul class="share-links">${shares.map(
       (share) =>
         html`<li><a class="share-${share.network}" href="${share.href}" aria-label="${t(`portal.share.on.${share.network}`)}"${share.newTab ? html` target="_blank" rel="noopener noreferrer"` : ''}>${t(`portal.share.name.${share.network}`)}</a></li>`,
     )}</ul>
     ${link.posts.length === 0 ? '' : html`<p class="help">${t('portal.share.help')} ${t('portal.share.helpLinkOnly')}</p>`}
-  </section>
-  <section class="qr" aria-labelledby="qr-${link.code}">
-    <h3 id="qr-${link.code}">${t('portal.qr.title')}</h3>
+  </div>
+  <div class="qr">
+    <h3>${t('portal.qr.title')}</h3>
     <div class="qr-row"><img src="${qrPath}" width="112" height="112" loading="lazy" decoding="async" alt="${t('portal.qr.alt', { campaign: link.campaignName })}">
     <p><a href="${qrPath}" download="${qrFileName(link.code)}">${t('portal.qr.download')}</a><br><span class="help">${t('portal.qr.help')}</span></p></div>
-  </section>
+  </div>
 </div>`;
 }
 
