@@ -9,7 +9,9 @@ import { campaignStats, spendByCampaign } from '../../src/modules/earnings/campa
 import { requestWithdrawal, transitionWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { withdrawalCountsByStatus } from '../../src/modules/withdrawals/withdrawal-counts.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addCampaign, addPartner, click, earn, linkCode, operator } from '../support/fixtures.js';
+import { loadDemoData } from '../../src/modules/demo/demo-data.js';
+import { verifyDailyStats } from '../../src/modules/earnings/daily-stats.js';
+import { addCampaign, addPartner, click, countRows, earn, ledgerProblems, linkCode, operator } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
@@ -163,5 +165,24 @@ describe.each(ENGINES)('operator reports on %s', (engine) => {
       rejected: { count: 1, totalCents: 1000 },
     });
     expect((await operatorOverview(database.db, now)).withdrawals.requested).toEqual({ count: 1, totalCents: 2001 });
+  });
+
+  it('loads demo data whose overview is not empty and that obeys the ledger’s rules', async () => {
+    const demo = await createTestDatabase(engine);
+    try {
+      await loadDemoData(demo.db, now, config);
+      expect(await ledgerProblems(demo.db)).toEqual([]);
+      expect(await verifyDailyStats(demo.db)).toEqual([]);
+      // Nobody clicks before joining (the newcomers joined hours and days ago).
+      expect(await countRows(demo.db, sql`metric_events e join partners p on p.id = e.partner_id where e.occurred_at < p.created_at`)).toBe(0);
+      const overview = await operatorOverview(demo.db, now);
+      expect(overview.withdrawals.requested.count).toBeGreaterThan(0);
+      expect(overview.withdrawals.approved.count).toBe(1);
+      expect(overview.joinedThisWeek).toBe(1); // on a Wednesday: joined 2 hours ago; 3 days ago was last week's Sunday
+      expect(overview.today.validClicks).toBeGreaterThan(0);
+      expect(overview.spendTotal.spendCents).toBeGreaterThan(0);
+    } finally {
+      await demo.close();
+    }
   });
 });

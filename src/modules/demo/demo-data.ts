@@ -13,7 +13,7 @@ import { centsToDecimalString } from '../../lib/money.js';
 import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { createCampaign, setCampaignStatus } from '../campaigns/campaigns.js';
-import { createPartners, setPseudonym } from '../partners/partners.js';
+import { createPartners, partnerContacts, setPseudonym } from '../partners/partners.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
 import { partnerBalance } from '../earnings/balance.js';
 import { confirmPayoutMethodChange, requestPayoutMethodChange } from '../withdrawals/payout-method.js';
@@ -34,6 +34,15 @@ const DEMO_PARTNERS = [
   ['yanis.demo@example.com', null],
   ['a.demo@example.com', null],
   ['chloe.demo@example.com', 'Chloé démo'],
+] as const;
+
+/**
+ * Partners who joined lately (the operators' overview counts this week's), with how long ago;
+ * their clicks start when they joined.
+ */
+const DEMO_NEWCOMERS = [
+  ['nora.demo@example.com', 2 * 3_600_000],
+  ['theo.demo@example.com', 3 * 86_400_000],
 ] as const;
 
 /** True when nothing has been created yet: no partner and no campaign. */
@@ -57,7 +66,8 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
   return db.transaction(async (tx) => {
     // Through the same services as an operator and partners, so demo rows obey the same rules.
     const peopleIds = await createPartners(tx, DEMO_PARTNERS.map(([email]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - 70 * 86_400_000) })));
-    const people = peopleIds.map((id) => ({ id }));
+    const newcomerIds = await createPartners(tx, DEMO_NEWCOMERS.map(([email, ago]) => ({ email, isDemo: true, createdAt: new Date(now.getTime() - ago) })));
+    const people = [...peopleIds.map((id) => ({ id, joined: new Date(0) })), ...newcomerIds.map((id, index) => ({ id, joined: new Date(now.getTime() - DEMO_NEWCOMERS[index]![1]) }))];
     // Demo pseudonyms obey the partners' own rules, so saving one's settings unchanged succeeds.
     for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, peopleIds[index]!, pseudonym);
     const created = [];
@@ -79,6 +89,7 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
           const clicks = Math.floor(random() * popularity * 3);
           for (let i = 0; i < clicks; i++) {
             const at = new Date(now.getTime() - day * 86_400_000 - Math.floor(random() * 80_000_000) % (day === 0 ? 3_600_000 : 86_400_000));
+            if (at < partner.joined) continue;
             const roll = random();
             const ended = link.status !== 'active' && day < 30;
             const verdict = ended ? 'inactive' : roll < 0.08 ? 'bot' : roll < 0.14 ? 'duplicate' : 'valid';
@@ -101,8 +112,28 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
     await writeAudit(tx, { actorId: DEMO_ACTOR.id, actorLabel: DEMO_ACTOR.label, action: 'demo_data_loaded', params: { campaigns: created.length, partners: people.length, clicks: rows.length } });
     await rebuildDailyStats(tx);
     if (config) await demoWithdrawals(tx, config, peopleIds[0]!, now);
+    if (config) await demoWaitingRequests(tx, config, peopleIds.slice(1, 4), now);
     return { campaigns: created.length, partners: people.length, clicks: rows.length };
   });
+}
+
+/**
+ * Requests that wait for the operator (the overview's « à examiner » and « à payer »): half of
+ * what each partner has available, in whole euros, when that reaches the threshold; the first
+ * one approved.
+ */
+async function demoWaitingRequests(db: Db, config: Config, partnerIds: string[], now: Date): Promise<void> {
+  const method = config.payoutMethods.includes('paypal') ? 'paypal' : 'bank';
+  for (const [index, partnerId] of partnerIds.entries()) {
+    const { availableCents } = await partnerBalance(db, partnerId, { fallbackEpcCents: 0 });
+    const half = Math.floor(availableCents / 200) * 100;
+    if (half < config.payoutMinCents) continue;
+    const [contact] = (await partnerContacts(db, [partnerId])).values();
+    const details = method === 'paypal' ? { details: contact!.email } : { details: 'FR76 3000 6000 0112 3456 7890 189', holderName: 'Démo' };
+    const asked = new Date(now.getTime() - (index + 1) * 7 * 3_600_000);
+    const request = await requestWithdrawal(db, config, partnerId, { amount: centsToDecimalString(half), method, ...details }, null, asked);
+    if (index === 0) await transitionWithdrawal(db, request.withdrawal.id, 'approve', DEMO_ACTOR, { now: new Date(asked.getTime() + 3_600_000) });
+  }
 }
 
 /** Through the same services as the partner and an operator, with dates in the past. */
