@@ -46,7 +46,6 @@ export const adminEn: Record<keyof typeof adminFr, string> = {
   'audit.actor.adminEmails': 'system (ADMIN_EMAILS)',
   'audit.actor.apiToken': 'API (token)',
   'audit.actor.cli': 'command line',
-  'audit.what': 'What happened',
   'audit.filters': 'Filter the log',
   'audit.filter.kind': 'Kind of action',
   'audit.filter.kind.all': 'Every action',
@@ -88,6 +87,10 @@ export const adminEn: Record<keyof typeof adminFr, string> = {
   'confirm.filePay.final': 'A recorded payout cannot be undone: confirm only once the transfer is made.',
   'confirm.filePay.button': 'Yes, the file is paid',
 
+  'admin.partner.status.active': 'active',
+  'admin.partner.status.suspended': 'suspended',
+  'admin.partner.statusIs': 'Status: {status}',
+  'admin.partner.pseudonymIs': 'Pseudonym: {pseudonym}',
   'admin.partner.suspendTitle': 'Suspend this partner',
   'admin.partner.reason': 'Reason for the suspension',
   'admin.partner.reason.help': 'The partner gets it by email and sees it if they try to sign in.',

@@ -46,7 +46,6 @@ export const adminFr = {
   'audit.actor.adminEmails': 'système (ADMIN_EMAILS)',
   'audit.actor.apiToken': 'API (jeton)',
   'audit.actor.cli': 'ligne de commande',
-  'audit.what': 'Ce qui s’est passé',
   'audit.filters': 'Filtrer le journal',
   'audit.filter.kind': 'Type d’action',
   'audit.filter.kind.all': 'Toutes les actions',
@@ -90,6 +89,10 @@ export const adminFr = {
   'confirm.filePay.button': 'Oui, le fichier est payé',
 
   // Suspending and reinstating a partner.
+  'admin.partner.status.active': 'actif',
+  'admin.partner.status.suspended': 'suspendu',
+  'admin.partner.statusIs': 'Statut : {status}',
+  'admin.partner.pseudonymIs': 'Pseudonyme : {pseudonym}',
   'admin.partner.suspendTitle': 'Suspendre ce partenaire',
   'admin.partner.reason': 'Motif de la suspension',
   'admin.partner.reason.help': 'Le partenaire le reçoit par email et le voit s’il essaie de se connecter.',

@@ -92,7 +92,7 @@ function auditBody(request: FastifyRequest, query: ParsedQuery, view: AuditView)
 ${query.errors.page ? html`<p class="error" role="alert">${t('audit.error.page')}</p>` : ''}
 <p>${view.partner ? html`<strong>${t('audit.forPartner', { email: view.partner.email })}</strong> · ` : ''}${t('audit.count', { total: view.total })}${view.pageCount > 1 ? html` · ${t('audit.page', { page: view.page, pages: view.pageCount })}` : ''}</p>
 ${rows.length
-  ? html`<table class="list stack-rows audit"><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.who')}</th><th scope="col">${t('audit.what')}</th><th scope="col">${t('audit.subject')}</th></tr></thead><tbody>${rows}</tbody></table>`
+  ? html`<table class="list stack-rows audit"><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.who')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.subject')}</th></tr></thead><tbody>${rows}</tbody></table>`
   : html`<p>${t('audit.none')}</p>`}
 ${pager}`;
 }
@@ -106,7 +106,7 @@ function entryRow(request: FastifyRequest, view: AuditView, entry: AuditRecord):
   return html`<tr>
   <td data-label="${t('audit.when')}"><time datetime="${entry.at.toISOString()}">${formatDate(entry.at, locale, { time: true })}</time></td>
   <td data-label="${t('audit.who')}" class="wrap">${actor}</td>
-  <td data-label="${t('audit.what')}"><strong>${actionLabel(t, entry)}</strong>${details.length ? html`<br><small>${details.map((line, i) => html`${i ? html` · ` : ''}${line}`)}</small>` : ''}</td>
+  <td data-label="${t('audit.action')}"><strong>${actionLabel(t, entry)}</strong>${details.length ? html`<br><small>${details.map((line, i) => html`${i ? html` · ` : ''}${line}`)}</small>` : ''}</td>
   <td data-label="${t('audit.subject')}" class="wrap">${subjectLinks(request, view, entry)}</td>
 </tr>`;
 }

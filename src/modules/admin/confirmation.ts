@@ -33,7 +33,7 @@ export function confirmationPage(request: FastifyRequest, confirmation: Confirma
   const { t } = request;
   return renderPage(request, {
     title: confirmation.title,
-    body: html`<h1>${confirmation.title}</h1>
+    body: html`<h1 class="wrap">${confirmation.title}</h1>
 <section class="card confirm" aria-labelledby="confirm-effects">
   <h2 id="confirm-effects" class="sr-only">${t('confirm.title')}</h2>
   <ul>${confirmation.effects.map((effect) => html`<li>${effect}</li>`)}</ul>

@@ -13,7 +13,7 @@ import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
 import { checkStatusRequest, getPartner, listPartners, STATUS_REASON_MAX, type Partner } from '../partners/partners.js';
 import { decidePartnerStatus } from '../partners/status-decisions.js';
-import { hidden, sendPage as send, statusLabel } from './admin-common.js';
+import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 
 const statusForm = {
@@ -35,7 +35,7 @@ export function registerPartnerAdminPages(app: FastifyInstance, { config, db, ma
     const q = request.query.q ?? '';
     const list = await listPartners(db, { search: q });
     const rows = list.map(
-      (p) => html`<tr><td data-label="Email" class="wrap"><a href="/admin/partners/${p.id}">${p.email}</a>${p.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('portal.pseudonym.label')}" class="wrap">${p.pseudonym ?? ''}</td><td data-label="${t('campaign.status')}">${statusLabel(t, p.status)}</td><td data-label="${t('admin.role')}">${p.role === 'admin' ? t('role.admin') : t('role.partner')}</td></tr>`,
+      (p) => html`<tr><td data-label="Email" class="wrap"><a href="/admin/partners/${p.id}">${p.email}</a>${p.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('portal.pseudonym.label')}" class="wrap">${p.pseudonym ?? ''}</td><td data-label="${t('campaign.status')}">${t(`admin.partner.status.${p.status}`)}</td><td data-label="${t('admin.role')}">${p.role === 'admin' ? t('role.admin') : t('role.partner')}</td></tr>`,
     );
     return send(reply, renderPage(request, {
       title: t('admin.partners'),
@@ -69,9 +69,9 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">E
 <h1 class="wrap">${partner.email}</h1>
 ${form.done && DONE.has(form.done) && form.done === partner.status ? html`<p class="ok" role="status" id="done" tabindex="-1" data-arrival>${t(`admin.partner.done.${partner.status}`, { email: partner.email })}</p>` : ''}
 ${error && !reasonError ? html`<p class="error" role="alert">${error.message}</p>` : ''}
-<p>${t('campaign.status')} : <strong>${statusLabel(t, partner.status)}</strong>${partner.pseudonym ? html` · ${t('portal.pseudonym.label')} : ${partner.pseudonym}` : ''} · <a href="/admin/audit?partner=${encodeURIComponent(partner.email)}">${t('audit.partnerLog')}</a></p>
+<p><strong>${t('admin.partner.statusIs', { status: t(`admin.partner.status.${partner.status}`) })}</strong>${partner.pseudonym ? html` · ${t('admin.partner.pseudonymIs', { pseudonym: partner.pseudonym })}` : ''} · <a href="/admin/audit?partner=${encodeURIComponent(partner.email)}">${t('audit.partnerLog')}</a></p>
 ${partner.status === 'suspended' && partner.statusReason ? html`<p class="notice">${t('admin.partner.suspendedBecause', { reason: partner.statusReason })}</p>` : ''}
-${statusForms}
+${partner.status === 'suspended' ? statusForms : ''}
 <dl class="figures">
   <div class="figure"><dt>${t('earnings.gross')}</dt><dd>${money(balance.earnedCents)}</dd></div>
   <div class="figure"><dt>${t('earnings.pendingAmount')}</dt><dd>${money(balance.pendingCents)}</dd></div>
@@ -82,7 +82,8 @@ ${statusForms}
 <table class="list"><tbody>
 <tr><th scope="row">${t('reason.valid')}</th><td class="num">${balance.validClicks90d}</td></tr>
 ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${balance.notCounted[reason]}</td></tr>`)}
-</tbody></table></section>`,
+</tbody></table></section>
+${partner.status === 'active' ? statusForms : ''}`,
     });
   }
 
