@@ -121,7 +121,7 @@ describe.each(ENGINES)('saved payout method and one-tap withdrawal over HTTP on 
     const mails = t.mailer.sent.slice(sentBefore);
     expect(mails.map((m) => text(m.subject))).toEqual(['Demande de retrait de 12,50 € enregistrée']);
     expect(text(mails[0]!.text)).toContain('Ta demande de retrait de 12,50 € est enregistrée. Elle sera versée sur : Virement bancaire · FR76 •••• •••• 0189.');
-    expect(mails[0]!.text).toContain('Et ensuite ?');
+    expect(text(mails[0]!.text)).toContain('Et ensuite ?');
     expect(mails[0]!.text).not.toContain('3000 6000');
 
     const shown = text((await partner.get('/partners/earnings?requested=1')).body);
@@ -183,6 +183,24 @@ describe.each(ENGINES)('saved payout method and one-tap withdrawal over HTTP on 
     const bad = await partner.request({ method: 'POST', url: '/api/me/payout-method', payload: JSON.stringify({ method: 'paypal', details: 'nope' }), headers: { 'content-type': 'application/json' } });
     expect(bad.json()).toMatchObject({ error: 'invalid_input', field: 'details' });
     expect((await t.app.inject({ method: 'GET', url: '/api/me/payout-method' })).statusCode).toBe(401);
+  });
+
+  it('limits the asks for a change to 10 an hour per partner, so a stolen session cannot flood the mailbox', async () => {
+    const other = new Visitor(t.app);
+    await other.signIn('flooded@example.com', t.mailer);
+    const mailsTo = () => t.mailer.sent.filter((m) => m.to === 'flooded@example.com' && m.subject === 'Confirme ton nouveau moyen de paiement').length;
+    for (let i = 0; i < 10; i++) {
+      await other.get('/partners/earnings');
+      expect((await other.post('/partners/payout-method', { method: 'paypal', details: `flooded${i}@example.com` })).statusCode).toBe(303);
+    }
+    await other.get('/partners/earnings');
+    const refused = await other.post('/partners/payout-method', { method: 'paypal', details: 'flooded10@example.com' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBeDefined();
+    const api = await other.request({ method: 'POST', url: '/api/me/payout-method', payload: JSON.stringify({ method: 'paypal', details: 'flooded11@example.com' }), headers: { 'content-type': 'application/json' } });
+    expect(api.statusCode).toBe(429);
+    expect(mailsTo()).toBe(10);
+    expect((await other.request({ method: 'GET', url: '/api/me/payout-method' })).json()).toMatchObject({ pending: { detailsMasked: 'fl…9@example.com' } });
   });
 });
 

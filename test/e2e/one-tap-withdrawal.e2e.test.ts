@@ -60,6 +60,9 @@ describe('a one-tap withdrawal on a phone', () => {
     const mail = mailer.sent.findLast((m) => m.to === EMAIL && m.subject === 'Confirme ton nouveau moyen de paiement')!;
     const link = /https?:\/\/\S+\/partners\/payout-method\/confirm\?token=[A-Za-z0-9_-]+/.exec(mail.text)![0];
     await page.goto(link);
+    expect(await page.locator('main').textContent()).toContain('PayPal · on…e@example.com');
+    expect((await seen(page)).overflow).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'payout-method-confirm-phone.png') });
     await page.getByRole('button', { name: 'Confirmer ce moyen de paiement' }).click();
     await page.waitForURL(/method=confirmed/);
     const confirmed = await seen(page);

@@ -103,7 +103,7 @@ describe('a withdrawal in a real browser', () => {
     expect(await figure(partner, 'Gains bruts')).toBe('50,00 €');
     const card = partner.locator('li.withdrawal').first();
     expect(await card.locator('.status').textContent()).toBe('Payée');
-    expect(await card.textContent()).toContain('Référence du paiement : VIR-2026-11-24');
+    expect((await card.textContent())?.replace(/\s+/g, ' ')).toContain('Référence du paiement : VIR-2026-11-24');
     await partner.screenshot({ path: join(shots, 'withdraw-paid.png'), fullPage: true });
     expect(mailer.sent.filter((m) => m.to === 'payme@example.com').map((m) => m.subject.replace(/[\u00a0\u202f]/g, ' '))).toEqual([
       'Ton lien de connexion Plug & Earn',

@@ -17,7 +17,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { askForPayoutMethodChange, askForWithdrawal } from '../withdrawals/decisions.js';
 import { maskedMethod } from '../withdrawals/notifications.js';
 import { partnerPayoutMethod } from '../withdrawals/payout-method.js';
-import { registerPayoutMethodConfirmation } from '../withdrawals/payout-method-pages.js';
+import { limitPayoutMethodAsks, registerPayoutMethodConfirmation } from '../withdrawals/payout-method-pages.js';
 import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
 import { partnerWithdrawals, WITHDRAW_ALL } from '../withdrawals/withdrawals.js';
 
@@ -112,6 +112,7 @@ ${withdrawalSection(request, config, balance.availableCents, history, { ...payou
     async (request, reply) => {
       const partner = requirePartner(request);
       const { method, details, holderName } = request.body;
+      await limitPayoutMethodAsks(db, config, partner.partnerId);
       return submitForm(request, reply, () => askForPayoutMethodChange({ db, config, mailer, log: request.log }, partner.partnerId, { method, details, holderName }), {
         done: () => reply.redirect('/partners/earnings?method=sent#requested', 303),
         render: (error) => earningsPage(request, { methodForm: { values: { method, details, holderName }, error: { field: error.field ?? 'details', message: error.message } } }),

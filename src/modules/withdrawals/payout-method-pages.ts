@@ -4,14 +4,26 @@
  * link works without a session, from the phone's mail app as well: the token is the proof.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { CSRF_FIELD } from '../../http/context.js';
+import { tooManyRequests } from '../../http/errors.js';
 import { html, HTML_TYPE } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
+import { hitRateLimit, type RateRule } from '../../http/rate-limit.js';
 import { maskedMethod } from './notifications.js';
 import { confirmPayoutMethodChange, pendingChangeForToken } from './payout-method.js';
 
 const tokenSchema = { type: 'string', maxLength: 256 } as const;
+
+/** A stolen session must not turn the partner's mailbox into a target: 10 asks an hour. */
+const CHANGE_ASKS: RateRule = { name: 'payout-method', limit: 10, windowMs: 60 * 60 * 1000 };
+
+/** Counts one ask for a change (the page's form and the API alike); refuses beyond the limit (429). */
+export async function limitPayoutMethodAsks(db: Db, config: Config, partnerId: string): Promise<void> {
+  const verdict = await hitRateLimit(db, config.appSecret, CHANGE_ASKS, partnerId);
+  if (!verdict.allowed) throw tooManyRequests(verdict.retryAfterSeconds);
+}
 
 export function registerPayoutMethodConfirmation(app: FastifyInstance, { db }: { db: Db }): void {
   app.get<{ Querystring: { token?: string } }>(

@@ -8,6 +8,7 @@ import { errorSchema, operatorRoute, partnerRoute } from '../api/api-routes.js';
 import type { Mailer } from '../mail/mailer.js';
 import { askForPayoutMethodChange, askForWithdrawal, decideWithdrawal, payPayoutFile } from './decisions.js';
 import { partnerPayoutMethod } from './payout-method.js';
+import { limitPayoutMethodAsks } from './payout-method-pages.js';
 import { cancelPayoutFile, createPayoutFile, payoutFileBody } from './payout-files.js';
 import { WITHDRAWAL_STATUSES } from './withdrawal-states.js';
 import { listWithdrawals, parseStatusFilter, partnerWithdrawals, type Withdrawal, type WithdrawalRow } from './withdrawals.js';
@@ -105,10 +106,11 @@ export function registerWithdrawalApi(app: FastifyInstance, { config, db, mailer
         properties: { method: { type: 'string', maxLength: 20 }, details: { type: 'string', maxLength: 200 }, holderName: { type: 'string', maxLength: 200 } },
         additionalProperties: false,
       },
-      response: { 202: payoutMethodJson, 400: error, 401: error, 409: error },
+      response: { 202: payoutMethodJson, 400: error, 401: error, 409: error, 429: error },
     },
   }, async (request, reply) => {
     const partner = requirePartner(request);
+    await limitPayoutMethodAsks(db, config, partner.partnerId);
     await askForPayoutMethodChange({ db, config, mailer, log: request.log }, partner.partnerId, request.body);
     return reply.code(202).send(await payoutMethodView(partner.partnerId));
   });

@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { html, type Html } from '../../http/html.js';
+import type { MessageKey } from '../../i18n/index.js';
 import { randomToken } from '../../lib/crypto.js';
 import { formatDate } from '../../lib/dates.js';
 import { maskEmail } from '../../lib/email.js';
@@ -93,7 +94,7 @@ function withdrawalCard(request: FastifyRequest, w: Withdrawal): Html {
   const { t, locale } = request;
   const when = (date: Date) => html`<time datetime="${date.toISOString()}">${formatDate(date, locale, { time: true })}</time>`;
   const step = (key: 'requested' | 'approved' | 'paid' | 'rejected', date: Date, extra: Html | string = '') =>
-    html`<li class="step step-${key}"><span>${stepLabel(request, key, when(date))}</span>${extra}</li>`;
+    html`<li class="step step-${key}"><span>${messageAround(request, `withdraw.step.${key}`, 'date', when(date))}</span>${extra}</li>`;
   const amount = formatCents(w.amountCents, locale);
   const next = w.status === 'requested' || w.status === 'approved' ? html`<li class="step step-next"><span>${t(`withdraw.step.next.${w.status}`)}</span></li>` : '';
   return html`<li class="withdrawal" aria-label="${t('withdraw.card', { amount, date: formatDate(w.createdAt, locale) })}">
@@ -102,18 +103,18 @@ function withdrawalCard(request: FastifyRequest, w: Withdrawal): Html {
   <ol class="timeline">
     ${step('requested', w.createdAt)}
     ${w.approvedAt ? step('approved', w.approvedAt) : ''}
-    ${w.status === 'paid' && w.processedAt ? step('paid', w.processedAt, w.reference ? html`<br><small>${t('withdraw.step.reference', { reference: w.reference })}</small>` : '') : ''}
+    ${w.status === 'paid' && w.processedAt ? step('paid', w.processedAt, w.reference ? html`<br><small>${messageAround(request, 'withdraw.step.reference', 'reference', html`<span class="reference">${w.reference}</span>`)}</small>` : '') : ''}
     ${w.status === 'rejected' && w.processedAt ? step('rejected', w.processedAt, w.reason ? html`<br><small>${t('withdraw.step.reason', { reason: w.reason })}</small>` : '') : ''}
     ${next}
   </ol>
 </li>`;
 }
 
-/** « Payée le <time>30 nov. 2026, 14:51 UTC</time> »: the message with its date as a <time>. */
-function stepLabel(request: FastifyRequest, key: 'requested' | 'approved' | 'paid' | 'rejected', date: Html): Html {
-  const marker = '\u0000date\u0000';
-  const [before = '', after = ''] = request.t(`withdraw.step.${key}`, { date: marker }).split(marker);
-  return html`${before}${date}${after}`;
+/** A message with markup where its parameter stands: « Payée le <time …>30 nov. 2026, 14:51 UTC</time> ». */
+function messageAround(request: FastifyRequest, key: MessageKey, name: string, markup: Html): Html {
+  const marker = '\u0000';
+  const [before = '', after = ''] = request.t(key, { [name]: marker }).split(marker);
+  return html`${before}${markup}${after}`;
 }
 
 export function withdrawalSection(request: FastifyRequest, config: Config, availableCents: number, history: Withdrawal[], method: PayoutMethodState, form: WithdrawForm = {}): Html {
