@@ -70,6 +70,8 @@ export const adminEn: Record<keyof typeof adminFr, string> = {
   'audit.older': 'Older →',
   'audit.partnerLog': 'This partner’s audit log',
 
+  'campaign.statusLine': 'Status: {status} · Rate: {rate} per click',
+
   'confirm.title': 'Confirm',
   'confirm.cancel': 'Cancel, change nothing',
   'confirm.nothingYet': 'Nothing has changed yet.',

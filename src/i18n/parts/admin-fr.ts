@@ -70,6 +70,8 @@ export const adminFr = {
   'audit.older': 'Plus anciennes →',
   'audit.partnerLog': 'Journal d’audit de ce partenaire',
 
+  'campaign.statusLine': 'Statut : {status} · Tarif : {rate} par clic',
+
   // Confirmations of what cannot be undone.
   'confirm.title': 'Confirmer',
   'confirm.cancel': 'Annuler, ne rien changer',

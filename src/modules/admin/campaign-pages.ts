@@ -93,8 +93,8 @@ ${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaig
 <h1>${campaign.name}</h1>
 ${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">${t(`campaign.done.${form.done as CampaignDone}`, { name: campaign.name })}</p>` : ''}
 ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
-<p>${t('campaign.status')} : <strong>${statusLabel(t, campaign.status)}</strong> · ${t('campaign.rate')} : ${formatCents(campaign.rateCents, locale)}</p>
-<div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit">${label}</button></form>`)}</div>
+<p>${t('campaign.statusLine', { status: statusLabel(t, campaign.status), rate: formatCents(campaign.rateCents, locale) })}</p>
+<div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
 ${campaignFigures(request, campaign.id, report)}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
