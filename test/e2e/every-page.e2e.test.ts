@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { loadDemoData } from '../../src/modules/demo/demo-data.js';
 import { signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
-import { CapturingMailer } from '../support/test-app.js';
+import { CapturingMailer, testConfig } from '../support/test-app.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1366] as const;
@@ -54,7 +54,8 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
   let withdrawalId: string | null;
 
   beforeAll(async () => {
-    suite = await startBrowserSuite({ mailer, seed: async (database) => void (await loadDemoData(database.db)) });
+    // With the settings, the demo has Lina's withdrawal history and saved payout method (same key as the app's).
+    suite = await startBrowserSuite({ mailer, seed: async (database) => void (await loadDemoData(database.db, new Date(), testConfig())) });
     ({ browser, origin } = suite);
     const db = suite.database.db;
     campaignId = (await queryRows<{ id: string }>(db, sql`select id from campaigns where status = 'active' order by created_at limit 1`))[0]!.id;
