@@ -236,7 +236,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     expect((await ops.post(`/admin/withdrawals/${pending[0]!.id}/pay`, { reference: 'X' })).statusCode).toBe(409);
     expect((await partner.get('/admin/withdrawals')).statusCode).toBe(403);
     const audit = await ops.get('/admin/audit');
-    for (const action of ['withdrawal_requested', 'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'payout_file_created', 'payout_file_paid', 'payout_file_cancelled']) expect(audit.body).toContain(action);
+    for (const action of ['Retrait demandé', 'Retrait approuvé', 'Retrait refusé', 'Retrait payé', 'Fichier de paiement créé', 'Fichier de paiement marqué payé', 'Fichier de paiement annulé']) expect(audit.body).toContain(action);
   });
 });
 
