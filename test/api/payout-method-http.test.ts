@@ -115,7 +115,8 @@ describe.each(ENGINES)('saved payout method and one-tap withdrawal over HTTP on 
     const sentBefore = t.mailer.sent.length;
     const done = await partner.post('/partners/withdraw', { amount: '12,50', idempotencyKey: key });
     expect(done.statusCode).toBe(303);
-    expect(done.headers.location).toBe('/partners/earnings?requested=1#requested');
+    const [made] = await queryRows<{ id: string }>(t.database.db, sql`select id from withdraw_requests`);
+    expect(done.headers.location).toBe(`/partners/earnings?requested=${made!.id}#requested`);
     expect((await partner.post('/partners/withdraw', { amount: '12,50', idempotencyKey: key })).statusCode).toBe(303);
     expect(await requests()).toBe(1);
     const mails = t.mailer.sent.slice(sentBefore);
@@ -124,8 +125,14 @@ describe.each(ENGINES)('saved payout method and one-tap withdrawal over HTTP on 
     expect(text(mails[0]!.text)).toContain('Et ensuite ?');
     expect(mails[0]!.text).not.toContain('3000 6000');
 
-    const shown = text((await partner.get('/partners/earnings?requested=1')).body);
-    expect(shown).toContain('Demande de retrait enregistrée. Un email récapitulatif part à ton adresse');
+    const shown = text((await partner.get(done.headers.location as string)).body);
+    expect(shown).toContain('Demande de retrait de 12,50 € enregistrée, vers Virement bancaire · FR76 •••• •••• 0189. Un email récapitulatif part à ton adresse');
+    // Another partner's request id names nothing: the notice stays general.
+    const stranger = new Visitor(t.app);
+    await stranger.signIn('stranger@example.com', t.mailer);
+    const elsewhere = text((await stranger.get(done.headers.location as string)).body);
+    expect(elsewhere).toContain('Demande de retrait enregistrée.');
+    expect(elsewhere).not.toContain('12,50 €');
     expect(shown).toMatch(/<span class="status status-requested">Demandée<\/span>/);
     expect(shown).toContain('Prochaine étape : la vérification par l’équipe.');
 

@@ -74,9 +74,9 @@ describe('a one-tap withdrawal on a phone', () => {
     expect(await page.locator('.payout-to').textContent()).toContain('PayPal · on…e@example.com');
     await page.screenshot({ path: join(SCREENSHOTS, 'one-tap-phone.png'), fullPage: true });
     await page.getByRole('button', { name: /^Tout retirer \(50,00\s€\)$/ }).click();
-    await page.waitForURL(/requested=1/);
+    await page.waitForURL(/requested=[0-9a-f-]{36}/);
     const requested = await seen(page);
-    expect(requested.text).toContain('Demande de retrait enregistrée.');
+    expect(requested.text).toContain('Demande de retrait de 50,00 € enregistrée, vers PayPal · on…e@example.com.');
     expect(requested.onScreen).toBe(true);
     expect(requested.overflow).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'one-tap-requested-phone.png') });

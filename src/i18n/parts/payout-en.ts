@@ -23,6 +23,7 @@ export const payoutEn: Record<keyof typeof payoutFr, string> = {
 
   'withdraw.all': 'Withdraw everything ({amount})',
   'withdraw.requestedNotice': 'Withdrawal request recorded. A summary is on its way to your email, then one at each step.',
+  'withdraw.requestedNoticeAmount': 'Withdrawal request of {amount} recorded, to {method}. A summary is on its way to your email, then one at each step.',
   'withdraw.card': 'Request of {amount} on {date}',
   'withdraw.step.requested': 'Requested on {date}',
   'withdraw.step.approved': 'Approved on {date}',

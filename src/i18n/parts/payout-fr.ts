@@ -22,6 +22,7 @@ export const payoutFr = {
 
   'withdraw.all': 'Tout retirer ({amount})',
   'withdraw.requestedNotice': 'Demande de retrait enregistrée. Un email récapitulatif part à ton adresse, puis un à chaque étape.',
+  'withdraw.requestedNoticeAmount': 'Demande de retrait de {amount} enregistrée, vers {method}. Un email récapitulatif part à ton adresse, puis un à chaque étape.',
   'withdraw.card': 'Demande de {amount} du {date}',
   'withdraw.step.requested': 'Demandée le {date}',
   'withdraw.step.approved': 'Approuvée le {date}',

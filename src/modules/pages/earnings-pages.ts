@@ -66,13 +66,15 @@ ${withdrawalSection(request, config, balance.availableCents, history, { ...payou
     const partner = requirePartner(request);
     const { t } = request;
     let notice: string | undefined;
-    if (request.query.requested === '1') notice = t('withdraw.requestedNotice');
+    // The request just made (the partner's own history holds it) is named with its amount.
+    const requestedId = request.query.requested;
+    if (requestedId) notice = t('withdraw.requestedNotice');
     if (request.query.method === 'sent') notice = t('payoutMethod.sent', { email: maskEmail(partner.email) });
     if (request.query.method === 'confirmed') {
       const saved = (await partnerPayoutMethod(db, partner.partnerId)).saved;
       if (saved) notice = t('payoutMethod.confirmed', { method: maskedMethod(t, saved.method, saved.detailsMasked) });
     }
-    return reply.type(HTML_TYPE).send(await earningsPage(request, { notice }));
+    return reply.type(HTML_TYPE).send(await earningsPage(request, { notice, ...(requestedId ? { requestedId } : {}) }));
   });
 
   app.post<{ Body: Record<string, string | undefined> }>(
@@ -93,7 +95,7 @@ ${withdrawalSection(request, config, balance.availableCents, history, { ...payou
       const input = body.withdrawAll === '1' ? { ...body, amount: WITHDRAW_ALL } : body;
       const services = { db, config, mailer, log: request.log };
       return submitForm(request, reply, () => askForWithdrawal(services, partner.partnerId, input, body.idempotencyKey ?? null), {
-        done: () => reply.redirect('/partners/earnings?requested=1#requested', 303),
+        done: (result) => reply.redirect(`/partners/earnings?requested=${result.withdrawal.id}#requested`, 303),
         params: { min: formatCents(config.payoutMinCents, request.locale, { wholeEuros: true }) },
         render: (error) => {
           // A form whose key served another request must not replay it: a new key for the next try.

@@ -23,6 +23,8 @@ export interface WithdrawForm {
   values?: { amount?: string; method?: string; details?: string; holderName?: string; idempotencyKey?: string };
   error?: FieldError;
   notice?: string;
+  /** The request just made: the notice then says its amount and where it goes. */
+  requestedId?: string;
   /** The payout method form, when it was just sent and refused. */
   methodForm?: { values: { method?: string; details?: string; holderName?: string }; error: FieldError };
 }
@@ -123,9 +125,13 @@ export function withdrawalSection(request: FastifyRequest, config: Config, avail
   const min = formatCents(config.payoutMinCents, locale, { wholeEuros: true });
   const { message, invalid } = fieldErrors('w', form.error);
   const canWithdraw = availableCents >= config.payoutMinCents;
+  const arrived = form.requestedId ? history.find((w) => w.id === form.requestedId) : undefined;
+  const notice = arrived
+    ? t('withdraw.requestedNoticeAmount', { amount: formatCents(arrived.amountCents, locale), method: maskedMethod(t, arrived.method, arrived.detailsMasked) })
+    : form.notice;
   return html`<section class="card" id="withdraw" aria-labelledby="withdraw-title">
   <h2 id="withdraw-title">${t('earnings.withdraw.title')}</h2>
-  ${form.notice ? html`<p class="ok" role="status" id="requested" tabindex="-1" data-arrival>${form.notice}</p>` : ''}
+  ${notice ? html`<p class="ok" role="status" id="requested" tabindex="-1" data-arrival>${notice}</p>` : ''}
   <p>${t('earnings.withdraw.rules', { min, methods: methodList(config, t) })}</p>
   ${canWithdraw ? '' : html`<p class="notice">${t('withdraw.belowMin', { min, available: formatCents(availableCents, locale) })}</p>`}
   ${method.saved ? savedMethodBox(request, method.saved) : ''}
