@@ -68,7 +68,7 @@ export async function requestPayoutMethodChange(db: Db, config: Config, partnerI
         expiresAt: new Date(now.getTime() + PAYOUT_METHOD_LINK_TTL_MS),
       })
       .returning();
-    await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'payout_method_change_requested', subject: `partner:${partner.id}`, detail: `${method} · ${row!.detailsMasked}` });
+    await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'payout_method_change_requested', subject: `partner:${partner.id}`, params: { method, details: row!.detailsMasked } });
     const { tokenHash: _hash, detailsEncrypted: _details, ...pending } = row!;
     return { token, pending, partner: { email: partner.email, locale: partner.locale } };
   });
@@ -113,7 +113,7 @@ export async function confirmPayoutMethodChange(db: Db, token: string, now = new
       .returning();
     // Confirmed: the partner's other rows (none, unless a race left one) have nothing left to do.
     await tx.delete(payoutMethodChanges).where(and(eq(payoutMethodChanges.partnerId, change.partnerId), ne(payoutMethodChanges.tokenHash, change.tokenHash)));
-    await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'payout_method_confirmed', subject: `partner:${partner.id}`, detail: `${change.method} · ${change.detailsMasked}` });
+    await writeAudit(tx, { actorId: partner.id, actorLabel: partner.email, action: 'payout_method_confirmed', subject: `partner:${partner.id}`, params: { method: change.method, details: change.detailsMasked } });
     return { kind: 'confirmed', saved: saved! } as const;
   });
 }
