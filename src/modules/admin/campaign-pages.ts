@@ -54,12 +54,12 @@ ${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" r
     const { t, locale } = request;
     const list = await listCampaigns(db);
     const rows = list.map(
-      (c) => html`<tr><td><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td>${statusLabel(t, c.status)}</td><td class="num">${formatCents(c.rateCents, locale)}</td><td class="url">${c.targetUrl}</td></tr>`,
+      (c) => html`<tr><td data-label="${t('campaign.name')}" class="wrap"><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('campaign.status')}">${statusLabel(t, c.status)}</td><td data-label="${t('campaign.rate')}" class="num">${formatCents(c.rateCents, locale)}</td><td data-label="${t('campaign.targetUrl')}" class="url">${c.targetUrl}</td></tr>`,
     );
     return renderPage(request, {
       title: t('admin.campaigns'),
       body: html`<h1>${t('admin.campaigns')}</h1>
-${rows.length ? html`<table class="list"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col" class="num">${t('campaign.rate')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
+${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col" class="num">${t('campaign.rate')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
 <form method="post" action="/admin/campaigns" class="card" novalidate>
   <h2>${t('campaign.new')}</h2>
   ${hidden(request)}
