@@ -9,6 +9,8 @@ import { ENGINES } from '../support/databases.js';
 import { addCampaign, addPartner, earn, operator } from '../support/fixtures.js';
 import { CapturingMailer, createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
+const TOKEN = 'api-token-api-token-api-token-api-token';
+
 /** Captures every mail, but the partner-status mail to `failing@example.com` cannot leave. */
 class FlakyMailer extends CapturingMailer {
   override async send(message: MailMessage): Promise<void> {
@@ -23,7 +25,7 @@ describe.each(ENGINES)('operators confirm what cannot be undone, on %s', (engine
   let ops: Visitor;
   beforeAll(async () => {
     mailer = new FlakyMailer();
-    t = await createTestApp(engine, { ADMIN_EMAILS: 'ops@example.com' }, mailer);
+    t = await createTestApp(engine, { ADMIN_EMAILS: 'ops@example.com', ADMIN_API_TOKEN: TOKEN }, mailer);
     ops = new Visitor(t.app);
     await ops.signIn('ops@example.com', mailer);
   });
@@ -121,7 +123,14 @@ describe.each(ENGINES)('operators confirm what cannot be undone, on %s', (engine
     const done = await api('suspend', { reason: 'Fraude' });
     expect(done.json()).toMatchObject({ status: 'suspended', statusReason: 'Fraude' });
     expect(mailer.sent.at(-1)).toMatchObject({ to: 'api-banned@example.com', subject: 'Ton compte Plug & Earn est suspendu' });
-    expect((await api('reinstate', {})).json()).toMatchObject({ status: 'active', statusReason: null });
+    // Reinstating needs no body at all (a script with the API token).
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const reinstated = await t.app.inject({ method: 'POST', url: `/api/admin/partners/${partnerId}/reinstate`, headers: bearer });
+    expect(reinstated.statusCode).toBe(200);
+    expect(reinstated.json()).toMatchObject({ status: 'active', statusReason: null });
+    const noBody = await t.app.inject({ method: 'POST', url: `/api/admin/partners/${partnerId}/suspend`, headers: bearer });
+    expect(noBody.statusCode).toBe(400);
+    expect(await partnerRow(partnerId)).toEqual({ status: 'active', status_reason: null });
   });
 
   it('marks a payout file paid only once confirmed, saying how many requests and how much', async () => {

@@ -232,7 +232,8 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
         ...admin,
         summary: verb === 'suspend' ? 'Suspend a partner (a reason is required; the partner is emailed it)' : 'Reinstate a partner (they are emailed)',
         params: idParam,
-        body: { type: 'object', properties: { reason: { type: 'string', maxLength: 2000 } } },
+        // A reinstatement may come with no body at all; a suspension needs one (its reason).
+        ...(verb === 'suspend' ? { body: { type: 'object', properties: { reason: { type: 'string', maxLength: 2000 } } } } : {}),
         response: { 200: partnerJson, 400: error, 404: error },
       },
     }, async (request) => {
