@@ -32,7 +32,6 @@ export const adminEn: Record<keyof typeof adminFr, string> = {
   'audit.detail.rate': 'Rate: {from} → {to} per click',
   'audit.detail.requests': '{count} {count, plural, one {request} other {requests}}, {total} in total',
   'audit.detail.savedMethod': 'saved method',
-  'audit.detail.suspendedAccount': 'the account is suspended',
   'audit.field.name': 'name',
   'audit.field.targetUrl': 'target URL',
   'audit.field.rateCents': 'rate',

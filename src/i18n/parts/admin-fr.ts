@@ -32,7 +32,6 @@ export const adminFr = {
   'audit.detail.rate': 'Tarif : {from} → {to} par clic',
   'audit.detail.requests': '{count} {count, plural, one {demande} other {demandes}}, {total} au total',
   'audit.detail.savedMethod': 'méthode enregistrée',
-  'audit.detail.suspendedAccount': 'le compte est suspendu',
   'audit.field.name': 'nom',
   'audit.field.targetUrl': 'URL cible',
   'audit.field.rateCents': 'tarif',

@@ -141,7 +141,7 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
   const lines: Array<string | null> = [];
   switch (entry.action) {
     case 'sign_in_refused':
-      lines.push(p.reason === 'suspended' ? t('audit.detail.suspendedAccount') : null);
+      // Its label says why (a suspended account).
       break;
     case 'pseudonym_cleared':
       lines.push(t('audit.detail.pseudonym', { pseudonym: str(p.pseudonym) ?? entry.fromState ?? '' }));
