@@ -190,7 +190,9 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
 function subjectLinks(request: FastifyRequest, view: AuditView, entry: AuditRecord): Html | string {
   const { t, locale } = request;
   const subject = entry.subject ?? '';
-  const [type, id = ''] = [subject.slice(0, subject.indexOf(':')), subject.slice(subject.indexOf(':') + 1)];
+  const colon = subject.indexOf(':');
+  const type = colon > 0 ? subject.slice(0, colon) : '';
+  const id = subject.slice(colon + 1);
   const partnerLink = (partnerId: string) => html`<a href="/admin/partners/${partnerId}">${view.partnerEmails.get(partnerId) ?? partnerId.slice(0, 8)}</a>`;
   switch (type) {
     case 'campaign': {
