@@ -12,7 +12,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
+/* global fetch */
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -49,7 +51,7 @@ try {
     } catch {
       if (tries > 600) throw new Error('the server did not start');
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -79,7 +81,7 @@ try {
         const url = new URL(path, origin);
         url.searchParams.set('lang', lang);
         const response = await page.goto(url.href);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
         const name = path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-') || 'home';
         const file = join(out, `${name}-${lang}-${width}.png`);
         await page.screenshot({ path: file, fullPage: !firstScreen });
