@@ -89,7 +89,7 @@ describe('a withdrawal in a real browser', () => {
     expect((await ops.locator('.ok').textContent())?.replace(/\s/g, ' ')).toBe('Demande de 30,50 € de payme@example.com approuvée.');
     await ops.goto(`${origin}/admin/withdrawals?status=approved`);
     await ops.getByLabel('Référence du paiement').fill('VIR-2026-11-24');
-    await ops.getByRole('button', { name: 'Marquer payé' }).click();
+    await ops.getByRole('button', { name: 'Marquer payée', exact: true }).click();
     await ops.waitForURL(/status=approved&done=pay/);
     expect((await ops.locator('.ok').textContent())?.replace(/\s/g, ' ')).toBe('Demande de 30,50 € de payme@example.com payée.');
     await ops.goto(`${origin}/admin/withdrawals?status=paid`);

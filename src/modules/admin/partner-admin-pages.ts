@@ -15,6 +15,7 @@ import { checkStatusRequest, getPartner, listPartners, STATUS_REASON_MAX, type P
 import { decidePartnerStatus } from '../partners/status-decisions.js';
 import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
+import { formatCount } from '../../lib/numbers.js';
 
 const statusForm = {
   type: 'object',
@@ -80,8 +81,8 @@ ${partner.status === 'suspended' ? statusForms : ''}
 </dl>
 <section class="card"><h2>${t('admin.partner.verdicts', { days: 90 })}</h2>
 <table class="list"><tbody>
-<tr><th scope="row">${t('reason.valid')}</th><td class="num">${balance.validClicks90d}</td></tr>
-${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${balance.notCounted[reason]}</td></tr>`)}
+<tr><th scope="row">${t('reason.valid')}</th><td class="num">${formatCount(balance.validClicks90d, locale)}</td></tr>
+${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${formatCount(balance.notCounted[reason], locale)}</td></tr>`)}
 </tbody></table></section>
 ${partner.status === 'active' ? statusForms : ''}`,
     });

@@ -20,6 +20,7 @@ import { partnerPayoutMethod } from '../withdrawals/payout-method.js';
 import { limitPayoutMethodAsks, registerPayoutMethodConfirmation } from '../withdrawals/payout-method-pages.js';
 import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
 import { partnerWithdrawals, WITHDRAW_ALL } from '../withdrawals/withdrawals.js';
+import { formatCount } from '../../lib/numbers.js';
 
 export function registerEarningsPages(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   async function earningsPage(request: FastifyRequest, form: WithdrawForm = {}): Promise<string> {
@@ -33,7 +34,7 @@ export function registerEarningsPages(app: FastifyInstance, { config, db, mailer
     ]);
     const money = (cents: number) => formatCents(cents, locale);
     const figures: Array<[string, string, string?]> = [
-      [t('earnings.clicks90'), String(balance.validClicks90d)],
+      [t('earnings.clicks90'), formatCount(balance.validClicks90d, locale)],
       [t('earnings.epc'), money(balance.epcCents90d), t('earnings.epc.help')],
       [t('earnings.gross'), money(balance.earnedCents)],
       [t('earnings.pendingAmount'), money(balance.pendingCents)],
@@ -55,7 +56,7 @@ export function registerEarningsPages(app: FastifyInstance, { config, db, mailer
   <h2>${t('earnings.notCounted.title', { days: RECENT_DAYS })}</h2>
   ${notCounted.length === 0
     ? html`<p>${t('earnings.notCounted.none')}</p>`
-    : html`<ul class="reasons">${notCounted.map((reason) => html`<li><strong>${balance.notCounted[reason]}</strong> — ${t(`reason.${reason}`)}</li>`)}</ul>`}
+    : html`<ul class="reasons">${notCounted.map((reason) => html`<li><strong>${formatCount(balance.notCounted[reason], locale)}</strong> — ${t(`reason.${reason}`)}</li>`)}</ul>`}
 </section>
 ${withdrawalSection(request, config, balance.availableCents, history, { ...payoutMethod, email: partner.email }, form)}
 <script src="/assets/app.js" defer></script>`,

@@ -166,7 +166,7 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
       d === days ? html`<strong aria-current="true">${t('leaderboard.period', { days: d })}</strong>` : html`<a href="/partners/leaderboard?days=${d}">${t('leaderboard.period', { days: d })}</a>`,
     );
     const rows = board.top.map(
-      (row) => html`<tr${row.isMe ? html` class="me"` : ''}><td>#${row.rank}</td><td>${row.label}${row.isMe ? html` <span class="badge">${t('leaderboard.you')}</span>` : ''}</td><td class="num">${row.clicks}</td></tr>`,
+      (row) => html`<tr${row.isMe ? html` class="me"` : ''}><td>#${row.rank}</td><td>${row.label}${row.isMe ? html` <span class="badge">${t('leaderboard.you')}</span>` : ''}</td><td class="num">${formatCount(row.clicks, request.locale)}</td></tr>`,
     );
     const mine = request.auth
       ? board.me

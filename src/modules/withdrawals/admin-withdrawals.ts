@@ -73,7 +73,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
     const exportForms = (await payoutFileCandidates(db, config)).map(({ method: m, count, totalCents }) => {
       const label = m === 'bank' ? t('payout.sepa') : t('payout.paypal');
       return count === 0
-        ? html`<li>${label} : ${t('payout.none')}</li>`
+        ? html`<li>${t('payout.none', { kind: label })}</li>`
         : html`<li><form method="post" action="/admin/payout-files" class="inline">${hidden(request)}<input type="hidden" name="method" value="${m}"><button type="submit">${t('payout.create', { kind: label })}</button></form> — ${t('payout.summary', { count, total: formatCents(totalCents, locale) })}</li>`;
     });
     const fileRows = files.map((f) => {
