@@ -94,7 +94,7 @@ ${message?.error ? html`<p class="error" role="alert">${message.error}</p>` : ''
 <nav class="status-tabs" aria-label="${t('withdrawals.tabs')}"><ul>${tabs}</ul></nav>
 ${body.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('withdraw.date')}</th><th scope="col">${t('leaderboard.partner')}</th><th scope="col" class="num">${t('withdraw.amountShort')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('withdraw.clicks')}</th><th scope="col">${t('withdraw.actions')}</th></tr></thead><tbody>${body}</tbody></table>` : html`<p>${t('withdraw.none')}</p>`}
 <section class="card"><h2>${t('payout.files')}</h2>
-<ul>${exportForms}</ul>
+<ul class="exports">${exportForms}</ul>
 ${fileRows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('payout.messageId')}</th><th scope="col">${t('withdraw.method')}</th><th scope="col" class="num">${t('payout.count')}</th><th scope="col" class="num">${t('payout.total')}</th><th scope="col">${t('campaign.status')}</th></tr></thead><tbody>${fileRows}</tbody></table>` : ''}
 <p class="help">${t('payout.help')}</p></section>`,
     });
