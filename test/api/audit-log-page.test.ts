@@ -77,6 +77,11 @@ describe.each(ENGINES)('the audit log page on %s', (engine) => {
     const nobody = (await ops.get('/admin/audit?partner=ghost%40example.com&lang=fr')).body;
     expect(nobody).toContain('Aucun partenaire ne correspond à « ghost@example.com » : ce filtre est ignoré.');
     expect(rowsOf(nobody)).toBe(50);
+    // 36 characters that look like an id but are none: ignored, not a database error.
+    const notAnId = await ops.get(`/admin/audit?partner=${'a'.repeat(36)}&lang=fr`);
+    expect(notAnId.statusCode).toBe(200);
+    expect(notAnId.body).toContain(`Aucun partenaire ne correspond à « ${'a'.repeat(36)} » : ce filtre est ignoré.`);
+    expect((await ops.get(`/admin/partners/${'-'.repeat(36)}`)).statusCode).toBe(404);
     const badPage = (await ops.get('/admin/audit?page=-2&lang=en')).body;
     expect(badPage).toContain('Invalid page number: the first page is shown.');
     expect(badPage).toContain('Page 1 of');

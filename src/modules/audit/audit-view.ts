@@ -8,6 +8,7 @@ import { campaignNames } from '../campaigns/campaigns.js';
 import { findPartner, partnerContacts, type Partner } from '../partners/partners.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { listAuditEntries, type AuditKind, type AuditPage } from './audit-log.js';
+import { isUuid } from '../../lib/ids.js';
 
 export interface AuditView extends AuditPage {
   /** The partner the log is filtered by; null when the filter named nobody (or was not given). */
@@ -29,7 +30,7 @@ export async function readAuditLog(db: Db, filter: { kind: AuditKind | null; par
   const result = await listAuditEntries(db, { kind: filter.kind, partnerId: partner?.id ?? null }, page);
   const idsOf = (prefix: string) => result.entries.flatMap((e) => (e.subject?.startsWith(prefix) ? [e.subject.slice(prefix.length)] : []));
   const partnerIds = [...idsOf('partner:'), ...result.entries.flatMap((e) => (e.partnerId ? [e.partnerId] : []))];
-  const contacts = await partnerContacts(db, partnerIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id)));
+  const contacts = await partnerContacts(db, partnerIds.filter(isUuid));
   return {
     ...result,
     partner,

@@ -11,6 +11,7 @@ import { writeAudit } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
 import type { Actor } from '../audit/actor.js';
 import { canMove } from './campaign-states.js';
+import { isUuid } from '../../lib/ids.js';
 
 export type Campaign = typeof campaigns.$inferSelect;
 
@@ -104,10 +105,9 @@ export async function createCampaign(db: Db, input: CampaignInput, defaultRateCe
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function assertCampaignId(id: string): void {
-  if (!UUID.test(id)) throw new NotFoundError('campaign');
+  if (!isUuid(id)) throw new NotFoundError('campaign');
 }
 
 export async function updateCampaign(db: Db, id: string, input: CampaignInput, actor: Actor): Promise<Campaign> {
@@ -148,7 +148,7 @@ export async function listCampaigns(db: Db): Promise<Campaign[]> {
 
 /** Campaigns' names by id (the audit log names what changed); unknown ids are left out. */
 export async function campaignNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  const valid = [...new Set(ids)].filter((id) => UUID.test(id));
+  const valid = [...new Set(ids)].filter(isUuid);
   if (valid.length === 0) return new Map();
   const rows = await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(inArray(campaigns.id, valid));
   return new Map(rows.map((row) => [row.id, row.name]));

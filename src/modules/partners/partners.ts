@@ -11,6 +11,7 @@ import { endSessionsOf } from '../auth/sessions.js';
 import type { Actor } from '../audit/actor.js';
 import { invalidateRankings } from '../earnings/leaderboard.js';
 import { backfillPseudonymKeys, checkedPseudonym, insertPseudonymKeys, normalisePseudonym } from './pseudonym.js';
+import { isUuid } from '../../lib/ids.js';
 
 export type Partner = typeof partners.$inferSelect;
 export type PartnerStatus = Partner['status'];
@@ -80,7 +81,7 @@ export async function findPartner(db: Db, idOrEmail: string): Promise<Partner> {
 }
 
 export async function getPartner(db: Db, id: string): Promise<Partner> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('partner');
+  if (!isUuid(id)) throw new NotFoundError('partner');
   const [partner] = await db.select().from(partners).where(eq(partners.id, id));
   if (!partner) throw new NotFoundError('partner');
   return partner;

@@ -18,6 +18,7 @@ import { lockPartner, partnerContacts, type PartnerContact } from '../partners/p
 import { cleanPayoutDetails, encryptDetails, maskPayoutDetails } from './payout-details.js';
 import { savedPayoutMethod } from './payout-method.js';
 import { refusal, WITHDRAWAL_STATUSES, WITHDRAWAL_TRANSITIONS, type WithdrawalAction, type WithdrawalStatus } from './withdrawal-states.js';
+import { isUuid } from '../../lib/ids.js';
 
 export { WITHDRAWAL_ACTIONS, type WithdrawalAction } from './withdrawal-states.js';
 
@@ -43,7 +44,6 @@ export interface RequestResult {
 /** The amount `all` asks for what is available, read under the partner's lock with the insert. */
 export const WITHDRAW_ALL = 'all';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const IDEMPOTENCY_KEY = /^[\w.:-]{8,100}$/;
 
 /** Reads the amount as the partner typed it: a plain decimal, at most 2 decimals, comma allowed. */
@@ -140,7 +140,7 @@ export async function transitionWithdrawal(
   /** `payoutFile`: set when the file that holds the request is being marked paid; `now`: the demo's past dates. */
   options: { reason?: unknown; reference?: unknown; payoutFile?: string; now?: Date } = {},
 ): Promise<TransitionResult> {
-  if (!UUID.test(id)) throw new NotFoundError('withdrawal');
+  if (!isUuid(id)) throw new NotFoundError('withdrawal');
   const rule = WITHDRAWAL_TRANSITIONS[action];
   const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
   const reference = typeof options.reference === 'string' ? options.reference.trim() : '';
@@ -202,7 +202,7 @@ export async function listWithdrawals(db: Db, status: WithdrawalStatus | null, o
 }
 
 export async function getWithdrawal(db: Db, id: string): Promise<WithdrawalRow> {
-  if (!UUID.test(id)) throw new NotFoundError('withdrawal');
+  if (!isUuid(id)) throw new NotFoundError('withdrawal');
   const [row] = await db.select().from(withdrawRequests).where(eq(withdrawRequests.id, id));
   if (!row) throw new NotFoundError('withdrawal');
   return (await withPartnerEmails(db, [row]))[0]!;
