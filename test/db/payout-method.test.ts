@@ -9,6 +9,7 @@ import { queryRows } from '../../src/db/client.js';
 import { sha256Hex } from '../../src/lib/crypto.js';
 import { ConflictError, InputError } from '../../src/lib/errors.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
+import { changePartnerStatus } from '../../src/modules/partners/partners.js';
 import { decryptDetails } from '../../src/modules/withdrawals/payout-details.js';
 import {
   confirmPayoutMethodChange,
@@ -151,6 +152,16 @@ describe.each(ENGINES)('saved payout methods on %s', (engine) => {
     expect(decryptDetails(saved.detailsEncrypted, config.payoutDetailsKey)).toEqual({ method: 'bank', iban: IBAN, holder: 'Jeanne Martin' });
     const audit = await queryRows<{ action: string }>(database.db, sql`select action from audit_log where subject = ${`partner:${partner}`} and action like 'payout_method%' order by id`);
     expect(audit.map((a) => a.action)).toEqual(['payout_method_change_requested', 'payout_method_confirmed', 'payout_method_change_requested', 'payout_method_change_requested', 'payout_method_confirmed']);
+  });
+
+  it('confirms no link of a suspended partner', async () => {
+    const partner = await addPartner(database.db, `suspended-${engine}@example.com`);
+    const { token } = await requestPayoutMethodChange(database.db, config, partner, bank);
+    await changePartnerStatus(database.db, partner, 'suspended', { id: null, label: 'test' }, 'Fraude');
+    expect(await confirmPayoutMethodChange(database.db, token)).toEqual({ kind: 'invalid' });
+    expect(await savedPayoutMethod(database.db, partner)).toBeNull();
+    const [row] = await queryRows<{ used_at: Date | null }>(database.db, sql`select used_at from payout_method_changes where token_hash = ${sha256Hex(token)}`);
+    expect(row!.used_at).toBeNull();
   });
 
   it('resolves « all » to the exact available amount, once, and replays it by its key', async () => {

@@ -94,17 +94,23 @@ export type ConfirmResult = { kind: 'confirmed'; saved: SavedPayoutMethod } | { 
  */
 export async function confirmPayoutMethodChange(db: Db, token: string, now = new Date()): Promise<ConfirmResult> {
   if (!PAYOUT_METHOD_TOKEN.test(token)) return { kind: 'invalid' };
+  const tokenHash = sha256Hex(token);
   return db.transaction(async (tx) => {
+    // The partner's lock first, as a new change request takes it before it drops older links:
+    // taken in the same order, the two can wait for each other but never deadlock. It also orders
+    // this change with the partner's withdrawal requests: a request reads the method either
+    // before or after it, never half of it.
+    const [owner] = await tx.select({ partnerId: payoutMethodChanges.partnerId }).from(payoutMethodChanges).where(eq(payoutMethodChanges.tokenHash, tokenHash));
+    if (!owner) return { kind: 'invalid' } as const;
+    const partner = await lockPartner(tx, owner.partnerId, 'no key update');
+    // A suspended account's payouts are not redirected, whoever holds the link.
+    if (!partner || partner.status !== 'active') return { kind: 'invalid' } as const;
     const [change] = await tx
       .update(payoutMethodChanges)
       .set({ usedAt: now })
-      .where(and(eq(payoutMethodChanges.tokenHash, sha256Hex(token)), isNull(payoutMethodChanges.usedAt), gt(payoutMethodChanges.expiresAt, now)))
+      .where(and(eq(payoutMethodChanges.tokenHash, tokenHash), isNull(payoutMethodChanges.usedAt), gt(payoutMethodChanges.expiresAt, now)))
       .returning();
     if (!change) return { kind: 'invalid' } as const;
-    // The partner's lock orders this change with their withdrawal requests: a request reads the
-    // method either before or after it, never half of it.
-    const partner = await lockPartner(tx, change.partnerId, 'no key update');
-    if (!partner) return { kind: 'invalid' } as const;
     const values = { method: change.method, detailsEncrypted: change.detailsEncrypted, detailsMasked: change.detailsMasked, confirmedAt: now };
     const [saved] = await tx
       .insert(payoutMethods)
