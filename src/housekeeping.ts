@@ -5,12 +5,14 @@ import { deleteStaleLoginTokens } from './modules/auth/magic-links.js';
 import { deleteExpiredSessions } from './modules/auth/sessions.js';
 import { deleteOldBatchReceipts, purgeExpiredDedupeKeys } from './modules/clicks/click-recorder.js';
 import { deleteOldVisitorKeys } from './modules/clicks/visitor-keys.js';
+import { deleteFinishedJobs } from './modules/jobs/job-queue.js';
 import { backfillPseudonymKeys } from './modules/partners/pseudonym.js';
+import { deleteDeadPayoutMethodChanges } from './modules/withdrawals/payout-method.js';
 
 /**
  * Deletes rows that can no longer matter: expired sessions, dead sign-in tokens, rate-limit windows
  * older than a day, de-duplication keys past their window, past days' visitor keys, click batch
- * receipts older than a day.
+ * receipts older than a day, used or expired payout-method links, jobs finished 30 days ago.
  */
 export async function deleteExpiredRows(db: Db, dedupeHours: number, now = new Date()): Promise<void> {
   await deleteExpiredSessions(db, now);
@@ -19,6 +21,8 @@ export async function deleteExpiredRows(db: Db, dedupeHours: number, now = new D
   await deleteOldBatchReceipts(db, now);
   await deleteStaleLoginTokens(db, now);
   await deleteOldRateLimitWindows(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
+  await deleteDeadPayoutMethodChanges(db, now);
+  await deleteFinishedJobs(db, now);
 }
 
 /** Every hour: expired rows deleted, and keys given to pseudonyms an older version of the app set. */

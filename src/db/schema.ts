@@ -212,7 +212,7 @@ export const payouts = pgTable('payouts', {
  * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
  * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
  */
-/** Work done later by one worker at a time (migration 0019, src/modules/jobs/job-queue.ts). */
+/** Work done later by one worker at a time (migration 0017, src/modules/jobs/job-queue.ts). */
 export const jobs = pgTable('jobs', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   kind: text('kind').notNull(),

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { cancelQueuedJob, claimJobs, enqueueJob, extendLease, finishJob, getJob } from '../../src/modules/jobs/job-queue.js';
+import { cancelQueuedJob, claimJobs, deleteFinishedJobs, enqueueJob, extendLease, finishJob, getJob, KEEP_FINISHED_DAYS } from '../../src/modules/jobs/job-queue.js';
 import { retryDelayMs, startWorker } from '../../src/modules/jobs/worker.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
 
@@ -97,6 +97,22 @@ describe.each(ENGINES)('the job queue on %s', (engine) => {
     expect(await claimJobs(db, 'w', ['test.echo'], { leaseMs: 60_000 })).toEqual([]);
     expect(await cancelQueuedJob(db, 'later')).toBe(true);
     expect((await getJob(db, 'later'))!.status).toBe('cancelled');
+  });
+
+  it('fails a job whose handler asks for a retry after its last attempt, and forgets finished jobs after 30 days', async () => {
+    const db = database.db;
+    await enqueueJob(db, 'test.echo', {}, { dedupeKey: 'no-more', maxAttempts: 1 });
+    const [job] = await claimJobs(db, 'w', ['test.echo'], { leaseMs: 60_000 });
+    expect(await finishJob(db, job!, 'w', { kind: 'retry', at: new Date(), error: 'still rate limited' })).toBe(true);
+    expect(await getJob(db, 'no-more')).toMatchObject({ status: 'failed', lastError: 'still rate limited' });
+    await enqueueJob(db, 'test.echo', {}, { dedupeKey: 'waiting' });
+    const later = new Date(Date.now() + (KEEP_FINISHED_DAYS + 1) * 86_400_000);
+    await deleteFinishedJobs(db, new Date());
+    expect(await getJob(db, 'no-more')).not.toBeNull();
+    await deleteFinishedJobs(db, later);
+    expect(await getJob(db, 'no-more')).toBeNull();
+    // A job still waiting is never deleted, however old.
+    expect(await getJob(db, 'waiting')).not.toBeNull();
   });
 
   it('runs jobs with a worker: done, retried later when the handler throws, failed after the last attempt', async () => {

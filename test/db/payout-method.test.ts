@@ -12,6 +12,7 @@ import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { changePartnerStatus } from '../../src/modules/partners/partners.js';
 import { decryptDetails } from '../../src/modules/withdrawals/payout-details.js';
 import {
+  deleteDeadPayoutMethodChanges,
   confirmPayoutMethodChange,
   partnerPayoutMethod,
   pendingChangeForToken,
@@ -162,6 +163,9 @@ describe.each(ENGINES)('saved payout methods on %s', (engine) => {
     expect(await savedPayoutMethod(database.db, partner)).toBeNull();
     const [row] = await queryRows<{ used_at: Date | null }>(database.db, sql`select used_at from payout_method_changes where token_hash = ${sha256Hex(token)}`);
     expect(row!.used_at).toBeNull();
+    // Housekeeping forgets the link once it is dead, encrypted details with it.
+    await deleteDeadPayoutMethodChanges(database.db, new Date(Date.now() + 25 * 3_600_000));
+    expect(await countRows(database.db, sql`payout_method_changes where partner_id = ${partner}`)).toBe(0);
   });
 
   it('resolves « all » to the exact available amount, once, and replays it by its key', async () => {

@@ -1,6 +1,6 @@
 /**
  * Work done later and at most by one worker at a time: a table of jobs claimed with
- * FOR UPDATE SKIP LOCKED (migration 0019 says why not a library). A claim is a lease on the
+ * FOR UPDATE SKIP LOCKED (migration 0017 says why not a library). A claim is a lease on the
  * database's clock; a worker that dies leaves its job to be claimed again when the lease ends, and
  * the job's `attempts` tells the next worker so. Every outcome is written only by the lease's
  * holder (`locked_by`), so a worker that lost its lease cannot undo what the next one decided.
@@ -61,7 +61,7 @@ function toJob(row: JobRow): Job {
 export interface EnqueueOptions {
   /** When the job may run; now by default. */
   runAt?: Date;
-  /** One job per key, ever: enqueueing the key again returns null and changes nothing. */
+  /** One job per key while it is kept (KEEP_FINISHED_DAYS after it ends): enqueueing the key again returns null and changes nothing. */
   dedupeKey?: string;
   maxAttempts?: number;
 }
@@ -115,15 +115,30 @@ export type JobOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'cancelled'; error?: string };
 
-/** Records a job's outcome; false when the lease was lost (another worker holds the job now). */
+/**
+ * Records a job's outcome; false when the lease was lost (another worker holds the job now). A
+ * retry asked for after the last attempt fails the job instead: no job is retried for ever.
+ */
 export async function finishJob(db: Db, job: Pick<Job, 'id'>, workerId: string, outcome: JobOutcome): Promise<boolean> {
   const where = sql`where id = ${job.id} and status = 'running' and locked_by = ${workerId}`;
   const query =
     outcome.kind === 'retry'
-      ? sql`update jobs set status = 'queued', run_at = ${outcome.at.toISOString()}::timestamptz, locked_by = null, locked_until = null, last_error = ${outcome.error} ${where} returning id`
+      ? sql`update jobs set status = case when attempts >= max_attempts then 'failed' else 'queued' end,
+                           run_at = case when attempts >= max_attempts then run_at else ${outcome.at.toISOString()}::timestamptz end,
+                           finished_at = case when attempts >= max_attempts then now() end,
+                           locked_by = null, locked_until = null, last_error = ${outcome.error} ${where} returning id`
       : sql`update jobs set status = ${outcome.kind}, locked_by = null, locked_until = null, finished_at = now(),
                            last_error = ${outcome.kind === 'done' ? null : (outcome.error ?? null)} ${where} returning id`;
   return (await queryRows<{ id: number }>(db, query)).length === 1;
+}
+
+/** How long a finished job is kept (to read what happened, and to refuse its key again). */
+export const KEEP_FINISHED_DAYS = 30;
+
+/** Housekeeping: jobs that ended more than KEEP_FINISHED_DAYS ago. */
+export async function deleteFinishedJobs(db: Db, now = new Date()): Promise<void> {
+  const before = new Date(now.getTime() - KEEP_FINISHED_DAYS * 86_400_000).toISOString();
+  await db.execute(sql`delete from jobs where status in ('done', 'failed', 'cancelled') and finished_at < ${before}::timestamptz`);
 }
 
 /** Extends a claimed job's lease while its work goes on; false when the lease was lost. */

@@ -59,7 +59,8 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       outcome = await handler(job, { signal: controller.signal, extendLease: () => extendLease(db, job, id, leaseMs) });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      outcome = job.attempts >= job.maxAttempts ? { kind: 'failed', error: message } : { kind: 'retry', at: new Date(Date.now() + retryDelayMs(job.attempts)), error: message };
+      // finishJob turns a retry after the last attempt into a failure.
+      outcome = { kind: 'retry', at: new Date(Date.now() + retryDelayMs(job.attempts)), error: message };
       options.logger.error({ err: error, job: job.id, kind: job.kind, attempts: job.attempts }, 'a job failed');
     }
     // False: the lease ended and another worker took the job; its outcome is the one kept.

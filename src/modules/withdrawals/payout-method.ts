@@ -12,7 +12,7 @@
  * The link follows the sign-in link's rules: 256 random bits, only the SHA-256 stored, one use,
  * 24 hours; opening it shows a button, and only the POST confirms, so mail scanners cannot.
  */
-import { and, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, lte, ne, or } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { payoutMethodChanges, payoutMethods } from '../../db/schema.js';
@@ -145,4 +145,12 @@ export async function pendingPayoutMethod(db: Db, partnerId: string, now = new D
 export async function partnerPayoutMethod(db: Db, partnerId: string): Promise<{ saved: SavedPayoutMethod | null; pending: PendingPayoutMethod | null }> {
   const [saved, pending] = await Promise.all([savedPayoutMethod(db, partnerId), pendingPayoutMethod(db, partnerId)]);
   return { saved, pending };
+}
+
+/**
+ * Housekeeping: links used or expired hold encrypted details for nothing. Only the newest is ever
+ * kept per partner while it waits; once dead it goes too.
+ */
+export async function deleteDeadPayoutMethodChanges(db: Db, now = new Date()): Promise<void> {
+  await db.delete(payoutMethodChanges).where(or(isNotNull(payoutMethodChanges.usedAt), lte(payoutMethodChanges.expiresAt, now)));
 }

@@ -12,7 +12,8 @@ CREATE TABLE jobs (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   kind         text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_.]{0,63}$'),
   payload      jsonb NOT NULL DEFAULT '{}',
-  -- One job per key, ever (e.g. one per publication): enqueueing the same key again is a no-op.
+  -- One job per key (e.g. one per publication) while the job is kept (finished jobs are deleted
+  -- 30 days after they end): enqueueing the same key again is a no-op.
   dedupe_key   text UNIQUE,
   status       text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
   run_at       timestamptz NOT NULL DEFAULT now(),
