@@ -6,8 +6,10 @@
  * must never be able to redirect payouts: with a stolen session cookie, an attacker could
  * otherwise save their own IBAN and withdraw everything to it in the next second. Confirming by
  * email costs the partner one click once; the pending change is shown on the page meanwhile.
- * (The form with details typed per request stays for partners without a saved method, each
- * request then confirmed by email afterwards; once a method is saved, requests go to it only.)
+ * Once a method is saved, requests go to it only. The form with details typed per request stays
+ * for partners without a saved method: there a session alone can still choose where a request is
+ * paid (the partner is emailed at once and an operator approves every request before payment);
+ * requiring a confirmed method for every request would close that too.
  *
  * The link follows the sign-in link's rules: 256 random bits, only the SHA-256 stored, one use,
  * 24 hours; opening it shows a button, and only the POST confirms, so mail scanners cannot.
