@@ -206,12 +206,6 @@ export const payouts = pgTable('payouts', {
   paidAt: at('paid_at').notNull().defaultNow(),
 });
 
-/**
- * Each table has one owner: the module (a folder under src/) whose functions read and write it.
- * Other modules go through those functions; `test/unit/table-owners.test.ts` fails when a file
- * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
- * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
- */
 /** Work done later by one worker at a time (migration 0017, src/modules/jobs/job-queue.ts). */
 export const jobs = pgTable('jobs', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
@@ -229,6 +223,12 @@ export const jobs = pgTable('jobs', {
   finishedAt: at('finished_at'),
 });
 
+/**
+ * Each table has one owner: the module (a folder under src/) whose functions read and write it.
+ * Other modules go through those functions; `test/unit/table-owners.test.ts` fails when a file
+ * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
+ * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
+ */
 export const TABLE_OWNERS = {
   partners: 'modules/partners',
   pseudonymKeys: 'modules/partners',

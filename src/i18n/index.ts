@@ -13,6 +13,11 @@ export type Translate = (key: MessageKey, params?: Record<string, string | numbe
 
 /** `{n, plural, one {…} other {…}}`: the form the language's rules choose for n (French: 0 and 1 are « one »). */
 const PLURAL = /\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}/g;
+/**
+ * `{from, label, withdraw.status}`: the catalogue's label `withdraw.status.<value>` for a code
+ * passed as a parameter (a refusal names states by their codes; the page says them in its words).
+ */
+const LABEL = /\{(\w+), label, ([\w.]+)\}/g;
 
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
@@ -27,6 +32,10 @@ export function translator(locale: Locale): Translate {
       .replace(PLURAL, (whole, name: string, one: string, other: string) => {
         const value = params[name];
         return typeof value === 'number' ? (plurals.select(value) === 'one' ? one : other) : whole;
+      })
+      .replace(LABEL, (whole, name: string, prefix: string) => {
+        const value = params[name];
+        return value === undefined ? whole : ((catalogue as Record<string, string>)[`${prefix}.${value}`] ?? String(value));
       })
       .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? shown(params[name]!) : whole));
   };

@@ -86,7 +86,7 @@ describe.each(ENGINES)('operators confirm what cannot be undone, on %s', (engine
     expect(mail.text).toContain('Motif : Clics achetés <script>');
     expect(mail.html).toContain('Motif : Clics achetés &lt;script&gt;');
     const shown = await ops.get(confirmed.headers.location as string);
-    expect(shown.body).toContain('banned@example.com est suspendu : un email lui a été envoyé avec le motif.');
+    expect(shown.body).toContain('banned@example.com est suspendu ; un email lui annonce la suspension avec le motif.');
     expect(shown.body).toContain('Motif : Clics achetés &lt;script&gt;');
 
     const audit = await queryRows<{ params: { reason: string }; partner_id: string; to_state: string }>(t.database.db, sql`select params, partner_id, to_state from audit_log where action = 'partner_status' and partner_id = ${partnerId}`);

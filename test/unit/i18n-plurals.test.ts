@@ -12,4 +12,10 @@ describe('messages with numbers', () => {
     expect(en('leaderboard.myRank', { rank: 1, clicks: 1 })).toBe('Your rank: #1 with 1 valid click.');
     expect(fr('payout.summary', { count: 2, total: '25,00 €' })).toBe('2 demandes approuvées, 25,00 €');
   });
+
+  it('names a state passed by its code in the page’s words', () => {
+    expect(translator('fr')('withdraw.error.transition', { from: 'paid', to: 'rejected' })).toBe('Impossible : cette demande est « Payée », elle ne peut pas devenir « Refusée ».');
+    expect(translator('en')('campaign.error.transition', { from: 'ended', to: 'active' })).toBe('Cannot go from “ended” to “active”.');
+    expect(translator('fr')('campaign.error.transition', { from: 'ended', to: 'paused' })).toBe('Impossible de passer de « terminée » à « en pause ».');
+  });
 });

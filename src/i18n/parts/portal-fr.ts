@@ -11,7 +11,7 @@ export const portalFr = {
   'portal.stats.earned': 'Gains',
   'portal.stats.notCounted': 'Clics non comptés sur {days} jours :',
   'portal.stats.notCounted.none': 'Aucun clic non compté sur {days} jours.',
-  'portal.stats.days': 'Journées de minuit à minuit UTC, comme dans Mes gains.',
+  'portal.stats.days': 'Journées de minuit à minuit UTC, comme dans « Mes gains ».',
   'portal.share.title': 'Partager',
   'portal.share.name.whatsapp': 'WhatsApp',
   'portal.share.name.telegram': 'Telegram',
