@@ -183,6 +183,20 @@ describe.each(ENGINES)('saved payout methods on %s', (engine) => {
     expect(await requests(partner)).toBe(2);
   });
 
+  it('takes a request naming the saved method, and refuses another method or one no longer offered', async () => {
+    const partner = await addPartner(database.db, `named-${engine}@example.com`);
+    await earn(database.db, partner, 5); // 50 €
+    await confirmPayoutMethodChange(database.db, (await requestPayoutMethodChange(database.db, config, partner, paypal)).token);
+    const named = await requestWithdrawal(database.db, config, partner, { amount: '10', method: 'paypal' }, null);
+    expect(named.withdrawal).toMatchObject({ method: 'paypal', detailsMasked: 'je…l@example.com' });
+    expect((await refusal(requestWithdrawal(database.db, config, partner, { amount: '10', method: 'bank' }, null))).code).toBe('payout_method_saved');
+    // The operator stopped paying by PayPal after the partner saved it.
+    const bankOnly = testConfig({ PAYOUT_METHODS: 'bank' });
+    const unavailable = await refusal(requestWithdrawal(database.db, bankOnly, partner, { amount: '10' }, null));
+    expect(unavailable).toMatchObject({ code: 'payout_method_unavailable', status: 409 });
+    expect(await requests(partner)).toBe(1);
+  });
+
   it('resolves « all » with typed details for a partner without a saved method', async () => {
     const partner = await addPartner(database.db, `all-typed-${engine}@example.com`);
     await earn(database.db, partner, 3, '3.33'); // 9,99 €: below the threshold

@@ -20,6 +20,7 @@ export const payoutEn: Record<keyof typeof payoutFr, string> = {
   'payoutMethod.error.send': 'The confirmation email could not be sent. Try again in a few minutes.',
   'payout.error.useSavedMethod': 'Your withdrawals go to your saved payout method: reload the page and give only the amount.',
   'payout.error.noSavedMethod': 'Say where to pay the withdrawal: no payout method is saved.',
+  'payout.error.savedMethodUnavailable': 'Your saved payout method is no longer offered: save another one below.',
 
   'withdraw.all': 'Withdraw everything ({amount})',
   'withdraw.requestedNotice': 'Withdrawal request recorded. A summary is on its way to your email, then one at each step.',

@@ -19,6 +19,7 @@ export const payoutFr = {
   'payoutMethod.error.send': 'L’email de confirmation n’a pas pu partir. Réessaie dans quelques minutes.',
   'payout.error.useSavedMethod': 'Tes retraits vont sur ton moyen de paiement enregistré : recharge la page et indique seulement le montant.',
   'payout.error.noSavedMethod': 'Indique où verser le retrait : aucun moyen de paiement n’est enregistré.',
+  'payout.error.savedMethodUnavailable': 'Ton moyen de paiement enregistré n’est plus proposé : enregistres-en un autre ci-dessous.',
 
   'withdraw.all': 'Tout retirer ({amount})',
   'withdraw.requestedNotice': 'Demande de retrait enregistrée. Un email récapitulatif part à ton adresse, puis un à chaque étape.',

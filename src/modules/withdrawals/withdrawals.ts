@@ -75,7 +75,9 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
   const wantsAll = typeof input.amount === 'string' && input.amount.trim().toLowerCase() === WITHDRAW_ALL;
   const askedCents = wantsAll ? null : parseWithdrawalAmount(input.amount, config);
   const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-  const toSavedMethod = blank(input.method) && blank(input.details) && blank(input.holderName);
+  // No details: the saved method (an API caller may still name it: `{"method":"paypal"}`).
+  const toSavedMethod = blank(input.details) && blank(input.holderName);
+  const namedMethod = blank(input.method) ? null : String(input.method);
   const typed = toSavedMethod ? null : cleanPayoutDetails(parseMethod(input.method, config), input.details, input.holderName);
   // A replay must match what was asked (`all`, the saved method), not what it resolved to then.
   const fingerprint = createHash('sha256').update(JSON.stringify([askedCents ?? WITHDRAW_ALL, typed ?? 'saved'])).digest('base64url');
@@ -98,6 +100,9 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
     const saved = await savedPayoutMethod(tx, partnerId);
     if (saved && typed) throw new ConflictError('payout_method_saved', 'payout.error.useSavedMethod');
     if (!saved && !typed) throw new InputError('details', 'payout.error.noSavedMethod');
+    if (saved && namedMethod !== null && namedMethod !== saved.method) throw new ConflictError('payout_method_saved', 'payout.error.useSavedMethod');
+    // A method the operator no longer pays with (PAYOUT_METHODS changed since it was saved).
+    if (saved && !config.payoutMethods.includes(saved.method)) throw new ConflictError('payout_method_unavailable', 'payout.error.savedMethodUnavailable');
     const balance = await partnerBalance(tx, partnerId, { fallbackEpcCents: 0 });
     const amountCents = askedCents ?? balance.availableCents;
     if (askedCents === null && amountCents < config.payoutMinCents) throw new InputError('amount', 'withdraw.error.amountMin');
