@@ -1,0 +1,41 @@
+/**
+ * What every network adapter offers the publishing worker, whatever the network: publish a text
+ * under an idempotency key chosen before the first try, and look a publication up by that key
+ * after a timeout or a lost answer — the worker never publishes again blindly. Outcomes say what
+ * the worker must do next, not how the network said it.
+ */
+import type { LengthRule } from './post-text.js';
+
+export interface PublishRequest {
+  /** The final, checked text (disclosure, brand and link in it). */
+  text: string;
+  /** Chosen when the publication is prepared; the same on every attempt. */
+  idempotencyKey: string;
+  publicationId: string;
+  link: string;
+}
+
+export type PublishOutcome =
+  /** Out on the network: the proof kept with the publication. */
+  | { kind: 'published'; remoteId: string; remoteUrl: string | null }
+  /** Try again at `retryAt` (429, Retry-After, rate-limit headers). */
+  | { kind: 'rate_limited'; retryAt: Date }
+  /** The account must be reconnected (revoked or expired credentials); nothing is retried. */
+  | { kind: 'credentials_refused'; detail: string }
+  /** The network refused this publication for good (too long, forbidden content…). */
+  | { kind: 'rejected'; detail: string }
+  /** Nothing reached the network (refused connection, unknown host): safe to try again later. */
+  | { kind: 'not_sent'; detail: string }
+  /** No answer, or one that does not say: look it up before anything else. */
+  | { kind: 'unknown'; detail: string };
+
+/** What a lookup by idempotency key found. */
+export type LookupOutcome = { kind: 'published'; remoteId: string; remoteUrl: string | null } | { kind: 'not_found' } | { kind: 'cannot_tell'; detail: string };
+
+export interface NetworkAdapter<Account> {
+  readonly network: string;
+  /** How the network counts a text against its limit, for this account (an instance's own limit). */
+  lengthRule(account: Account): LengthRule;
+  publish(account: Account, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome>;
+  lookup(account: Account, idempotencyKey: string, signal?: AbortSignal): Promise<LookupOutcome>;
+}
