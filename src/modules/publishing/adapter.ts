@@ -37,5 +37,6 @@ export interface NetworkAdapter<Account> {
   /** How the network counts a text against its limit, for this account (an instance's own limit). */
   lengthRule(account: Account): LengthRule;
   publish(account: Account, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome>;
-  lookup(account: Account, idempotencyKey: string, signal?: AbortSignal): Promise<LookupOutcome>;
+  /** Whether the publication went out after all (by its key, or by its link: each publication's is its own). */
+  lookup(account: Account, request: PublishRequest, signal?: AbortSignal): Promise<LookupOutcome>;
 }

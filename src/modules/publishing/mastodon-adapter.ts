@@ -1,0 +1,150 @@
+/**
+ * Mastodon, on any instance (docs.joinmastodon.org, REST API):
+ * - connecting: the app registers itself on the instance once (`POST /api/v1/apps`), sends the
+ *   partner to `/oauth/authorize` (authorization code, `state` against forgery), exchanges the
+ *   code at `/oauth/token`, and reads who the partner is (`verify_credentials`) and the instance's
+ *   own limits (`GET /api/v2/instance`: `configuration.statuses.max_characters` and
+ *   `characters_reserved_per_url`);
+ * - publishing: `POST /api/v1/statuses` with the publication's `Idempotency-Key` (the instance
+ *   answers a repeated key with the first status for an hour);
+ * - looking up: the partner's recent statuses (`GET /api/v1/accounts/:id/statuses`), searched for
+ *   the publication's link, which no other publication has (its sub-id).
+ * Every call goes through the outbound guard (remote-address.ts): the instance URL was checked
+ * when entered and every connection is checked again.
+ */
+import type { LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { LengthRule } from './post-text.js';
+import { retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
+import type { OutboundPolicy } from './remote-address.js';
+
+export const MASTODON_SCOPES = 'read:accounts read:statuses write:statuses';
+
+export interface MastodonAccount {
+  instanceUrl: string;
+  accessToken: string;
+  /** The partner's account id on the instance (from verify_credentials). */
+  accountId: string;
+  /** The instance's limits when the account was connected. */
+  maxCharacters: number;
+  charactersReservedPerUrl: number;
+}
+
+export interface MastodonApp {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Defaults of a stock Mastodon when the instance does not say. */
+const DEFAULT_LIMITS = { maxCharacters: 500, charactersReservedPerUrl: 23 };
+
+type Failure = { kind: 'failed'; detail: string; status: number | null };
+
+function json(answer: HttpAnswer): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(answer.body) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const describe = (answer: HttpAnswer) => {
+  const error = json(answer)?.error;
+  return `${answer.status}${typeof error === 'string' ? `: ${error.slice(0, 300)}` : ''}`;
+};
+
+export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: number; now?: () => Date } = {}) {
+  const now = options.now ?? (() => new Date());
+  const call = (instanceUrl: string, path: string, init: { method: 'GET' | 'POST'; form?: Record<string, string>; token?: string; headers?: Record<string, string> }, signal?: AbortSignal) =>
+    sendRequest(new URL(path, instanceUrl), {
+      method: init.method,
+      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      headers: {
+        accept: 'application/json',
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...init.headers,
+      },
+      policy,
+      timeoutMs: options.timeoutMs,
+      signal,
+    });
+
+  async function expectJson(instanceUrl: string, path: string, init: Parameters<typeof call>[2]): Promise<Record<string, unknown> | Failure> {
+    const answer = await call(instanceUrl, path, init);
+    if (answer.kind !== 'answer') return { kind: 'failed', detail: answer.detail, status: null };
+    const body = json(answer);
+    if (answer.status < 200 || answer.status >= 300 || !body) return { kind: 'failed', detail: describe(answer), status: answer.status };
+    return body;
+  }
+  const failed = (value: Record<string, unknown> | Failure): value is Failure => value.kind === 'failed' && 'detail' in value && 'status' in value;
+
+  const adapter: NetworkAdapter<MastodonAccount> = {
+    network: 'mastodon',
+    lengthRule: (account): LengthRule => ({ kind: 'code-points-short-links', max: account.maxCharacters, urlLength: account.charactersReservedPerUrl }),
+
+    async publish(account: MastodonAccount, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome> {
+      const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form: { status: request.text, visibility: 'public' }, headers: { 'idempotency-key': request.idempotencyKey } }, signal);
+      if (answer.kind === 'not_sent') return { kind: 'not_sent', detail: answer.detail };
+      if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
+      const body = json(answer);
+      if (answer.status === 200 && body && typeof body.id === 'string') return { kind: 'published', remoteId: body.id, remoteUrl: typeof body.url === 'string' ? body.url : null };
+      if (answer.status === 429 || answer.status === 503) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
+      if (answer.status === 401 || answer.status === 403) return { kind: 'credentials_refused', detail: describe(answer) };
+      if (answer.status === 422 || answer.status === 400 || answer.status === 404) return { kind: 'rejected', detail: describe(answer) };
+      return { kind: 'unknown', detail: describe(answer) };
+    },
+
+    async lookup(account: MastodonAccount, request: PublishRequest, signal?: AbortSignal): Promise<LookupOutcome> {
+      const answer = await call(account.instanceUrl, `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true`, { method: 'GET', token: account.accessToken }, signal);
+      if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
+      const statuses = answer.status === 200 ? (JSON.parse(answer.body) as unknown) : null;
+      if (!Array.isArray(statuses)) return { kind: 'cannot_tell', detail: describe(answer) };
+      // Statuses are HTML: the link is a whole href (so « …s=pub3 » is not found in « …s=pub30 »),
+      // with & written &amp;.
+      const href = `href="${request.link}"`;
+      const found = statuses.find((status: { content?: unknown }) => typeof status.content === 'string' && status.content.replace(/&amp;/g, '&').includes(href)) as { id?: unknown; url?: unknown } | undefined;
+      if (found && typeof found.id === 'string') return { kind: 'published', remoteId: found.id, remoteUrl: typeof found.url === 'string' ? found.url : null };
+      return { kind: 'not_found' };
+    },
+  };
+
+  return {
+    adapter,
+    /** Registers Plug & Earn on the instance (once per instance; the result is kept). */
+    async registerApp(instanceUrl: string, redirectUri: string, website: string): Promise<MastodonApp | Failure> {
+      const body = await expectJson(instanceUrl, '/api/v1/apps', { method: 'POST', form: { client_name: 'Plug & Earn', redirect_uris: redirectUri, scopes: MASTODON_SCOPES, website } });
+      if (failed(body)) return body;
+      if (typeof body.client_id !== 'string' || typeof body.client_secret !== 'string') return { kind: 'failed', detail: 'the instance registered no client', status: null };
+      return { clientId: body.client_id, clientSecret: body.client_secret };
+    },
+    /** Where to send the partner to approve the connection. */
+    authorizeUrl(instanceUrl: string, app: MastodonApp, redirectUri: string, state: string): string {
+      const url = new URL('/oauth/authorize', instanceUrl);
+      url.search = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: redirectUri, scope: MASTODON_SCOPES, state }).toString();
+      return url.href;
+    },
+    /** The code the partner came back with, exchanged for the account: token, id, limits. */
+    async connect(instanceUrl: string, app: MastodonApp, redirectUri: string, code: string): Promise<(MastodonAccount & { handle: string; profileUrl: string | null }) | Failure> {
+      const token = await expectJson(instanceUrl, '/oauth/token', { method: 'POST', form: { grant_type: 'authorization_code', code, client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: redirectUri, scope: MASTODON_SCOPES } });
+      if (failed(token)) return token;
+      // An empty token is never kept: the connection failed.
+      if (typeof token.access_token !== 'string' || token.access_token === '') return { kind: 'failed', detail: 'the instance gave no token', status: null };
+      const me = await expectJson(instanceUrl, '/api/v1/accounts/verify_credentials', { method: 'GET', token: token.access_token });
+      if (failed(me)) return me;
+      if (typeof me.id !== 'string') return { kind: 'failed', detail: 'the instance did not say who the account is', status: null };
+      const instance = await expectJson(instanceUrl, '/api/v2/instance', { method: 'GET' });
+      const statuses = failed(instance) ? null : ((instance.configuration as { statuses?: Record<string, unknown> } | undefined)?.statuses ?? null);
+      const limit = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback);
+      return {
+        instanceUrl,
+        accessToken: token.access_token,
+        accountId: me.id,
+        handle: typeof me.acct === 'string' ? me.acct : me.id,
+        profileUrl: typeof me.url === 'string' ? me.url : null,
+        maxCharacters: limit(statuses?.max_characters, DEFAULT_LIMITS.maxCharacters),
+        charactersReservedPerUrl: limit(statuses?.characters_reserved_per_url, DEFAULT_LIMITS.charactersReservedPerUrl),
+      };
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The Mastodon adapter against a local instance written from Mastodon's documentation: connecting
+ * by the authorization code flow with the instance's own limits, publishing once under an
+ * idempotency key, a lost answer found again by the publication's link, rate limits, a revoked
+ * token, a text over the instance's limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mastodonClient, type MastodonAccount, type MastodonApp } from '../../src/modules/publishing/mastodon-adapter.js';
+import { checkPost, composePost } from '../../src/modules/publishing/post-text.js';
+import { startFakeMastodon, type FakeMastodon } from '../support/mastodon-server.js';
+
+const local = { requireHttps: false, allowLoopback: true, ownHosts: [] };
+const REDIRECT = 'https://pe.example/partner/accounts/mastodon/callback';
+
+describe('Mastodon', () => {
+  let instance: FakeMastodon;
+  let account: MastodonAccount;
+  const client = mastodonClient(local, { timeoutMs: 5_000 });
+  const publication = (n: number) => {
+    const link = `https://pe.example/r/abc?s=pub${n}`;
+    return { text: composePost('Ma box bio : {link}', { link, locale: 'fr', brand: 'Box bio' }), idempotencyKey: `key-${n}`, publicationId: `pub${n}`, link };
+  };
+
+  beforeAll(async () => {
+    instance = await startFakeMastodon({ maxCharacters: 1000 });
+  });
+  afterAll(async () => instance?.close());
+
+  it('connects by the authorization code flow and reads the instance’s own limit', async () => {
+    const app = (await client.registerApp(instance.origin, REDIRECT, 'https://pe.example')) as MastodonApp;
+    expect(app.clientId).toMatch(/^[0-9a-f]{32}$/);
+    const authorize = new URL(client.authorizeUrl(instance.origin, app, REDIRECT, 'state-123'));
+    expect(authorize.searchParams.get('scope')).toBe('read:accounts read:statuses write:statuses');
+    // The partner approves on the instance, which sends them back with a code and our state.
+    const back = await fetch(authorize, { redirect: 'manual' });
+    const location = new URL(back.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.searchParams.get('state')).toBe('state-123');
+    const connected = await client.connect(instance.origin, app, REDIRECT, location.searchParams.get('code')!);
+    expect(connected).toMatchObject({ accountId: '1', handle: 'lina', maxCharacters: 1000, charactersReservedPerUrl: 23 });
+    account = connected as MastodonAccount;
+    // A code serves once.
+    expect(await client.connect(instance.origin, app, REDIRECT, location.searchParams.get('code')!)).toMatchObject({ kind: 'failed', status: 400 });
+    expect(client.adapter.lengthRule(account)).toEqual({ kind: 'code-points-short-links', max: 1000, urlLength: 23 });
+  });
+
+  it('publishes once per idempotency key', async () => {
+    const first = await client.adapter.publish(account, publication(1));
+    expect(first).toMatchObject({ kind: 'published', remoteUrl: expect.stringMatching(/\/@lina\/\d+$/) });
+    expect(await client.adapter.publish(account, publication(1))).toEqual(first);
+    expect(instance.statuses.filter((s) => s.text === publication(1).text)).toHaveLength(1);
+    expect(instance.statuses.at(-1)!.text.startsWith('Publicité · Box bio\n')).toBe(true);
+  });
+
+  it('finds a publication whose answer was lost, by its link, and says when it is not there', async () => {
+    instance.loseNextAnswer = true;
+    const lost = await client.adapter.publish(account, publication(2));
+    expect(lost.kind).toBe('unknown');
+    const found = await client.adapter.lookup(account, publication(2));
+    expect(found).toMatchObject({ kind: 'published', remoteId: instance.statuses.at(-1)!.id });
+    // pub3 was never published; pub30 was, and its link starts with pub3's: only a whole link counts.
+    expect((await client.adapter.publish(account, publication(30))).kind).toBe('published');
+    expect(await client.adapter.lookup(account, publication(3))).toEqual({ kind: 'not_found' });
+  });
+
+  it('waits when rate limited, refuses a text over the instance’s limit, and flags a revoked token', async () => {
+    instance.remainingStatuses = 0;
+    const limited = await client.adapter.publish(account, publication(4));
+    expect(limited.kind).toBe('rate_limited');
+    expect((limited as { retryAt: Date }).retryAt.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    instance.remainingStatuses = null;
+    const long = { ...publication(5), text: `${publication(5).text} ${'é'.repeat(1000)}` };
+    // Our own check refuses it first, counting as the instance does…
+    expect(() => checkPost(long.text, { link: long.link, locale: 'fr', brand: 'Box bio', rule: client.adapter.lengthRule(account) })).toThrow();
+    // …and the instance would too.
+    expect(await client.adapter.publish(account, long)).toMatchObject({ kind: 'rejected', detail: expect.stringContaining('character limit of 1000') });
+    instance.revokeTokens();
+    expect(await client.adapter.publish(account, publication(6))).toMatchObject({ kind: 'credentials_refused', detail: '401: The access token is invalid' });
+    expect((await client.adapter.lookup(account, publication(6))).kind).toBe('cannot_tell');
+  });
+});
