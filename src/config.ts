@@ -44,6 +44,8 @@ export interface Config {
   demoData: boolean;
   /** 32-byte key for payout details at rest (AES-256-GCM); derived from APP_SECRET unless set. */
   payoutDetailsKey: Buffer;
+  /** Seals connected accounts' tokens, app passwords and webhook secrets (its own key: lib/sealed.ts). */
+  credentialsKey: Buffer;
   /** The account SEPA transfers are paid from; null until configured (SEPA export refused). */
   sepaDebtor: { name: string; iban: string; bic: string | null } | null;
 }
@@ -243,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminApiToken: s.ADMIN_API_TOKEN ?? null,
     demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
     payoutDetailsKey: Buffer.from(hkdfSync('sha256', s.PAYOUT_DETAILS_KEY ?? appSecret, 'plug-and-earn', 'payout-details-v1', 32)),
+    credentialsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'publishing-credentials-v1', 32)),
     sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };
 }

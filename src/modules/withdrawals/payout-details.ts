@@ -1,12 +1,12 @@
 /**
- * Payout details are personal data: checked per method, stored encrypted (AES-256-GCM, a fresh
- * nonce each time), and shown masked everywhere but the payout file and the operator's detail view.
+ * Payout details are personal data: checked per method, stored encrypted (lib/sealed.ts), and
+ * shown masked everywhere but the payout file and the operator's detail view.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { electronicFormatIBAN, isSEPACountry, isValidIBAN } from 'ibantools';
 import type { PayoutMethod } from '../../config.js';
 import { maskEmail, normaliseEmail } from '../../lib/email.js';
 import { InputError } from '../../lib/errors.js';
+import { seal, unseal } from '../../lib/sealed.js';
 import { sepaText } from './sepa-xml.js';
 
 export type PayoutDetails = { method: 'paypal'; email: string } | { method: 'bank'; iban: string; holder: string };
@@ -38,21 +38,10 @@ export function maskPayoutDetails(details: PayoutDetails): string {
   return `${details.iban.slice(0, 4)} •••• •••• ${details.iban.slice(-4)}`;
 }
 
-const VERSION = 'v1';
-
 export function encryptDetails(details: PayoutDetails, key: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(details), 'utf8'), cipher.final()]);
-  return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+  return seal(details, key);
 }
 
 export function decryptDetails(stored: string, key: Buffer): PayoutDetails {
-  const [version, payload] = stored.split(':');
-  if (version !== VERSION || !payload) throw new Error('unknown payout details format');
-  const raw = Buffer.from(payload, 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  return JSON.parse(text) as PayoutDetails;
+  return unseal<PayoutDetails>(stored, key);
 }
