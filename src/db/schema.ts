@@ -223,6 +223,39 @@ export const jobs = pgTable('jobs', {
   finishedAt: at('finished_at'),
 });
 
+/** A partner's connected social accounts (migration 0018, src/modules/publishing/accounts.ts). */
+export const connectedAccounts = pgTable('connected_accounts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  partnerId: uuid('partner_id').notNull(),
+  network: text('network', { enum: ['bluesky', 'mastodon', 'telegram', 'discord', 'webhook'] }).notNull(),
+  label: text('label').notNull(),
+  endpoint: text('endpoint'),
+  credentialsSealed: text('credentials_sealed').notNull(),
+  state: text('state', { enum: ['connected', 'needs_reconnect', 'disconnected'] }).notNull().default('connected'),
+  stateDetail: text('state_detail'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+/** Plug & Earn's registration on each Mastodon instance, made once. */
+export const mastodonApps = pgTable('mastodon_apps', {
+  instanceUrl: text('instance_url').primaryKey(),
+  redirectUri: text('redirect_uri').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecretSealed: text('client_secret_sealed').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+/** A connection under way: the OAuth state, hashed, one use. */
+export const accountConnections = pgTable('account_connections', {
+  stateHash: text('state_hash').primaryKey(),
+  partnerId: uuid('partner_id').notNull(),
+  network: text('network').notNull(),
+  endpoint: text('endpoint').notNull(),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
+});
+
 /**
  * Each table has one owner: the module (a folder under src/) whose functions read and write it.
  * Other modules go through those functions; `test/unit/table-owners.test.ts` fails when a file
@@ -248,6 +281,9 @@ export const TABLE_OWNERS = {
   payoutMethods: 'modules/withdrawals',
   payoutMethodChanges: 'modules/withdrawals',
   jobs: 'modules/jobs',
+  connectedAccounts: 'modules/publishing',
+  mastodonApps: 'modules/publishing',
+  accountConnections: 'modules/publishing',
 } as const satisfies Record<keyof typeof schema, string>;
 
 export const schema = {
@@ -269,4 +305,7 @@ export const schema = {
   payoutMethodChanges,
   visitorDayKeys,
   jobs,
+  connectedAccounts,
+  mastodonApps,
+  accountConnections,
 };

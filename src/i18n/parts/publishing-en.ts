@@ -9,4 +9,13 @@ export const publishingEn: Record<keyof typeof publishingFr, string> = {
   'remote.error.own': 'This address is Plug & Earn’s own.',
   'remote.error.unresolved': 'The server {host} cannot be found. Check the address.',
   'remote.error.private': 'The server {host} is on a private or local network: only public addresses are accepted.',
+  'accounts.error.tooMany': 'You already have {max} connected accounts: remove one before adding another.',
+  'accounts.error.instance': 'The server {instance} does not answer like a Mastodon server. Check the address.',
+  'accounts.error.expired': 'This connection has expired or was already used. Start again from “Manage my accounts”.',
+  'accounts.error.refused': 'The server {instance} refused the connection. Start again from “Manage my accounts”.',
+  'audit.action.account_connected': 'Account connected',
+  'audit.action.account_reconnected': 'Account reconnected',
+  'audit.action.account_removed': 'Account removed',
+  'audit.kind.accounts': 'Connected accounts',
+  'audit.detail.account': '{network} · {label}',
 };

@@ -8,4 +8,13 @@ export const publishingFr = {
   'remote.error.own': 'Cette adresse est celle de Plug & Earn lui-même.',
   'remote.error.unresolved': 'Le serveur {host} est introuvable. Vérifie l’adresse.',
   'remote.error.private': 'Le serveur {host} est sur un réseau privé ou local : seules les adresses publiques sont acceptées.',
+  'accounts.error.tooMany': 'Tu as déjà {max} comptes connectés : retire-en un avant d’en ajouter un autre.',
+  'accounts.error.instance': 'Le serveur {instance} ne répond pas comme un serveur Mastodon. Vérifie l’adresse.',
+  'accounts.error.expired': 'Cette connexion a expiré ou a déjà servi. Recommence depuis « Gérer mes comptes ».',
+  'accounts.error.refused': 'Le serveur {instance} a refusé la connexion. Recommence depuis « Gérer mes comptes ».',
+  'audit.action.account_connected': 'Compte connecté',
+  'audit.action.account_reconnected': 'Compte reconnecté',
+  'audit.action.account_removed': 'Compte retiré',
+  'audit.kind.accounts': 'Comptes connectés',
+  'audit.detail.account': '{network} · {label}',
 } as const;

@@ -180,6 +180,11 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
       lines.push(str(p.method) === 'bank' || str(p.method) === 'paypal' ? t(`method.${p.method as 'bank' | 'paypal'}`) : null);
       if (typeof p.count === 'number') lines.push(t('audit.detail.requests', { count: p.count, total: money(p.totalCents) ?? '' }));
       break;
+    case 'account_connected':
+    case 'account_reconnected':
+    case 'account_removed':
+      lines.push(str(p.network) ? t('audit.detail.account', { network: str(p.network)!, label: str(p.label) ?? '' }) : null);
+      break;
     default:
       lines.push(entry.detail);
   }

@@ -52,6 +52,7 @@ export const AUDIT_KINDS = {
   signIns: ['sign_in', 'sign_in_refused'],
   withdrawals: ['withdrawal_requested', 'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'payout_method_change_requested', 'payout_method_confirmed'],
   payoutFiles: ['payout_file_created', 'payout_file_paid', 'payout_file_cancelled'],
+  accounts: ['account_connected', 'account_reconnected', 'account_removed'],
   system: ['demo_data_loaded'],
 } as const satisfies Record<string, readonly string[]>;
 
