@@ -2,7 +2,7 @@
 // English, with the horizontal overflow of each page measured (scrollWidth > viewport).
 //
 //   node scripts/screenshots.mjs [--dist dist] [--out test-results/screens] [--as partner|operator|visitor]
-//     [--widths 390,1366] [--langs fr,en] [--first-screen] /path ...
+//     [--widths 390,1366] [--langs fr,en] [--first-screen | --element '#css-selector'] /path ...
 //
 // It starts the built server (`--dist`, default dist/: run `npm run build` first) on a free port
 // with a fresh embedded database and the demo data, signs in through the outbox's magic link
@@ -27,6 +27,7 @@ const dist = resolve(option('dist', 'dist'));
 const out = resolve(option('out', 'test-results/screens'));
 const as = option('as', 'partner');
 const firstScreen = args.includes('--first-screen') ? (args.splice(args.indexOf('--first-screen'), 1), true) : false;
+const element = option('element', null);
 const widths = option('widths', '390,1366').split(',').map(Number);
 const langs = option('langs', 'fr,en').split(',');
 const paths = args.length ? args : ['/partner/portal'];
@@ -84,7 +85,8 @@ try {
         const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
         const name = path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-') || 'home';
         const file = join(out, `${name}-${lang}-${width}.png`);
-        await page.screenshot({ path: file, fullPage: !firstScreen });
+        if (element) await page.locator(element).screenshot({ path: file });
+        else await page.screenshot({ path: file, fullPage: !firstScreen });
         console.log(`${response?.status()} ${path} ${lang} ${width}px overflow=${overflow}px ${file}`);
       }
     }

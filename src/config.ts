@@ -46,6 +46,8 @@ export interface Config {
   payoutDetailsKey: Buffer;
   /** Seals connected accounts' tokens, app passwords and webhook secrets (its own key: lib/sealed.ts). */
   credentialsKey: Buffer;
+  /** What the app may call for a partner (instances, webhooks): remote-address.ts. */
+  outboundPolicy: { requireHttps: boolean; allowLoopback: boolean; ownHosts: string[] };
   /** The account SEPA transfers are paid from; null until configured (SEPA export refused). */
   sepaDebtor: { name: string; iban: string; bic: string | null } | null;
 }
@@ -176,6 +178,10 @@ const schema = z.object({
       .refine((value) => isValidBIC(value), 'expected a valid BIC (8 or 11 characters)')
       .optional(),
   ),
+  PUBLISHING_ALLOW_LOOPBACK: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
+    z.enum(['true', 'false']).default('false'),
+  ),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -245,6 +251,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminApiToken: s.ADMIN_API_TOKEN ?? null,
     demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
     payoutDetailsKey: Buffer.from(hkdfSync('sha256', s.PAYOUT_DETAILS_KEY ?? appSecret, 'plug-and-earn', 'payout-details-v1', 32)),
+    outboundPolicy: {
+      requireHttps: s.NODE_ENV === 'production',
+      // Loopback only where asked, and never in production: local test servers and development.
+      allowLoopback: s.NODE_ENV !== 'production' && s.PUBLISHING_ALLOW_LOOPBACK === 'true',
+      ownHosts: [baseUrl.hostname],
+    },
     credentialsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'publishing-credentials-v1', 32)),
     sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };

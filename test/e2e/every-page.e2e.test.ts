@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { loadDemoData } from '../../src/modules/demo/demo-data.js';
-import { signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
+import { SCREENSHOTS, signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
 import { CapturingMailer, testConfig } from '../support/test-app.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -55,7 +56,7 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
 
   beforeAll(async () => {
     // With the settings, the demo has Lina's withdrawal history and saved payout method (same key as the app's).
-    suite = await startBrowserSuite({ mailer, seed: async (database) => void (await loadDemoData(database.db, new Date(), testConfig())) });
+    suite = await startBrowserSuite({ mailer, env: { PUBLISHING_ALLOW_LOOPBACK: 'true' }, seed: async (database) => void (await loadDemoData(database.db, new Date(), testConfig())) });
     ({ browser, origin } = suite);
     const db = suite.database.db;
     campaignId = (await queryRows<{ id: string }>(db, sql`select id from campaigns where status = 'active' order by created_at limit 1`))[0]!.id;
@@ -98,6 +99,33 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
 
   it('a partner’s pages fit and pass axe', async () => {
     expect(await check('lina.demo@example.com', ['/partner/portal', '/partners/earnings', '/partners/leaderboard?days=7'])).toEqual([]);
+  }, 600_000);
+
+  it('a connected account and a webhook’s one-time secret fit and pass axe', async () => {
+    const { context, page } = await signedIn('lina.demo@example.com');
+    const findings: string[] = [];
+    try {
+      for (const [lang, button] of [['fr', 'Connecter le webhook'], ['en', 'Connect the webhook']] as const) {
+        for (const width of [390, 1366]) {
+          await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+          await page.goto(`${origin}/partner/portal?lang=${lang}`);
+          await page.locator('#acc-url').fill(`http://localhost:9/hook-${lang}-${width}`);
+          await page.getByRole('button', { name: button }).click();
+          await page.waitForSelector('#acc-secret');
+          // The secret is where the eye is: focused and on screen.
+          expect(await page.evaluate<string>('document.activeElement && document.activeElement.id')).toBe('accounts-secret');
+          await page.locator('#accounts').screenshot({ path: join(SCREENSHOTS, `accounts-secret-${lang}-${width}.png`) });
+          const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+          if (overflow > 0) findings.push(`${lang} ${width}px: ${overflow}px wider than the window`);
+          await page.evaluate(AXE_SOURCE);
+          findings.push(...(await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((result) =>
+            result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`)).map((v) => `${lang} ${width}px: ${v}`));
+        }
+      }
+    } finally {
+      await context.close();
+    }
+    expect(findings).toEqual([]);
   }, 600_000);
 
   it('the back-office fits and passes axe', async () => {

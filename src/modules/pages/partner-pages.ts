@@ -19,6 +19,9 @@ import { shareLinks, shareText } from '../campaigns/share-links.js';
 import { leaderboard, parseLeaderboardDays } from '../earnings/leaderboard.js';
 import { emptyFigures, LINK_PERIODS, NOT_COUNTED_DAYS, partnerLinkStats, type LinkFigures, type LinkPeriod } from '../earnings/link-stats.js';
 import { getPartner, setPseudonym } from '../partners/partners.js';
+import { accountsSection, type AccountsForm } from '../publishing/account-views.js';
+import { listAccounts } from '../publishing/accounts.js';
+import { registerAccountRoutes } from './account-pages.js';
 
 const leaderboardQuery = {
   type: 'object',
@@ -81,13 +84,14 @@ function shareView(request: FastifyRequest, link: PartnerLink, url: string): Htm
 }
 
 export function registerPartnerPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
-  async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean } = {}): Promise<string> {
+  async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean; accounts?: AccountsForm } = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [links, me, stats] = await Promise.all([
+    const [links, me, stats, accounts] = await Promise.all([
       partnerLinks(db, partner.partnerId, { activeOnly: true }),
       getPartner(db, partner.partnerId),
       partnerLinkStats(db, partner.partnerId),
+      listAccounts(db, partner.partnerId),
     ]);
     const cards = links.map((link) => {
       const url = linkUrl(config.baseUrl, link.code);
@@ -113,6 +117,7 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
 ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.admin')}</a></p>` : ''}
 <p>${t('portal.intro')}</p>
 ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
+${accountsSection(request, accounts, form.accounts)}
 <section class="card" id="settings" aria-labelledby="settings-title">
   <h2 id="settings-title">${t('portal.settings')}</h2>
   <form method="post" action="/partner/pseudonym">
@@ -129,9 +134,11 @@ ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
     });
   }
 
-  app.get<{ Querystring: { saved?: string } }>('/partner/portal', async (request, reply) =>
-    reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1' })),
-  );
+  app.get<{ Querystring: { saved?: string; accounts?: string } }>('/partner/portal', async (request, reply) => {
+    const done = request.query.accounts === 'connected' || request.query.accounts === 'removed' ? request.query.accounts : undefined;
+    return reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1', accounts: { done } }));
+  });
+  registerAccountRoutes(app, { config, db, portalPage: (request, accounts) => portalPage(request, { accounts }) });
 
   // The QR code of one of the signed-in partner's links: anybody else's link is a 404, as an unknown one.
   app.get<{ Params: { code: string } }>('/partner/links/:code/qr.svg', async (request, reply) => {

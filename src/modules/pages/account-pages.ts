@@ -1,0 +1,68 @@
+/**
+ * The partner's connected accounts, from the portal: connect a webhook (its secret shown on the
+ * answer, once), start a Mastodon connection (a page with the link to the instance: the content
+ * security policy's form-action keeps a form from redirecting off the site), come back from it,
+ * remove an account. Each parses, calls one service, renders the portal.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { CSRF_FIELD } from '../../http/context.js';
+import { submitForm } from '../../http/forms.js';
+import { requirePartner } from '../../http/guards.js';
+import { HTML_TYPE } from '../../http/html.js';
+import { DomainError } from '../../lib/errors.js';
+import type { AccountsForm } from '../publishing/account-views.js';
+import { connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../publishing/accounts.js';
+import { mastodonClient } from '../publishing/mastodon-adapter.js';
+
+const body = (field: string) =>
+  ({ type: 'object', properties: { [field]: { type: 'string', maxLength: 2000 }, [CSRF_FIELD]: { type: 'string' } } }) as const;
+
+export function registerAccountRoutes(
+  app: FastifyInstance,
+  { config, db, portalPage }: { config: Config; db: Db; portalPage: (request: FastifyRequest, accounts: AccountsForm) => Promise<string> },
+): void {
+  const mastodon = mastodonClient(config.outboundPolicy);
+
+  app.post<{ Body: { url?: string } }>('/partner/accounts/webhook', { schema: { body: body('url') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => connectWebhook(db, config, partner.partnerId, { url: request.body.url }, config.outboundPolicy), {
+      // The secret exists only in this answer: shown now, never again (no redirect to lose it).
+      done: async ({ secret }) => reply.header('cache-control', 'no-store').type(HTML_TYPE).send(await portalPage(request, { secret })),
+      render: (error) => portalPage(request, { error, values: { url: request.body.url } }),
+    });
+  });
+
+  app.post<{ Body: { instance?: string } }>('/partner/accounts/mastodon', { schema: { body: body('instance') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => startMastodonConnection(db, config, partner.partnerId, { instance: request.body.instance }, mastodon, config.outboundPolicy), {
+      done: async ({ authorizeUrl }) => reply.type(HTML_TYPE).send(await portalPage(request, { authorize: { url: authorizeUrl, instance: new URL(authorizeUrl).host } })),
+      render: (error) => portalPage(request, { error, values: { instance: request.body.instance } }),
+    });
+  });
+
+  app.get<{ Querystring: { state?: string; code?: string; error?: string } }>(
+    '/partner/accounts/mastodon/callback',
+    { schema: { querystring: { type: 'object', properties: { state: { type: 'string', maxLength: 200 }, code: { type: 'string', maxLength: 500 }, error: { type: 'string', maxLength: 200 }, error_description: { type: 'string', maxLength: 2000 } } } } },
+    async (request, reply) => {
+      const partner = requirePartner(request);
+      // The partner said no on their instance: nothing to finish.
+      if (request.query.error) return reply.code(409).type(HTML_TYPE).send(await portalPage(request, { error: { field: null, message: request.t('accounts.error.declined') } }));
+      try {
+        await finishMastodonConnection(db, config, partner.partnerId, { state: request.query.state, code: request.query.code }, mastodon);
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.status >= 500) throw error;
+        // Declined on the instance, expired or already used: said above the section, nothing changed.
+        return reply.code(error.status).type(HTML_TYPE).send(await portalPage(request, { error: { field: null, message: request.t(error.messageKey, error.params) } }));
+      }
+      return reply.redirect('/partner/portal?accounts=connected#accounts-done', 303);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/partner/accounts/:id/remove', { schema: { body: body('unused') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    await removeAccount(db, partner.partnerId, request.params.id);
+    return reply.redirect('/partner/portal?accounts=removed#accounts-done', 303);
+  });
+}

@@ -1,0 +1,71 @@
+/** The portal's « Comptes connectés » section: the accounts with their state, and the ways to connect one. */
+import type { FastifyRequest } from 'fastify';
+import { CSRF_FIELD } from '../../http/context.js';
+import { html, type Html } from '../../http/html.js';
+import { formatDate } from '../../lib/dates.js';
+import type { ConnectedAccount } from './accounts.js';
+
+export interface AccountsForm {
+  /** A refusal next to its field (`url`, `instance`) or above the section (null). */
+  error?: { field: string | null; message: string };
+  values?: { url?: string; instance?: string };
+  /** A webhook's secret, shown this once. */
+  secret?: string;
+  /** What just happened (connected, removed). */
+  done?: 'connected' | 'removed';
+  /** Where the partner goes to approve a Mastodon connection. */
+  authorize?: { url: string; instance: string };
+}
+
+export function accountsSection(request: FastifyRequest, accounts: ConnectedAccount[], form: AccountsForm = {}): Html {
+  const { t, locale } = request;
+  const csrf = html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
+  const fieldError = (field: string) => (form.error?.field === field ? html`<p class="error" id="acc-${field}-error" role="alert">${form.error.message}</p>` : '');
+  const invalid = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error" autofocus` : '');
+  const rows = accounts.map(
+    (account) => html`<li class="account account-${account.state}">
+  <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
+  <div><span class="status status-account-${account.state}">${t(`accounts.state.${account.state}`)}</span> <small>${t('accounts.since', { date: formatDate(account.createdAt, locale) })}</small></div>
+  ${account.state === 'needs_reconnect' ? html`<p class="help">${t('accounts.reconnect.help')}</p>` : ''}
+  <form method="post" action="/partner/accounts/${account.id}/remove" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.remove.label', { label: account.label })}">${t('accounts.remove')}</button></form>
+</li>`,
+  );
+  return html`<section class="card" id="accounts" aria-labelledby="accounts-title">
+  <h2 id="accounts-title">${t('accounts.title')}</h2>
+  <p>${t('accounts.intro')}</p>
+  ${form.done ? html`<p class="ok" role="status" id="accounts-done" tabindex="-1" data-arrival>${t(`accounts.done.${form.done}`)}</p>` : ''}
+  ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
+  ${form.secret
+    ? html`<div class="secret" role="status" id="accounts-secret" tabindex="-1" autofocus>
+    <p><strong>${t('accounts.secret.title')}</strong></p>
+    <label for="acc-secret">${t('accounts.secret.label')}</label>
+    <div class="copy-row"><input id="acc-secret" type="text" readonly value="${form.secret}"><button type="button" class="copy" data-copy="acc-secret" data-done="${t('portal.copied')}">${t('accounts.secret.copy')}</button></div>
+    <p class="help">${t('accounts.secret.help')}</p>
+  </div>`
+    : ''}
+  ${form.authorize
+    ? html`<div class="secret" role="status" id="accounts-authorize" tabindex="-1" autofocus>
+    <p>${t('accounts.mastodon.go', { instance: form.authorize.instance })}</p>
+    <p><a class="button" href="${form.authorize.url}" rel="noopener noreferrer">${t('accounts.mastodon.continue', { instance: form.authorize.instance })}</a></p>
+  </div>`
+    : ''}
+  ${rows.length ? html`<ul class="accounts">${rows}</ul>` : html`<p class="notice">${t('accounts.none')}</p>`}
+  <h3>${t('accounts.add')}</h3>
+  <form method="post" action="/partner/accounts/mastodon" class="account-form" novalidate>
+    ${csrf}
+    <label for="acc-instance">${t('accounts.mastodon.label')}</label>
+    <input id="acc-instance" name="instance" type="text" inputmode="url" autocomplete="url" placeholder="mastodon.social" maxlength="500" value="${form.values?.instance ?? ''}"${invalid('instance')}>
+    ${fieldError('instance')}
+    <button type="submit">${t('accounts.mastodon.submit')}</button>
+  </form>
+  <form method="post" action="/partner/accounts/webhook" class="account-form" novalidate>
+    ${csrf}
+    <label for="acc-url">${t('accounts.webhook.label')}</label>
+    <input id="acc-url" name="url" type="url" placeholder="https://n8n.example.com/webhook/…" maxlength="2000" value="${form.values?.url ?? ''}" aria-describedby="acc-url-help"${invalid('url')}>
+    ${fieldError('url')}
+    <p class="help" id="acc-url-help">${t('accounts.webhook.help')}</p>
+    <button type="submit">${t('accounts.webhook.submit')}</button>
+  </form>
+  <p class="help">${t('accounts.later')}</p>
+</section>`;
+}
