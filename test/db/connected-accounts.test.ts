@@ -7,7 +7,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { DomainError } from '../../src/lib/errors.js';
 import { unseal } from '../../src/lib/sealed.js';
 import {
   accountCredentials,
@@ -22,23 +21,13 @@ import {
 } from '../../src/modules/publishing/accounts.js';
 import { mastodonClient, type MastodonAccount } from '../../src/modules/publishing/mastodon-adapter.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addPartner, countRows } from '../support/fixtures.js';
+import { addPartner, countRows, refusal } from '../support/fixtures.js';
 import { startFakeMastodon, type FakeMastodon } from '../support/mastodon-server.js';
 import { testConfig } from '../support/test-app.js';
 
 const config = testConfig();
 const local = { requireHttps: false, allowLoopback: true, ownHosts: [] };
 const production = { requireHttps: true, allowLoopback: false, ownHosts: ['pe.example.com'] };
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(ENGINES)('connected accounts on %s', (engine) => {
   let database: TestDatabase;

@@ -22,23 +22,13 @@ import {
 } from '../../src/modules/withdrawals/payout-method.js';
 import { requestWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addPartner, countRows, earn, ledgerProblems } from '../support/fixtures.js';
+import { addPartner, countRows, earn, ledgerProblems, refusal } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const config = testConfig();
 const IBAN = 'FR7630006000011234567890189';
 const bank = { method: 'bank', details: 'fr76 3000 6000 0112 3456 7890 189', holderName: 'Jeanne Dupont' };
 const paypal = { method: 'paypal', details: 'Jeanne.Paypal@Example.com' };
-
-async function refusal(promise: Promise<unknown>): Promise<InputError | ConflictError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof InputError || error instanceof ConflictError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(ENGINES)('saved payout methods on %s', (engine) => {
   let database: TestDatabase;

@@ -6,7 +6,7 @@ import { partnerBalance } from '../../src/modules/earnings/balance.js';
 import { createPayoutFile, markPayoutFilePaid } from '../../src/modules/withdrawals/payout-files.js';
 import { requestWithdrawal, transitionWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addPartner, earn, ledgerProblems, operator, countRows } from '../support/fixtures.js';
+import { addPartner, earn, ledgerProblems, operator, countRows, refusal } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const IBAN = 'FR7630006000011234567890189';
@@ -15,16 +15,6 @@ const paypal = (amount: string | number) => ({ amount, method: 'paypal', details
 const config = testConfig();
 
 const count = (database: TestDatabase, table: string) => countRows(database.db, sql.raw(table));
-
-async function refusal(promise: Promise<unknown>): Promise<InputError | ConflictError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof InputError || error instanceof ConflictError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(ENGINES)('withdrawals on %s', (engine) => {
   let database: TestDatabase;

@@ -3,6 +3,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/client.js';
 import { partners, trackedLinks } from '../../src/db/schema.js';
+import { DomainError } from '../../src/lib/errors.js';
 import { createCampaign, type Campaign } from '../../src/modules/campaigns/campaigns.js';
 import { ensureTrackedLinks } from '../../src/modules/campaigns/tracked-links.js';
 import { findLinkTargets, recordClick, type ClickSettings, type RecordedClick } from '../../src/modules/clicks/click-recorder.js';
@@ -101,4 +102,15 @@ export async function ledgerProblems(db: Db): Promise<string[]> {
   );
   for (const m of mismatched) problems.push(`request ${m.id}: payout and status disagree`);
   return problems;
+}
+
+/** The refusal a service answers (a DomainError: code, status, message key, field); fails if it answers at all. */
+export async function refusal(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }
