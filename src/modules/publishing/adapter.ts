@@ -32,11 +32,22 @@ export type PublishOutcome =
 /** What a lookup by idempotency key found. */
 export type LookupOutcome = { kind: 'published'; remoteId: string; remoteUrl: string | null } | { kind: 'not_found' } | { kind: 'cannot_tell'; detail: string };
 
+/** What the worker hands an adapter besides the account: a way to stop, and to keep renewed credentials. */
+export interface AdapterContext<Account> {
+  signal?: AbortSignal;
+  /**
+   * Keeps credentials the network renewed on the way (a refreshed Bluesky session), sealed as
+   * the first ones were. An adapter never calls it with an empty token: a refresh that returns
+   * none is a refused credential, not a new one.
+   */
+  saveCredentials?(next: Account): Promise<void>;
+}
+
 export interface NetworkAdapter<Account> {
   readonly network: string;
   /** How the network counts a text against its limit, for this account (an instance's own limit). */
   lengthRule(account: Account): LengthRule;
-  publish(account: Account, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome>;
+  publish(account: Account, request: PublishRequest, context?: AdapterContext<Account>): Promise<PublishOutcome>;
   /** Whether the publication went out after all (by its key, or by its link: each publication's is its own). */
-  lookup(account: Account, request: PublishRequest, signal?: AbortSignal): Promise<LookupOutcome>;
+  lookup(account: Account, request: PublishRequest, context?: AdapterContext<Account>): Promise<LookupOutcome>;
 }

@@ -12,7 +12,7 @@
  * Every call goes through the outbound guard (remote-address.ts): the instance URL was checked
  * when entered and every connection is checked again.
  */
-import type { LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { AdapterContext, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
 import { retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
@@ -83,8 +83,8 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
     network: 'mastodon',
     lengthRule: (account): LengthRule => ({ kind: 'code-points-short-links', max: account.maxCharacters, urlLength: account.charactersReservedPerUrl }),
 
-    async publish(account: MastodonAccount, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome> {
-      const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form: { status: request.text, visibility: 'public' }, headers: { 'idempotency-key': request.idempotencyKey } }, signal);
+    async publish(account: MastodonAccount, request: PublishRequest, context: AdapterContext<MastodonAccount> = {}): Promise<PublishOutcome> {
+      const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form: { status: request.text, visibility: 'public' }, headers: { 'idempotency-key': request.idempotencyKey } }, context.signal);
       if (answer.kind === 'not_sent') return { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
       const body = json(answer);
@@ -95,8 +95,8 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
       return { kind: 'unknown', detail: describe(answer) };
     },
 
-    async lookup(account: MastodonAccount, request: PublishRequest, signal?: AbortSignal): Promise<LookupOutcome> {
-      const answer = await call(account.instanceUrl, `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true`, { method: 'GET', token: account.accessToken }, signal);
+    async lookup(account: MastodonAccount, request: PublishRequest, context: AdapterContext<MastodonAccount> = {}): Promise<LookupOutcome> {
+      const answer = await call(account.instanceUrl, `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true`, { method: 'GET', token: account.accessToken }, context.signal);
       if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
       const statuses = answer.status === 200 ? (JSON.parse(answer.body) as unknown) : null;
       if (!Array.isArray(statuses)) return { kind: 'cannot_tell', detail: describe(answer) };

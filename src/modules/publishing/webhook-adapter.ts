@@ -16,7 +16,7 @@
  * cannot tell: an unknown outcome leaves the publication « unconfirmed » for the partner to check.
  */
 import { createHmac } from 'node:crypto';
-import type { LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { AdapterContext, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import { retryAt, sendRequest } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
@@ -47,7 +47,7 @@ export function webhookAdapter(policy: OutboundPolicy, options: { now?: () => Da
     // A webhook has no limit of its own; the receiver's network checks its own.
     lengthRule: () => ({ kind: 'utf16', max: 10_000 }),
 
-    async publish(account: WebhookAccount, request: PublishRequest, signal?: AbortSignal): Promise<PublishOutcome> {
+    async publish(account: WebhookAccount, request: PublishRequest, context: AdapterContext<WebhookAccount> = {}): Promise<PublishOutcome> {
       const payload: WebhookPayload = { type: 'publication', publicationId: request.publicationId, idempotencyKey: request.idempotencyKey, text: request.text, link: request.link };
       const body = JSON.stringify(payload);
       const timestamp = Math.floor(now().getTime() / 1000);
@@ -57,7 +57,7 @@ export function webhookAdapter(policy: OutboundPolicy, options: { now?: () => Da
         headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey, [SIGNATURE_HEADER]: webhookSignature(account.secret, timestamp, body) },
         policy,
         timeoutMs: options.timeoutMs,
-        signal,
+        signal: context.signal,
       });
       if (answer.kind === 'not_sent') return answer.code === 'EADDRNOTALLOWED' ? { kind: 'rejected', detail: answer.detail } : { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
