@@ -74,7 +74,9 @@ describe('Mastodon', () => {
     expect(() => checkPost(long.text, { link: long.link, locale: 'fr', brand: 'Box bio', rule: client.adapter.lengthRule(account) })).toThrow();
     // …and the instance would too.
     expect(await client.adapter.publish(account, long)).toMatchObject({ kind: 'rejected', detail: expect.stringContaining('character limit of 1000') });
+    expect(await client.adapter.check(account)).toEqual({ kind: 'ok' });
     instance.revokeTokens();
+    expect(await client.adapter.check(account)).toMatchObject({ kind: 'credentials_refused' });
     expect(await client.adapter.publish(account, publication(6))).toMatchObject({ kind: 'credentials_refused', detail: '401: The access token is invalid' });
     expect((await client.adapter.lookup(account, publication(6))).kind).toBe('cannot_tell');
   });

@@ -53,3 +53,17 @@ describe('a publication’s text', () => {
     expect(refusal(long, mastodon)).toBeNull();
   });
 });
+
+describe('publication keys (TIDs)', () => {
+  it('are 13 base32-sortable characters, increasing, and distinct', async () => {
+    const { newTid, TID_FORMAT } = await import('../../src/lib/tid.js');
+    const keys = Array.from({ length: 2000 }, () => newTid());
+    for (const key of keys) expect(key).toMatch(TID_FORMAT);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect([...keys].sort()).toEqual(keys);
+    // They carry their time, as Bluesky's own record keys do (« 3le… » on 1 January 2025).
+    const micros = (tid: string) => [...tid].reduce((value, char) => value * 32n + BigInt('234567abcdefghijklmnopqrstuvwxyz'.indexOf(char)), 0n) >> 10n;
+    expect(Number(micros(keys.at(-1)!) / 1000n)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Number(micros('3lenax2ss2222') / 1000n)).toBe(Date.parse('2025-01-01T00:00:00Z'));
+  });
+});

@@ -78,6 +78,15 @@ describe('the generic webhook', () => {
     expect((await adapter.publish(account, request)).kind).toBe('unknown');
   });
 
+  it('tests the account with a signed « test » call that publishes nothing', async () => {
+    expect(await adapter.check(account)).toEqual({ kind: 'ok' });
+    expect(received).toEqual([{ payload: { type: 'test' }, signatureValid: true, fresh: true, key: undefined }]);
+    behaviour = { status: 410 };
+    expect(await adapter.check(account)).toMatchObject({ kind: 'credentials_refused' });
+    behaviour = { status: 500 };
+    expect(await adapter.check(account)).toMatchObject({ kind: 'unreachable' });
+  });
+
   it('says « unknown » when the call may have arrived, « not sent » when it cannot have', async () => {
     behaviour = 'hang';
     expect(await adapter.publish(account, request)).toMatchObject({ kind: 'unknown' });

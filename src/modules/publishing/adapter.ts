@@ -32,6 +32,9 @@ export type PublishOutcome =
 /** What a lookup by idempotency key found. */
 export type LookupOutcome = { kind: 'published'; remoteId: string; remoteUrl: string | null } | { kind: 'not_found' } | { kind: 'cannot_tell'; detail: string };
 
+/** What a credentials check found. */
+export type CheckOutcome = { kind: 'ok' } | { kind: 'credentials_refused'; detail: string } | { kind: 'unreachable'; detail: string };
+
 /** What the worker hands an adapter besides the account: a way to stop, and to keep renewed credentials. */
 export interface AdapterContext<Account> {
   signal?: AbortSignal;
@@ -48,6 +51,11 @@ export interface NetworkAdapter<Account> {
   /** How the network counts a text against its limit, for this account (an instance's own limit). */
   lengthRule(account: Account): LengthRule;
   publish(account: Account, request: PublishRequest, context?: AdapterContext<Account>): Promise<PublishOutcome>;
+  /**
+   * The account's « Tester » button: whether the credentials still work, without publishing
+   * anything (the webhook gets a signed `test` call it can ignore).
+   */
+  check(account: Account, context?: AdapterContext<Account>): Promise<CheckOutcome>;
   /** Whether the publication went out after all (by its key, or by its link: each publication's is its own). */
   lookup(account: Account, request: PublishRequest, context?: AdapterContext<Account>): Promise<LookupOutcome>;
 }

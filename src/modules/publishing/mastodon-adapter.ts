@@ -12,7 +12,7 @@
  * Every call goes through the outbound guard (remote-address.ts): the instance URL was checked
  * when entered and every connection is checked again.
  */
-import type { AdapterContext, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
 import { retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
@@ -93,6 +93,14 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
       if (answer.status === 401 || answer.status === 403) return { kind: 'credentials_refused', detail: describe(answer) };
       if (answer.status === 422 || answer.status === 400 || answer.status === 404) return { kind: 'rejected', detail: describe(answer) };
       return { kind: 'unknown', detail: describe(answer) };
+    },
+
+    async check(account: MastodonAccount, context: AdapterContext<MastodonAccount> = {}): Promise<CheckOutcome> {
+      const answer = await call(account.instanceUrl, '/api/v1/accounts/verify_credentials', { method: 'GET', token: account.accessToken }, context.signal);
+      if (answer.kind !== 'answer') return { kind: 'unreachable', detail: answer.detail };
+      if (answer.status === 200) return { kind: 'ok' };
+      if (answer.status === 401 || answer.status === 403) return { kind: 'credentials_refused', detail: describe(answer) };
+      return { kind: 'unreachable', detail: describe(answer) };
     },
 
     async lookup(account: MastodonAccount, request: PublishRequest, context: AdapterContext<MastodonAccount> = {}): Promise<LookupOutcome> {

@@ -16,7 +16,7 @@
  * cannot tell: an unknown outcome leaves the publication « unconfirmed » for the partner to check.
  */
 import { createHmac } from 'node:crypto';
-import type { AdapterContext, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import { retryAt, sendRequest } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
@@ -28,13 +28,10 @@ export interface WebhookAccount {
 
 export const SIGNATURE_HEADER = 'plug-earn-signature';
 /** The JSON sent: its shape is part of the documented contract. */
-export interface WebhookPayload {
-  type: 'publication';
-  publicationId: string;
-  idempotencyKey: string;
-  text: string;
-  link: string;
-}
+export type WebhookPayload =
+  | { type: 'publication'; publicationId: string; idempotencyKey: string; text: string; link: string }
+  /** The partner pressed « Tester »: nothing to post; answer 2xx. */
+  | { type: 'test' };
 
 export function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
@@ -42,6 +39,18 @@ export function webhookSignature(secret: string, timestamp: number, rawBody: str
 
 export function webhookAdapter(policy: OutboundPolicy, options: { now?: () => Date; timeoutMs?: number } = {}): NetworkAdapter<WebhookAccount> {
   const now = options.now ?? (() => new Date());
+  const post = (account: WebhookAccount, payload: WebhookPayload, headers: Record<string, string>, signal?: AbortSignal) => {
+    const body = JSON.stringify(payload);
+    const timestamp = Math.floor(now().getTime() / 1000);
+    return sendRequest(new URL(account.url), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers, [SIGNATURE_HEADER]: webhookSignature(account.secret, timestamp, body) },
+      policy,
+      timeoutMs: options.timeoutMs,
+      signal,
+    });
+  };
   return {
     network: 'webhook',
     // A webhook has no limit of its own; the receiver's network checks its own.
@@ -49,16 +58,7 @@ export function webhookAdapter(policy: OutboundPolicy, options: { now?: () => Da
 
     async publish(account: WebhookAccount, request: PublishRequest, context: AdapterContext<WebhookAccount> = {}): Promise<PublishOutcome> {
       const payload: WebhookPayload = { type: 'publication', publicationId: request.publicationId, idempotencyKey: request.idempotencyKey, text: request.text, link: request.link };
-      const body = JSON.stringify(payload);
-      const timestamp = Math.floor(now().getTime() / 1000);
-      const answer = await sendRequest(new URL(account.url), {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey, [SIGNATURE_HEADER]: webhookSignature(account.secret, timestamp, body) },
-        policy,
-        timeoutMs: options.timeoutMs,
-        signal: context.signal,
-      });
+      const answer = await post(account, payload, { 'idempotency-key': request.idempotencyKey }, context.signal);
       if (answer.kind === 'not_sent') return answer.code === 'EADDRNOTALLOWED' ? { kind: 'rejected', detail: answer.detail } : { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
       const { status } = answer;
@@ -70,6 +70,14 @@ export function webhookAdapter(policy: OutboundPolicy, options: { now?: () => Da
       if (status === 401 || status === 403 || status === 410) return { kind: 'credentials_refused', detail: `the webhook answered ${status}` };
       if (status >= 400 && status < 500) return { kind: 'rejected', detail: `the webhook answered ${status}` };
       return { kind: 'unknown', detail: `the webhook answered ${status}` };
+    },
+
+    async check(account: WebhookAccount, context: AdapterContext<WebhookAccount> = {}): Promise<CheckOutcome> {
+      const answer = await post(account, { type: 'test' }, {}, context.signal);
+      if (answer.kind !== 'answer') return { kind: 'unreachable', detail: answer.detail };
+      if (answer.status >= 200 && answer.status < 300) return { kind: 'ok' };
+      if (answer.status === 401 || answer.status === 403 || answer.status === 410) return { kind: 'credentials_refused', detail: `the webhook answered ${answer.status}` };
+      return { kind: 'unreachable', detail: `the webhook answered ${answer.status}` };
     },
 
     async lookup(): Promise<LookupOutcome> {
