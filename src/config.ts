@@ -48,6 +48,10 @@ export interface Config {
   credentialsKey: Buffer;
   /** What the app may call for a partner (instances, webhooks): remote-address.ts. */
   outboundPolicy: { requireHttps: boolean; allowLoopback: boolean; ownHosts: string[] };
+  /** Telegram's Bot API (`<url>/bot<token>/<method>`); tests point it at a local server. */
+  telegramApiUrl: string;
+  /** Discord's API, under which channel webhooks live (`<url>/webhooks/<id>/<token>`). */
+  discordApiUrl: string;
   /** The account SEPA transfers are paid from; null until configured (SEPA export refused). */
   sepaDebtor: { name: string; iban: string; bic: string | null } | null;
 }
@@ -131,6 +135,16 @@ const trustProxy = z.preprocess(
   }),
 );
 
+/** A network's API base: an absolute http(s) URL, kept without its trailing slash. */
+const apiUrl = (fallback: string) =>
+  z.preprocess(
+    (value) => emptyToUndefined(value) ?? fallback,
+    z
+      .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' })
+      .refine((text) => !/[?#]/.test(text), 'expected a URL without a query or fragment')
+      .transform((text) => text.replace(/\/+$/, '')),
+  );
+
 const schema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
@@ -182,6 +196,8 @@ const schema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['true', 'false']).default('false'),
   ),
+  TELEGRAM_API_URL: apiUrl('https://api.telegram.org'),
+  DISCORD_API_URL: apiUrl('https://discord.com/api'),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -257,6 +273,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowLoopback: s.NODE_ENV !== 'production' && s.PUBLISHING_ALLOW_LOOPBACK === 'true',
       ownHosts: [baseUrl.hostname],
     },
+    telegramApiUrl: s.TELEGRAM_API_URL,
+    discordApiUrl: s.DISCORD_API_URL,
     credentialsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'publishing-credentials-v1', 32)),
     sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };

@@ -4,8 +4,10 @@
  * post's address).
  */
 import type { NetworkAdapter } from './adapter.js';
+import { blueskyClient } from './bluesky-adapter.js';
 import { mastodonClient } from './mastodon-adapter.js';
 import type { OutboundPolicy } from './remote-address.js';
+import { telegramClient } from './telegram-adapter.js';
 import { webhookAdapter } from './webhook-adapter.js';
 
 export type AdapterRegistry = Partial<Record<string, NetworkAdapter<unknown>>>;
@@ -13,11 +15,15 @@ export type AdapterRegistry = Partial<Record<string, NetworkAdapter<unknown>>>;
 export interface AdapterOptions {
   timeoutMs?: number;
   now?: () => Date;
+  /** Telegram's Bot API (config.telegramApiUrl); the real one when not said. */
+  telegramApiUrl?: string;
 }
 
 export function publishingAdapters(policy: OutboundPolicy, options: AdapterOptions = {}): AdapterRegistry {
   return {
+    bluesky: blueskyClient(policy, options).adapter as NetworkAdapter<unknown>,
     mastodon: mastodonClient(policy, options).adapter as NetworkAdapter<unknown>,
     webhook: webhookAdapter(policy, options) as NetworkAdapter<unknown>,
+    telegram: telegramClient(policy, { ...options, apiUrl: options.telegramApiUrl }).adapter as NetworkAdapter<unknown>,
   };
 }
