@@ -14,7 +14,8 @@
  * next message after sending it.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveOnLoopback } from './loopback-server.js';
 
 export interface TelegramChat {
   id: number;
@@ -78,7 +79,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       token = `${botId}:AAH${randomBytes(24).toString('base64url').slice(0, 32)}`;
       state.token = token;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => Promise.resolve(),
   };
 
   const reply = (response: ServerResponse, body: object) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -181,13 +182,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     }
   }
 
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (raw += chunk));
-    request.on('end', () => handle(request, response, raw));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const server = await serveOnLoopback(handle);
+  state.apiUrl = `${server.origin}`;
+  state.close = server.close;
   return state;
 }
