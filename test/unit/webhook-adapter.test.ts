@@ -112,6 +112,8 @@ describe('when to come back', () => {
     expect(retryAt({ 'x-ratelimit-reset': '2026-11-30T12:10:00.000Z' }, NOW)).toEqual(new Date('2026-11-30T12:10:00Z'));
     expect(retryAt({ 'x-ratelimit-reset': String(NOW.getTime() / 1000 + 90) }, NOW)).toEqual(new Date(NOW.getTime() + 90_000));
     expect(retryAt({ 'x-ratelimit-reset': '15' }, NOW)).toEqual(new Date(NOW.getTime() + 15_000));
+    // Bluesky's name for it, in epoch seconds.
+    expect(retryAt({ 'ratelimit-reset': String(NOW.getTime() / 1000 + 300) }, NOW)).toEqual(new Date(NOW.getTime() + 300_000));
     expect(retryAt({}, NOW)).toEqual(new Date(NOW.getTime() + 60_000));
   });
 });

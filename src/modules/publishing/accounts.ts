@@ -1,7 +1,7 @@
 /**
  * A partner's connected accounts: connecting (a signed webhook at once; Mastodon through its
- * authorization flow), listing with their state, marking one "needs reconnecting" when its
- * credential is refused, and removing one. Credentials are sealed with their own key and never
+ * authorization flow; Bluesky with an app password), listing with their state, marking one
+ * "needs reconnecting" when its credential is refused, and removing one. Credentials are sealed with their own key and never
  * shown again whole; a webhook's secret is shown once, when it is made.
  */
 import { and, asc, eq, gt, isNotNull, isNull, lte, ne, or } from 'drizzle-orm';
@@ -14,6 +14,7 @@ import { isUuid } from '../../lib/ids.js';
 import { seal, unseal } from '../../lib/sealed.js';
 import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
+import { BLUESKY_DEFAULT_SERVICE, type BlueskyAccount, type blueskyClient } from './bluesky-adapter.js';
 import type { MastodonAccount, MastodonApp, mastodonClient } from './mastodon-adapter.js';
 import { checkRemoteUrl, type OutboundPolicy, type Resolver } from './remote-address.js';
 
@@ -112,6 +113,52 @@ export async function finishMastodonConnection(db: Db, config: Config, partnerId
       ? await tx.update(connectedAccounts).set({ credentialsSealed: sealed, state: 'connected', stateDetail: null, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
       : await tx.insert(connectedAccounts).values({ partnerId, network: 'mastodon', label, endpoint: connection.endpoint, credentialsSealed: sealed }).returning(visible);
     await writeAudit(tx, { ...auditActor(actorOf(partnerId)), action: same ? 'account_reconnected' : 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network: 'mastodon', label } });
+    return account!;
+  });
+}
+
+/**
+ * Bluesky: one login with the partner's handle (or DID, or email) and an app password, on their
+ * server (bsky.social unless they name another, checked like any address). A refused password
+ * is said next to its field and nothing is kept; the session and the app password are kept
+ * sealed. The same DID connected again (a new app password, a changed handle) is the same
+ * account, connected again.
+ */
+export async function connectBluesky(
+  db: Db,
+  config: Config,
+  partnerId: string,
+  input: { handle?: unknown; appPassword?: unknown; service?: unknown },
+  client: ReturnType<typeof blueskyClient>,
+  policy: OutboundPolicy,
+  resolver?: Resolver,
+): Promise<ConnectedAccount> {
+  // « @lina.bsky.social » as the app shows it is the handle lina.bsky.social.
+  const identifier = typeof input.handle === 'string' ? input.handle.trim().replace(/^@/, '') : '';
+  if (identifier === '' || identifier.length > 300 || /\s/.test(identifier)) throw new InputError('handle', 'accounts.bluesky.error.handle');
+  const appPassword = typeof input.appPassword === 'string' ? input.appPassword.trim() : '';
+  if (appPassword === '' || appPassword.length > 200) throw new InputError('appPassword', 'accounts.bluesky.error.appPassword');
+  const rawService = typeof input.service === 'string' && input.service.trim() !== '' ? input.service : BLUESKY_DEFAULT_SERVICE;
+  if (rawService.length > 500) throw new InputError('service', 'remote.error.malformed');
+  const service = (await checkRemoteUrl(rawService, policy, 'service', resolver)).origin;
+  await checkRoom(db, partnerId);
+  const connected = await client.connect(service, identifier, appPassword);
+  if ('kind' in connected) {
+    if (connected.kind === 'refused') throw new InputError('appPassword', 'accounts.bluesky.error.refused');
+    if (connected.kind === 'main_password') throw new InputError('appPassword', 'accounts.bluesky.error.mainPassword');
+    if (connected.kind === 'rate_limited') throw new ConflictError('bluesky_busy', 'accounts.bluesky.error.busy');
+    throw new InputError('service', 'accounts.bluesky.error.unreachable', { service: new URL(service).host });
+  }
+  const label = `@${connected.handle}`.slice(0, 300);
+  const sealed = seal(connected satisfies BlueskyAccount, config.credentialsKey);
+  return db.transaction(async (tx) => {
+    // The DID is in the sealed credentials only: the partner's few Bluesky accounts are opened to find it.
+    const mine = await tx.select({ id: connectedAccounts.id, sealed: connectedAccounts.credentialsSealed }).from(connectedAccounts).where(and(eq(connectedAccounts.partnerId, partnerId), eq(connectedAccounts.network, 'bluesky'), ne(connectedAccounts.state, 'disconnected')));
+    const same = mine.find((row) => row.sealed !== '' && unseal<BlueskyAccount>(row.sealed, config.credentialsKey).did === connected.did);
+    const [account] = same
+      ? await tx.update(connectedAccounts).set({ label, endpoint: service, credentialsSealed: sealed, state: 'connected', stateDetail: null, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
+      : await tx.insert(connectedAccounts).values({ partnerId, network: 'bluesky', label, endpoint: service, credentialsSealed: sealed }).returning(visible);
+    await writeAudit(tx, { ...auditActor(actorOf(partnerId)), action: same ? 'account_reconnected' : 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network: 'bluesky', label } });
     return account!;
   });
 }

@@ -4,6 +4,7 @@
  * post's address).
  */
 import type { NetworkAdapter } from './adapter.js';
+import { blueskyClient } from './bluesky-adapter.js';
 import { discordClient } from './discord-adapter.js';
 import { mastodonClient } from './mastodon-adapter.js';
 import type { OutboundPolicy } from './remote-address.js';
@@ -21,6 +22,7 @@ export interface AdapterOptions {
 
 export function publishingAdapters(policy: OutboundPolicy, options: AdapterOptions = {}): AdapterRegistry {
   return {
+    bluesky: blueskyClient(policy, options).adapter as NetworkAdapter<unknown>,
     mastodon: mastodonClient(policy, options).adapter as NetworkAdapter<unknown>,
     webhook: webhookAdapter(policy, options) as NetworkAdapter<unknown>,
     telegram: telegramClient(policy, { ...options, apiUrl: options.telegramApiUrl }).adapter as NetworkAdapter<unknown>,

@@ -65,7 +65,12 @@ export function sendRequest(
         response.on('error', (error) => resolve({ kind: 'no_answer', detail: `answer cut: ${error.message}` }));
       },
     );
-    request.on('socket', (socket) => socket.once('connect', () => (connected = true)));
+    // A kept-alive socket (Node's default agent reuses them) is connected already and will not
+    // say so again: listening for it there would only pile up listeners.
+    request.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', () => (connected = true));
+      else connected = true;
+    });
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'ERROR';
@@ -76,7 +81,7 @@ export function sendRequest(
   });
 }
 
-/** When a 429 or 503 says to come back: Retry-After (seconds or a date), else the rate-limit reset. */
+/** When a 429 or 503 says to come back: Retry-After (seconds or a date), else the rate-limit reset (x-ratelimit-reset or ratelimit-reset). */
 export function retryAt(headers: IncomingHttpHeaders, now = new Date(), fallbackMs = 60_000): Date {
   const after = headers['retry-after'];
   if (typeof after === 'string') {
@@ -85,7 +90,8 @@ export function retryAt(headers: IncomingHttpHeaders, now = new Date(), fallback
     const date = Date.parse(after);
     if (Number.isFinite(date)) return new Date(Math.max(date, now.getTime()));
   }
-  const reset = headers['x-ratelimit-reset'];
+  // Bluesky's PDS names it without the x- (IETF draft RateLimit headers), in epoch seconds.
+  const reset = headers['x-ratelimit-reset'] ?? headers['ratelimit-reset'];
   if (typeof reset === 'string') {
     const asDate = Date.parse(reset);
     if (Number.isFinite(asDate) && !/^\d+(\.\d+)?$/.test(reset)) return new Date(Math.max(asDate, now.getTime()));
