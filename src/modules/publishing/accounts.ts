@@ -25,14 +25,15 @@ export type Network = ConnectedAccount['network'];
 export const MAX_ACCOUNTS = 10;
 const CONNECTION_TTL_MS = 15 * 60_000;
 
-const visible = { id: connectedAccounts.id, partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label, endpoint: connectedAccounts.endpoint, state: connectedAccounts.state, stateDetail: connectedAccounts.stateDetail, createdAt: connectedAccounts.createdAt, updatedAt: connectedAccounts.updatedAt };
+export const visible = { id: connectedAccounts.id, partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label, endpoint: connectedAccounts.endpoint, state: connectedAccounts.state, stateDetail: connectedAccounts.stateDetail, createdAt: connectedAccounts.createdAt, updatedAt: connectedAccounts.updatedAt };
 
 /** The partner's accounts still connected or waiting to be reconnected, oldest first. */
 export async function listAccounts(db: Db, partnerId: string): Promise<ConnectedAccount[]> {
   return db.select(visible).from(connectedAccounts).where(and(eq(connectedAccounts.partnerId, partnerId), ne(connectedAccounts.state, 'disconnected'))).orderBy(asc(connectedAccounts.createdAt), asc(connectedAccounts.id));
 }
 
-async function checkRoom(db: Db, partnerId: string): Promise<void> {
+/** Refuses a new account to a partner who has MAX_ACCOUNTS already. */
+export async function checkRoom(db: Db, partnerId: string): Promise<void> {
   if ((await listAccounts(db, partnerId)).length >= MAX_ACCOUNTS) throw new ConflictError('too_many_accounts', 'accounts.error.tooMany', { max: MAX_ACCOUNTS });
 }
 
