@@ -1,6 +1,7 @@
 /**
  * The partner's connected accounts, from the portal: connect a webhook (its secret shown on the
- * answer, once), start a Mastodon connection (a page with the link to the instance: the content
+ * answer, once), connect Bluesky with an app password (one login; the password never shown
+ * again), start a Mastodon connection (a page with the link to the instance: the content
  * security policy's form-action keeps a form from redirecting off the site), come back from it,
  * remove an account. Each parses, calls one service, renders the portal.
  */
@@ -13,7 +14,8 @@ import { requirePartner } from '../../http/guards.js';
 import { HTML_TYPE } from '../../http/html.js';
 import { DomainError } from '../../lib/errors.js';
 import type { AccountsForm } from '../publishing/account-views.js';
-import { connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../publishing/accounts.js';
+import { connectBluesky, connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../publishing/accounts.js';
+import { blueskyClient } from '../publishing/bluesky-adapter.js';
 import { mastodonClient } from '../publishing/mastodon-adapter.js';
 
 const body = (field: string) =>
@@ -24,6 +26,7 @@ export function registerAccountRoutes(
   { config, db, portalPage }: { config: Config; db: Db; portalPage: (request: FastifyRequest, accounts: AccountsForm) => Promise<string> },
 ): void {
   const mastodon = mastodonClient(config.outboundPolicy);
+  const bluesky = blueskyClient(config.outboundPolicy);
 
   app.post<{ Body: { url?: string } }>('/partner/accounts/webhook', { schema: { body: body('url') } }, async (request, reply) => {
     const partner = requirePartner(request);
@@ -31,6 +34,17 @@ export function registerAccountRoutes(
       // The secret exists only in this answer: shown now, never again (no redirect to lose it).
       done: async ({ secret }) => reply.header('cache-control', 'no-store').type(HTML_TYPE).send(await portalPage(request, { secret })),
       render: (error) => portalPage(request, { error, values: { url: request.body.url } }),
+    });
+  });
+
+  const blueskyBody = { type: 'object', properties: { handle: { type: 'string', maxLength: 2000 }, appPassword: { type: 'string', maxLength: 2000 }, service: { type: 'string', maxLength: 2000 }, [CSRF_FIELD]: { type: 'string' } } } as const;
+  app.post<{ Body: { handle?: string; appPassword?: string; service?: string } }>('/partner/accounts/bluesky', { schema: { body: blueskyBody } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    const { handle, appPassword, service } = request.body;
+    return submitForm(request, reply, () => connectBluesky(db, config, partner.partnerId, { handle, appPassword, service }, bluesky, config.outboundPolicy), {
+      done: () => reply.redirect('/partner/portal?accounts=connected#accounts-done', 303),
+      // The app password is never written back into the page.
+      render: (error) => portalPage(request, { error, values: { handle, service } }),
     });
   });
 

@@ -6,9 +6,10 @@ import { formatDate } from '../../lib/dates.js';
 import type { ConnectedAccount } from './accounts.js';
 
 export interface AccountsForm {
-  /** A refusal next to its field (`url`, `instance`) or above the section (null). */
+  /** A refusal next to its field (`url`, `instance`, `handle`, `appPassword`, `service`) or above the section (null). */
   error?: { field: string | null; message: string };
-  values?: { url?: string; instance?: string };
+  /** What the partner typed, shown again with a refusal (never an app password). */
+  values?: { url?: string; instance?: string; handle?: string; service?: string };
   /** A webhook's secret, shown this once. */
   secret?: string;
   /** What just happened (connected, removed). */
@@ -22,6 +23,8 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   const csrf = html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
   const fieldError = (field: string) => (form.error?.field === field ? html`<p class="error" id="acc-${field}-error" role="alert">${form.error.message}</p>` : '');
   const invalid = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error" autofocus` : '');
+  // A field with its own help: one aria-describedby naming the help, and the refusal when there is one.
+  const described = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error acc-${field}-help" autofocus` : html` aria-describedby="acc-${field}-help"`);
   const rows = accounts.map(
     (account) => html`<li class="account account-${account.state}">
   <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
@@ -51,6 +54,24 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     : ''}
   ${rows.length ? html`<ul class="accounts">${rows}</ul>` : html`<p class="notice">${t('accounts.none')}</p>`}
   <h3>${t('accounts.add')}</h3>
+  <form method="post" action="/partner/accounts/bluesky" class="account-form" novalidate>
+    ${csrf}
+    <label for="acc-handle">${t('accounts.bluesky.handle.label')}</label>
+    <input id="acc-handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" placeholder="lina.bsky.social" maxlength="300" value="${form.values?.handle ?? ''}"${invalid('handle')}>
+    ${fieldError('handle')}
+    <label for="acc-appPassword">${t('accounts.bluesky.appPassword.label')}</label>
+    <input id="acc-appPassword" name="appPassword" type="password" autocomplete="off" spellcheck="false" maxlength="200"${described('appPassword')}>
+    ${fieldError('appPassword')}
+    <p class="help" id="acc-appPassword-help">${t('accounts.bluesky.appPassword.help')}</p>
+    <details${form.values?.service || form.error?.field === 'service' ? html` open` : ''}>
+      <summary>${t('accounts.bluesky.service.label')}</summary>
+      <label for="acc-service">${t('accounts.bluesky.service.address')}</label>
+      <input id="acc-service" name="service" type="url" inputmode="url" placeholder="https://bsky.social" maxlength="500" value="${form.values?.service ?? ''}"${described('service')}>
+      ${fieldError('service')}
+      <p class="help" id="acc-service-help">${t('accounts.bluesky.service.help')}</p>
+    </details>
+    <button type="submit">${t('accounts.bluesky.submit')}</button>
+  </form>
   <form method="post" action="/partner/accounts/mastodon" class="account-form" novalidate>
     ${csrf}
     <label for="acc-instance">${t('accounts.mastodon.label')}</label>
