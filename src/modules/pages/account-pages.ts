@@ -1,9 +1,10 @@
 /**
  * The partner's connected accounts, from the portal: connect a webhook (its secret shown on the
  * answer, once), connect Bluesky with an app password (one login; the password never shown
- * again), start a Mastodon connection (a page with the link to the instance: the content
- * security policy's form-action keeps a form from redirecting off the site), come back from it,
- * remove an account. Each parses, calls one service, renders the portal.
+ * again), connect a Telegram channel (a bot's token) or a Discord webhook (both checked with the
+ * network, never written back), start a Mastodon connection (a page with the link to the
+ * instance: the content security policy's form-action keeps a form from redirecting off the
+ * site), come back from it, remove an account. Each parses, calls one service, renders the portal.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
@@ -16,16 +17,24 @@ import { DomainError } from '../../lib/errors.js';
 import type { AccountsForm } from '../publishing/account-views.js';
 import { connectBluesky, connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../publishing/accounts.js';
 import { blueskyClient } from '../publishing/bluesky-adapter.js';
+import { connectDiscord, connectTelegram } from '../publishing/bot-accounts.js';
+import { discordClient } from '../publishing/discord-adapter.js';
 import { mastodonClient } from '../publishing/mastodon-adapter.js';
+import { telegramClient } from '../publishing/telegram-adapter.js';
 
 const body = (field: string) =>
   ({ type: 'object', properties: { [field]: { type: 'string', maxLength: 2000 }, [CSRF_FIELD]: { type: 'string' } } }) as const;
+/** A form of several text fields and its CSRF token. */
+const fields = (...names: string[]) => ({ type: 'object', properties: Object.fromEntries([...names.map((name) => [name, { type: 'string', maxLength: 2000 }]), [CSRF_FIELD, { type: 'string' }]]) }) as const;
+const CONNECTED = '/partner/portal?accounts=connected#accounts-done';
 
 export function registerAccountRoutes(
   app: FastifyInstance,
   { config, db, portalPage }: { config: Config; db: Db; portalPage: (request: FastifyRequest, accounts: AccountsForm) => Promise<string> },
 ): void {
   const mastodon = mastodonClient(config.outboundPolicy);
+  const telegram = telegramClient(config.outboundPolicy, { apiUrl: config.telegramApiUrl });
+  const discord = discordClient(config.outboundPolicy, { apiUrl: config.discordApiUrl });
   const bluesky = blueskyClient(config.outboundPolicy);
 
   app.post<{ Body: { url?: string } }>('/partner/accounts/webhook', { schema: { body: body('url') } }, async (request, reply) => {
@@ -45,6 +54,24 @@ export function registerAccountRoutes(
       done: () => reply.redirect('/partner/portal?accounts=connected#accounts-done', 303),
       // The app password is never written back into the page.
       render: (error) => portalPage(request, { error, values: { handle, service } }),
+    });
+  });
+
+  // A bot's token or a webhook's URL is the credential: never written back into the page.
+  app.post<{ Body: { botToken?: string; channel?: string } }>('/partner/accounts/telegram', { schema: { body: fields('botToken', 'channel') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    const { botToken, channel } = request.body;
+    return submitForm(request, reply, () => connectTelegram(db, config, partner.partnerId, { botToken, channel }, telegram), {
+      done: () => reply.redirect(CONNECTED, 303),
+      render: (error) => portalPage(request, { error, values: { channel } }),
+    });
+  });
+
+  app.post<{ Body: { webhookUrl?: string } }>('/partner/accounts/discord', { schema: { body: fields('webhookUrl') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => connectDiscord(db, config, partner.partnerId, { webhookUrl: request.body.webhookUrl }, discord), {
+      done: () => reply.redirect(CONNECTED, 303),
+      render: (error) => portalPage(request, { error }),
     });
   });
 

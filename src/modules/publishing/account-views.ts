@@ -9,7 +9,7 @@ export interface AccountsForm {
   /** A refusal next to its field (`url`, `instance`, `handle`, `appPassword`, `service`) or above the section (null). */
   error?: { field: string | null; message: string };
   /** What the partner typed, shown again with a refusal (never an app password). */
-  values?: { url?: string; instance?: string; handle?: string; service?: string };
+  values?: { url?: string; instance?: string; handle?: string; service?: string; channel?: string };
   /** A webhook's secret, shown this once. */
   secret?: string;
   /** What just happened (connected, removed). */
@@ -25,6 +25,14 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   const invalid = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error" autofocus` : '');
   // A field with its own help: one aria-describedby naming the help, and the refusal when there is one.
   const described = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error acc-${field}-help" autofocus` : html` aria-describedby="acc-${field}-help"`);
+  // A field whose messages are `<messages>.label` and `<messages>.help`; its name is their last part.
+  const helped = (messages: 'accounts.telegram.botToken' | 'accounts.telegram.channel' | 'accounts.discord.webhookUrl', attributes: Html) => {
+    const field = messages.split('.').at(-1)!;
+    return html`<label for="acc-${field}">${t(`${messages}.label`)}</label>
+    <input id="acc-${field}" name="${field}"${attributes}${described(field)}>
+    ${fieldError(field)}
+    <p class="help" id="acc-${field}-help">${t(`${messages}.help`)}</p>`;
+  };
   const rows = accounts.map(
     (account) => html`<li class="account account-${account.state}">
   <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
@@ -86,6 +94,17 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     ${fieldError('url')}
     <p class="help" id="acc-url-help">${t('accounts.webhook.help')}</p>
     <button type="submit">${t('accounts.webhook.submit')}</button>
+  </form>
+  <form method="post" action="/partner/accounts/telegram" class="account-form" novalidate>
+    ${csrf}
+    ${helped('accounts.telegram.botToken', html` type="password" autocomplete="off" spellcheck="false" placeholder="123456789:AAH…" maxlength="200"`)}
+    ${helped('accounts.telegram.channel', html` type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@mes_bons_plans" maxlength="200" value="${form.values?.channel ?? ''}"`)}
+    <button type="submit">${t('accounts.telegram.submit')}</button>
+  </form>
+  <form method="post" action="/partner/accounts/discord" class="account-form" novalidate>
+    ${csrf}
+    ${helped('accounts.discord.webhookUrl', html` type="url" autocomplete="off" spellcheck="false" placeholder="https://discord.com/api/webhooks/…" maxlength="2000"`)}
+    <button type="submit">${t('accounts.discord.submit')}</button>
   </form>
   <p class="help">${t('accounts.later')}</p>
 </section>`;
