@@ -46,12 +46,11 @@ export function registerAccountRoutes(
     });
   });
 
-  const blueskyBody = { type: 'object', properties: { handle: { type: 'string', maxLength: 2000 }, appPassword: { type: 'string', maxLength: 2000 }, service: { type: 'string', maxLength: 2000 }, [CSRF_FIELD]: { type: 'string' } } } as const;
-  app.post<{ Body: { handle?: string; appPassword?: string; service?: string } }>('/partner/accounts/bluesky', { schema: { body: blueskyBody } }, async (request, reply) => {
+  app.post<{ Body: { handle?: string; appPassword?: string; service?: string } }>('/partner/accounts/bluesky', { schema: { body: fields('handle', 'appPassword', 'service') } }, async (request, reply) => {
     const partner = requirePartner(request);
     const { handle, appPassword, service } = request.body;
     return submitForm(request, reply, () => connectBluesky(db, config, partner.partnerId, { handle, appPassword, service }, bluesky, config.outboundPolicy), {
-      done: () => reply.redirect('/partner/portal?accounts=connected#accounts-done', 303),
+      done: () => reply.redirect(CONNECTED, 303),
       // The app password is never written back into the page.
       render: (error) => portalPage(request, { error, values: { handle, service } }),
     });

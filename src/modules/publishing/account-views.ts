@@ -26,7 +26,7 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   // A field with its own help: one aria-describedby naming the help, and the refusal when there is one.
   const described = (field: string) => (form.error?.field === field ? html` aria-invalid="true" aria-describedby="acc-${field}-error acc-${field}-help" autofocus` : html` aria-describedby="acc-${field}-help"`);
   // A field whose messages are `<messages>.label` and `<messages>.help`; its name is their last part.
-  const helped = (messages: 'accounts.telegram.botToken' | 'accounts.telegram.channel' | 'accounts.discord.webhookUrl', attributes: Html) => {
+  const helped = (messages: 'accounts.bluesky.appPassword' | 'accounts.telegram.botToken' | 'accounts.telegram.channel' | 'accounts.discord.webhookUrl', attributes: Html) => {
     const field = messages.split('.').at(-1)!;
     return html`<label for="acc-${field}">${t(`${messages}.label`)}</label>
     <input id="acc-${field}" name="${field}"${attributes}${described(field)}>
@@ -67,10 +67,7 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     <label for="acc-handle">${t('accounts.bluesky.handle.label')}</label>
     <input id="acc-handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" placeholder="lina.bsky.social" maxlength="300" value="${form.values?.handle ?? ''}"${invalid('handle')}>
     ${fieldError('handle')}
-    <label for="acc-appPassword">${t('accounts.bluesky.appPassword.label')}</label>
-    <input id="acc-appPassword" name="appPassword" type="password" autocomplete="off" spellcheck="false" maxlength="200"${described('appPassword')}>
-    ${fieldError('appPassword')}
-    <p class="help" id="acc-appPassword-help">${t('accounts.bluesky.appPassword.help')}</p>
+    ${helped('accounts.bluesky.appPassword', html` type="password" autocomplete="off" spellcheck="false" maxlength="200"`)}
     <details${form.values?.service || form.error?.field === 'service' ? html` open` : ''}>
       <summary>${t('accounts.bluesky.service.label')}</summary>
       <label for="acc-service">${t('accounts.bluesky.service.address')}</label>
