@@ -218,8 +218,9 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
       if (answer.status === 200 && body && typeof body.uri === 'string') return { kind: 'published', remoteId: body.uri, remoteUrl: postUrl(sent.account.handle, request.idempotencyKey) };
       if (answer.status === 429) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
       if (isRefused(answer)) return { kind: 'credentials_refused', detail: describe(answer) };
-      // A record under this key already (the PDS answers a repeated key with a 500 or a 400):
-      // the first try went out, report it rather than post twice.
+      // A record under this key already: @atproto/pds 0.4 answers a repeated key with a bare 500
+      // (InternalServerError), so any failure is checked against the record itself. Found, the
+      // first try went out: reported, never posted twice.
       const found = await getRecord(sent.account, request.idempotencyKey, context.signal);
       if (found.kind === 'published') return found;
       if (answer.status === 503) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
