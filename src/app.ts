@@ -30,6 +30,9 @@ import { RedirectFastPath } from './modules/clicks/redirect-fast-path.js';
 import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerEarningsPages } from './modules/pages/earnings-pages.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
+import { registerPostsPages } from './modules/pages/posts-pages.js';
+import { publishingAdapters } from './modules/publishing/adapters.js';
+import type { PublishingDeps } from './modules/publishing/publications.js';
 import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
 import { registerWithdrawalApi } from './modules/withdrawals/withdrawal-api.js';
 import { DomainError, InputError } from './lib/errors.js';
@@ -58,6 +61,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The redirect's fast path in front of Fastify (tests read its counter; it is also in the writer's closing log line). */
     redirectFastPath: RedirectFastPath;
+    /** The mail this app sends with (the server's publishing worker sends with it too). */
+    mailer: Mailer;
+    publishing: PublishingDeps;
   }
 }
 
@@ -73,6 +79,10 @@ export async function buildApp(config: Config, database: Database, options: AppO
   });
   const mailer = options.mailer ?? createMailer(config);
   app.addHook('onClose', async () => mailer.close());
+  app.decorate('mailer', mailer);
+  // What publishing needs; the server sets `wakeWorker` when it runs a worker in this process.
+  const publishing: PublishingDeps = { config, adapters: publishingAdapters(config.outboundPolicy, { telegramApiUrl: config.telegramApiUrl }) };
+  app.decorate('publishing', publishing);
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
@@ -163,6 +173,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerAuthRoutes(app, { ...deps, mailer });
   registerRedirectRoute(app, { links, writer, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);
+  registerPostsPages(app, { db: deps.db, publishing });
   registerEarningsPages(app, { ...deps, mailer });
   registerAdminPages(app, { ...deps, mailer });
   registerApiRoutes(app, { ...deps, mailer });

@@ -46,6 +46,8 @@ export interface Config {
   payoutDetailsKey: Buffer;
   /** Seals connected accounts' tokens, app passwords and webhook secrets (its own key: lib/sealed.ts). */
   credentialsKey: Buffer;
+  /** Run the publishing worker in this server process (off when a separate `cli worker` runs it). */
+  publishingWorker: boolean;
   /** What the app may call for a partner (instances, webhooks): remote-address.ts. */
   outboundPolicy: { requireHttps: boolean; allowLoopback: boolean; ownHosts: string[] };
   /** Telegram's Bot API (`<url>/bot<token>/<method>`); tests point it at a local server. */
@@ -198,6 +200,10 @@ const schema = z.object({
   ),
   TELEGRAM_API_URL: apiUrl('https://api.telegram.org'),
   DISCORD_API_URL: apiUrl('https://discord.com/api'),
+  PUBLISHING_WORKER: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
+    z.enum(['true', 'false']).default('true'),
+  ),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -267,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminApiToken: s.ADMIN_API_TOKEN ?? null,
     demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
     payoutDetailsKey: Buffer.from(hkdfSync('sha256', s.PAYOUT_DETAILS_KEY ?? appSecret, 'plug-and-earn', 'payout-details-v1', 32)),
+    publishingWorker: s.PUBLISHING_WORKER === 'true',
     outboundPolicy: {
       requireHttps: s.NODE_ENV === 'production',
       // Loopback only where asked, and never in production: local test servers and development.

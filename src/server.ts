@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { loggerOptions } from './http/logging.js';
 import { hourlyHousekeeping } from './housekeeping.js';
 import { isEmptyDatabase, loadDemoData } from './modules/demo/demo-data.js';
+import { startPublishingWorker } from './modules/publishing/publishing-worker.js';
 import { explainStartupError, startRuntime } from './runtime.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
@@ -25,12 +26,17 @@ async function main(): Promise<void> {
   };
   const housekeeping = setInterval(housekeep, 60 * 60 * 1000);
   housekeeping.unref();
+  // Publishing in this process unless a separate `cli worker` does it (PUBLISHING_WORKER=false).
+  const worker = config.publishingWorker ? startPublishingWorker(database.db, app.publishing, app.mailer, app.log) : null;
+  if (worker) app.publishing.wakeWorker = () => worker.wake();
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     clearInterval(housekeeping);
-    // The app first (in-flight requests answered, queued clicks committed), then the database.
+    // The worker's jobs in hand finish (or their lease lets another worker take them over), then
+    // the app (in-flight requests answered, queued clicks committed), then the database.
+    await worker?.stop();
     await app.close();
     await database.close();
   });
@@ -40,6 +46,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // Port taken, say: close the database so the process can exit at once.
     clearInterval(housekeeping);
+    await worker?.stop();
     await app.close();
     await database.close();
     throw error;

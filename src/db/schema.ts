@@ -79,6 +79,8 @@ export const campaigns = pgTable('campaigns', {
   rateCents: integer('rate_cents').notNull(),
   status: text('status', { enum: CAMPAIGN_STATUSES }).notNull().default('active'),
   posts: text('posts').array().notNull().default([]),
+  /** Named in every post's disclosure; the campaign's name when null (migration 0019). */
+  brand: text('brand'),
   isDemo: boolean('is_demo').notNull().default(false),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
@@ -88,6 +90,8 @@ export const trackedLinks = pgTable('tracked_links', {
   code: text('code').primaryKey(),
   partnerId: uuid('partner_id').notNull(),
   campaignId: uuid('campaign_id').notNull(),
+  /** The partner's one link per campaign, or a publication's own (its sub-id, migration 0019). */
+  purpose: text('purpose', { enum: ['main', 'publication'] }).notNull().default('main'),
   createdAt: at('created_at').notNull().defaultNow(),
 });
 
@@ -223,11 +227,18 @@ export const jobs = pgTable('jobs', {
   finishedAt: at('finished_at'),
 });
 
+/** Networks with a posting API the worker calls. */
+export const AUTOMATED_NETWORKS = ['bluesky', 'mastodon', 'telegram', 'discord', 'webhook'] as const;
+/** Networks shared by hand (assisted mode): no open posting API for this use (migration 0019). */
+export const ASSISTED_NETWORKS = ['x', 'instagram', 'tiktok', 'linkedin', 'facebook'] as const;
+export const NETWORKS = [...AUTOMATED_NETWORKS, ...ASSISTED_NETWORKS] as const;
+export type NetworkName = (typeof NETWORKS)[number];
+
 /** A partner's connected social accounts (migration 0018, src/modules/publishing/accounts.ts). */
 export const connectedAccounts = pgTable('connected_accounts', {
   id: uuid('id').primaryKey().defaultRandom(),
   partnerId: uuid('partner_id').notNull(),
-  network: text('network', { enum: ['bluesky', 'mastodon', 'telegram', 'discord', 'webhook'] }).notNull(),
+  network: text('network', { enum: NETWORKS }).notNull(),
   label: text('label').notNull(),
   endpoint: text('endpoint'),
   credentialsSealed: text('credentials_sealed').notNull(),
@@ -262,6 +273,49 @@ export const accountConnections = pgTable('account_connections', {
  * imports a table object it does not own. (Raw SQL of the click functions and of summaries is the
  * owners' too: clicks write the ledger, earnings read it through daily-stats and balance.)
  */
+export const postTemplates = pgTable('post_templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  campaignId: uuid('campaign_id').notNull(),
+  status: text('status', { enum: ['active', 'withdrawn'] }).notNull().default('active'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  withdrawnAt: at('withdrawn_at'),
+});
+
+export const postVariants = pgTable('post_variants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  templateId: uuid('template_id').notNull(),
+  locale: text('locale', { enum: ['fr', 'en'] }).notNull(),
+  network: text('network', { enum: NETWORKS }),
+  body: text('body').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const PUBLICATION_STATES = ['pending_review', 'approved', 'publishing', 'published', 'failed', 'unconfirmed', 'declined', 'withdrawn'] as const;
+export type PublicationState = (typeof PUBLICATION_STATES)[number];
+
+export const publications = pgTable('publications', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  partnerId: uuid('partner_id').notNull(),
+  accountId: uuid('account_id').notNull(),
+  templateId: uuid('template_id').notNull(),
+  variantId: uuid('variant_id').notNull(),
+  campaignId: uuid('campaign_id').notNull(),
+  linkCode: text('link_code').notNull(),
+  idempotencyKey: text('idempotency_key').notNull(),
+  locale: text('locale', { enum: ['fr', 'en'] }).notNull(),
+  text: text('text').notNull(),
+  edited: boolean('edited').notNull().default(false),
+  state: text('state', { enum: PUBLICATION_STATES }).notNull().default('pending_review'),
+  stateDetail: text('state_detail'),
+  attempts: integer('attempts').notNull().default(0),
+  approvedAt: at('approved_at'),
+  publishedAt: at('published_at'),
+  remoteId: text('remote_id'),
+  remoteUrl: text('remote_url'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
 export const TABLE_OWNERS = {
   partners: 'modules/partners',
   pseudonymKeys: 'modules/partners',
@@ -284,6 +338,9 @@ export const TABLE_OWNERS = {
   connectedAccounts: 'modules/publishing',
   mastodonApps: 'modules/publishing',
   accountConnections: 'modules/publishing',
+  postTemplates: 'modules/publishing',
+  postVariants: 'modules/publishing',
+  publications: 'modules/publishing',
 } as const satisfies Record<keyof typeof schema, string>;
 
 export const schema = {
@@ -308,4 +365,7 @@ export const schema = {
   connectedAccounts,
   mastodonApps,
   accountConnections,
+  postTemplates,
+  postVariants,
+  publications,
 };

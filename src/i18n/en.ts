@@ -3,11 +3,13 @@ import { adminEn } from './parts/admin-en.js';
 import { overviewEn } from './parts/overview-en.js';
 import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
+import { postsEn } from './parts/posts-en.js';
 import { publishingEn } from './parts/publishing-en.js';
 
 export const en: Record<MessageKey, string> = {
   ...portalEn,
   ...publishingEn,
+  ...postsEn,
   ...payoutEn,
   ...adminEn,
   ...overviewEn,

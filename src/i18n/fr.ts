@@ -3,11 +3,13 @@ import { adminFr } from './parts/admin-fr.js';
 import { overviewFr } from './parts/overview-fr.js';
 import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
+import { postsFr } from './parts/posts-fr.js';
 import { publishingFr } from './parts/publishing-fr.js';
 
 export const fr = {
   ...portalFr,
   ...publishingFr,
+  ...postsFr,
   ...payoutFr,
   ...adminFr,
   ...overviewFr,

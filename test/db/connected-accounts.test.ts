@@ -59,7 +59,7 @@ describe.each(ENGINES)('connected accounts on %s', (engine) => {
     const [row] = await queryRows<{ credentials_sealed: string }>(db, sql`select credentials_sealed from connected_accounts where id = ${account.id}`);
     expect(row!.credentials_sealed).not.toContain(secret);
     expect(unseal(row!.credentials_sealed, config.credentialsKey)).toEqual({ secret });
-    expect(await accountCredentials(db, config, account.id)).toEqual({ secret });
+    expect(await accountCredentials(db, config, account.id)).toEqual({ url: 'http://127.0.0.1:5678/webhook/pe', secret });
 
     for (const url of ['http://10.0.0.5/hook', 'https://127.0.0.1/hook', 'https://pe.example.com/x', 'not a url at all', '']) {
       const error = await refusal(connectWebhook(db, config, partner, { url }, production));

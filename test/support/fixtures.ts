@@ -22,7 +22,7 @@ export async function addCampaign(db: Db, rateEur = '0.12', name = 'Campagne tes
 }
 
 export async function linkCode(db: Db, partnerId: string, campaignId: string): Promise<string> {
-  const [row] = await db.select({ code: trackedLinks.code }).from(trackedLinks).where(sql`${trackedLinks.partnerId} = ${partnerId} and ${trackedLinks.campaignId} = ${campaignId}`);
+  const [row] = await db.select({ code: trackedLinks.code }).from(trackedLinks).where(sql`${trackedLinks.partnerId} = ${partnerId} and ${trackedLinks.campaignId} = ${campaignId} and ${trackedLinks.purpose} = 'main'`);
   return row!.code;
 }
 

@@ -25,6 +25,13 @@ export interface FakeMastodon {
   remainingStatuses: number | null;
   /** The next status is created, then the connection is cut before the answer. */
   loseNextAnswer: boolean;
+  /**
+   * Whether a repeated Idempotency-Key gets the first status back, as Mastodon does. The crash test
+   * turns it off, so that only our lookup-before-retry can keep a post from going out twice.
+   */
+  honourIdempotency: boolean;
+  /** Milliseconds between creating a status and answering (a slow instance, for crash tests). */
+  answerDelayMs: number;
   revokeTokens(): void;
   close(): Promise<void>;
 }
@@ -47,6 +54,8 @@ export async function startFakeMastodon(options: { maxCharacters?: number } = {}
     maxCharacters: options.maxCharacters ?? 500,
     remainingStatuses: null,
     loseNextAnswer: false,
+    honourIdempotency: true,
+    answerDelayMs: 0,
     revokeTokens: () => tokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -109,7 +118,7 @@ export async function startFakeMastodon(options: { maxCharacters?: number } = {}
     if (route === 'POST /api/v1/statuses') {
       const key = request.headers['idempotency-key'];
       const earlier = typeof key === 'string' ? idempotency.get(key) : undefined;
-      if (earlier && Date.now() - earlier.at < 3_600_000) {
+      if (earlier && state.honourIdempotency && Date.now() - earlier.at < 3_600_000) {
         const { text: _omit, ...status } = earlier.status;
         return send(response, 200, status);
       }
@@ -132,6 +141,10 @@ export async function startFakeMastodon(options: { maxCharacters?: number } = {}
         return;
       }
       const { text: _omit, ...shown } = status;
+      if (state.answerDelayMs > 0) {
+        setTimeout(() => send(response, 200, shown), state.answerDelayMs);
+        return;
+      }
       return send(response, 200, shown);
     }
     return send(response, 404, { error: 'Record not found' });

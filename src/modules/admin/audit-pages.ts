@@ -180,6 +180,13 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
       lines.push(str(p.method) === 'bank' || str(p.method) === 'paypal' ? t(`method.${p.method as 'bank' | 'paypal'}`) : null);
       if (typeof p.count === 'number') lines.push(t('audit.detail.requests', { count: p.count, total: money(p.totalCents) ?? '' }));
       break;
+    case 'template_created':
+    case 'template_texts_added':
+      lines.push(t('audit.detail.templateTexts', { texts: Number(p.texts ?? 0), locale: str(p.locale) === 'en' ? 'English' : 'Français', network: str(p.network) && isMessageKey(`accounts.network.${p.network}`) ? ` · ${t(`accounts.network.${p.network}` as MessageKey)}` : '' }));
+      break;
+    case 'template_withdrawn':
+      lines.push(t('audit.detail.templateWithdrawn', { publications: Number(p.publications ?? 0) }));
+      break;
     case 'account_connected':
     case 'account_reconnected':
     case 'account_removed':

@@ -36,7 +36,7 @@ export async function ensureTrackedLinks(db: Db, scope: { partnerId?: string; ca
       db,
       sql`select p.id as partner_id, c.id as campaign_id
           from partners p cross join campaigns c
-          where not exists (select 1 from tracked_links l where l.partner_id = p.id and l.campaign_id = c.id)
+          where not exists (select 1 from tracked_links l where l.partner_id = p.id and l.campaign_id = c.id and l.purpose = 'main')
           ${scope.partnerId ? sql`and p.id = ${scope.partnerId}` : sql``}
           ${scope.campaignId ? sql`and c.id = ${scope.campaignId}` : sql``}`,
     );
@@ -79,8 +79,20 @@ export async function partnerLinks(db: Db, partnerId: string, options: { activeO
     })
     .from(trackedLinks)
     .innerJoin(campaigns, eq(campaigns.id, trackedLinks.campaignId))
-    .where(and(eq(trackedLinks.partnerId, partnerId), options.activeOnly ? eq(campaigns.status, 'active') : undefined))
+    .where(and(eq(trackedLinks.partnerId, partnerId), eq(trackedLinks.purpose, 'main'), options.activeOnly ? eq(campaigns.status, 'active') : undefined))
     .orderBy(sql`${campaigns.createdAt} desc`, asc(campaigns.name));
+}
+
+/**
+ * A publication's own link (its sub-id): redirected and counted like the partner's main link, and
+ * its clicks known apart. Created in the caller's transaction, with the publication that names it.
+ */
+export async function createPublicationLink(db: Db, partnerId: string, campaignId: string): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [row] = await db.insert(trackedLinks).values({ code: newLinkCode(), partnerId, campaignId, purpose: 'publication' }).onConflictDoNothing().returning({ code: trackedLinks.code });
+    if (row) return row.code;
+  }
+  throw new Error('Could not draw a free link code after 5 tries');
 }
 
 /**

@@ -78,7 +78,7 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
     }
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(
       tx,
-      sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status from tracked_links l join campaigns c on c.id = l.campaign_id`,
+      sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status from tracked_links l join campaigns c on c.id = l.campaign_id where l.purpose = 'main'`,
     );
     const random = sequence('plug-and-earn-demo');
     const rows: Array<{ at: Date; partner: string; campaign: string; code: string; verdict: string; amount: number }> = [];

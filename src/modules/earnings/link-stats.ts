@@ -12,6 +12,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { pgArray } from '../../db/pg-array.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../db/schema.js';
 import { daysAgo } from './balance.js';
 import { reasonCounts } from './daily-stats.js';
@@ -100,4 +101,36 @@ export async function partnerLinkStats(db: Db, partnerId: string, options: { now
     byCampaign.set(row.campaign_id, campaignTotal);
   }
   return { byLink, byCampaign };
+}
+
+export interface LinkTotals {
+  clicks: number;
+  validClicks: number;
+  earnedCents: number;
+}
+
+/**
+ * All-time figures of the given links (a publication's own link, say), from the click ledger
+ * (index metric_events_link_time); links without clicks are absent.
+ */
+export async function linkTotals(db: Db, codes: string[]): Promise<Map<string, LinkTotals>> {
+  if (codes.length === 0) return new Map();
+  const rows = await queryRows<{ link_code: string; clicks: number; valid: number; cents: number }>(
+    db,
+    sql`select link_code, count(*)::integer as clicks, count(*) filter (where verdict = 'valid')::integer as valid, coalesce(sum(amount_cents), 0)::bigint as cents
+          from metric_events where link_code = any(${pgArray(codes)}::text[]) group by link_code`,
+  );
+  return new Map(rows.map((row) => [row.link_code, { clicks: Number(row.clicks), validClicks: Number(row.valid), earnedCents: Number(row.cents) }]));
+}
+
+/** The figures of several links added up. */
+export function sumTotals(totals: Iterable<LinkTotals | undefined>): LinkTotals {
+  const sum = { clicks: 0, validClicks: 0, earnedCents: 0 };
+  for (const one of totals) {
+    if (!one) continue;
+    sum.clicks += one.clicks;
+    sum.validClicks += one.validClicks;
+    sum.earnedCents += one.earnedCents;
+  }
+  return sum;
 }

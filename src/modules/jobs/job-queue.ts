@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { pgArray } from '../../db/pg-array.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -163,4 +164,15 @@ export async function cancelQueuedJob(db: Db, dedupeKey: string): Promise<boolea
 export async function getJob(db: Db, dedupeKey: string): Promise<Job | null> {
   const rows = await queryRows<JobRow>(db, sql`select * from jobs where dedupe_key = ${dedupeKey}`);
   return rows[0] ? toJob(rows[0]) : null;
+}
+
+/** Cancels the queued jobs whose key starts with one of the prefixes (a publication's jobs); returns how many. */
+export async function cancelQueuedJobs(db: Db, keyPrefixes: string[]): Promise<number> {
+  if (keyPrefixes.length === 0) return 0;
+  const patterns = keyPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`);
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update jobs set status = 'cancelled', finished_at = now() where status = 'queued' and dedupe_key like any(${pgArray(patterns)}::text[]) returning id`,
+  );
+  return rows.length;
 }

@@ -16,6 +16,7 @@ import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { BLUESKY_DEFAULT_SERVICE, type BlueskyAccount, type blueskyClient } from './bluesky-adapter.js';
 import type { MastodonAccount, MastodonApp, mastodonClient } from './mastodon-adapter.js';
+import { withdrawAccountPublications } from './publications.js';
 import { checkRemoteUrl, type OutboundPolicy, type Resolver } from './remote-address.js';
 
 export type ConnectedAccount = Omit<typeof connectedAccounts.$inferSelect, 'credentialsSealed'>;
@@ -169,6 +170,15 @@ export async function markNeedsReconnect(db: Db, accountId: string, detail: stri
   await db.update(connectedAccounts).set({ state: 'needs_reconnect', stateDetail: detail.slice(0, 500), updatedAt: new Date() }).where(and(eq(connectedAccounts.id, accountId), eq(connectedAccounts.state, 'connected')));
 }
 
+/**
+ * Keeps credentials the network renewed (a refreshed session) for a connected account. Refuses an
+ * empty one: a refresh that returned no token never overwrites the stored credential.
+ */
+export async function saveAccountCredentials(db: Db, config: Config, accountId: string, next: unknown): Promise<void> {
+  if (next === null || typeof next !== 'object' || Object.values(next).some((value) => value === '' || value === null)) throw new Error('refused to store empty credentials');
+  await db.update(connectedAccounts).set({ credentialsSealed: seal(next, config.credentialsKey), updatedAt: new Date() }).where(and(eq(connectedAccounts.id, accountId), eq(connectedAccounts.state, 'connected')));
+}
+
 /** Removes an account of the partner: its credentials are erased at once. */
 export async function removeAccount(db: Db, partnerId: string, accountId: string): Promise<ConnectedAccount> {
   if (!isUuid(accountId)) throw new NotFoundError('account');
@@ -179,15 +189,22 @@ export async function removeAccount(db: Db, partnerId: string, accountId: string
       .where(and(eq(connectedAccounts.id, accountId), eq(connectedAccounts.partnerId, partnerId), ne(connectedAccounts.state, 'disconnected')))
       .returning(visible);
     if (!account) throw new NotFoundError('account');
+    // Its publications not yet claimed by a worker go with it; one already claimed finds it gone.
+    await withdrawAccountPublications(tx, accountId);
     await writeAudit(tx, { ...auditActor(actorOf(partnerId)), action: 'account_removed', subject: `partner:${partnerId}`, partnerId, params: { network: account.network, label: account.label } });
     return account;
   });
 }
 
-/** The sealed credentials of an account, for the publishing worker only. */
+/**
+ * What an adapter needs to call the network for an account, for the publishing worker only: its
+ * sealed credentials, and a webhook's address (kept in the clear, as the partner sees it).
+ */
 export async function accountCredentials<T>(db: Db, config: Config, accountId: string): Promise<T | null> {
-  const [row] = await db.select({ sealed: connectedAccounts.credentialsSealed, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId));
-  return row && row.state === 'connected' && row.sealed !== '' ? unseal<T>(row.sealed, config.credentialsKey) : null;
+  const [row] = await db.select({ sealed: connectedAccounts.credentialsSealed, state: connectedAccounts.state, network: connectedAccounts.network, endpoint: connectedAccounts.endpoint }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId));
+  if (!row || row.state !== 'connected' || row.sealed === '') return null;
+  const credentials = unseal<T>(row.sealed, config.credentialsKey);
+  return (row.network === 'webhook' ? { url: row.endpoint, ...credentials } : credentials) as T;
 }
 
 /** Housekeeping: connections finished or abandoned (their state can no longer be used). */

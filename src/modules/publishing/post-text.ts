@@ -7,6 +7,7 @@
  */
 import type { Locale } from '../../config.js';
 import { InputError } from '../../lib/errors.js';
+import type { NetworkName } from '../../db/schema.js';
 
 export const DISCLOSURE: Record<Locale, string> = { fr: 'Publicité', en: 'Ad' };
 
@@ -60,3 +61,21 @@ export function checkPost(text: string, { link, locale, brand, rule }: { link: s
   if (length > rule.max) throw new InputError('text', 'post.error.tooLong', { length, max: rule.max });
   return final;
 }
+
+/**
+ * Each network's own limit as it counts it, for an account whose server does not say otherwise
+ * (a Mastodon instance may allow more): templates are checked against these before partners see
+ * them. X counts a link as 23 whatever its length, like Mastodon.
+ */
+export const NETWORK_LENGTH_RULES: Record<NetworkName, LengthRule> = {
+  bluesky: { kind: 'graphemes', max: 300 },
+  mastodon: { kind: 'code-points-short-links', max: 500, urlLength: 23 },
+  telegram: { kind: 'utf16', max: 4096 },
+  discord: { kind: 'utf16', max: 2000 },
+  webhook: { kind: 'utf16', max: 10_000 },
+  x: { kind: 'code-points-short-links', max: 280, urlLength: 23 },
+  instagram: { kind: 'utf16', max: 2200 },
+  tiktok: { kind: 'utf16', max: 2200 },
+  linkedin: { kind: 'utf16', max: 3000 },
+  facebook: { kind: 'utf16', max: 63_206 },
+};

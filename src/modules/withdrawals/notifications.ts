@@ -4,10 +4,10 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config, Locale } from '../../config.js';
-import { html, type Html } from '../../http/html.js';
 import { translator, type Translate } from '../../i18n/index.js';
 import { formatCents } from '../../lib/money.js';
 import type { MailMessage, Mailer } from '../mail/mailer.js';
+import { paragraphMail, type MailParagraph } from '../mail/paragraph-mail.js';
 import type { PartnerContact } from '../partners/partners.js';
 import type { RequestResult, TransitionResult, Withdrawal } from './withdrawals.js';
 
@@ -16,17 +16,7 @@ export function maskedMethod(t: Translate, method: Withdrawal['method'], masked:
   return `${t(`payoutMethod.name.${method}`)} · ${masked}`;
 }
 
-/** One email in text and HTML from the same paragraphs (text escaped in the HTML by the template). */
-function mail(config: Config, locale: Locale, to: string, subject: string, paragraphs: Array<string | { link: string; label: string }>): MailMessage {
-  const t = translator(locale);
-  const text = [t('mail.withdraw.hello'), ...paragraphs.map((p) => (typeof p === 'string' ? p : p.link)), '— Plug & Earn'].join('\n\n');
-  const blocks: Html[] = paragraphs.map((p) => (typeof p === 'string' ? html`<p>${p}</p>` : html`<p><a href="${p.link}">${p.label}</a></p>`));
-  const body = html`<!doctype html><html lang="${locale}"><body style="font-family:system-ui,sans-serif;color:#1a1a2e;line-height:1.5">
-<p>${t('mail.withdraw.hello')}</p>
-${blocks}
-<p>— Plug &amp; Earn</p></body></html>`;
-  return { to, subject, text, html: body.value };
-}
+const mail = (_config: Config, locale: Locale, to: string, subject: string, paragraphs: MailParagraph[]): MailMessage => paragraphMail(locale, to, subject, paragraphs);
 
 const localeOf = (config: Config, partner: PartnerContact): Locale => partner.locale ?? config.defaultLocale;
 const earningsLink = (config: Config) => new URL('/partners/earnings', config.baseUrl).href;

@@ -1,0 +1,335 @@
+/**
+ * Publications: one per post (template) and account of a partner, with its own link (sub-id) and
+ * its final text. This module prepares them, and carries the partner's decisions: approve (with a
+ * light edit), decline, and for what the worker cannot settle alone — a post shared by hand
+ * (assisted networks) or an outcome nobody could confirm — say it is out (with its address) or
+ * publish it again.
+ *
+ * Every change is made under the publication's row lock and from a state that allows it, so two
+ * approvals at once make one publication and one job; the worker (publish-job.ts) takes the same
+ * lock before calling the network.
+ */
+import { and, asc, desc, eq, inArray, sql, TransactionRollbackError } from 'drizzle-orm';
+import type { Config, Locale } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
+import { ASSISTED_NETWORKS, postTemplates, postVariants, publications, type NetworkName, type PublicationState } from '../../db/schema.js';
+import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { newTid } from '../../lib/tid.js';
+import { createPublicationLink, linkUrl } from '../campaigns/tracked-links.js';
+import { linkTotals, type LinkTotals } from '../earnings/link-stats.js';
+import { cancelQueuedJobs, enqueueJob } from '../jobs/job-queue.js';
+import { partnerContacts } from '../partners/partners.js';
+import { accountCredentials, listAccounts, type ConnectedAccount } from './accounts.js';
+import type { AdapterRegistry } from './adapters.js';
+import { checkPost, composePost, NETWORK_LENGTH_RULES, type LengthRule } from './post-text.js';
+
+export type Publication = typeof publications.$inferSelect;
+
+export const PUBLISH_JOB = 'publication.publish';
+/** Attempts of one approval's job: lookups and rate-limit waits included. */
+export const PUBLISH_ATTEMPTS = 10;
+
+export const isAssisted = (network: NetworkName): boolean => (ASSISTED_NETWORKS as readonly string[]).includes(network);
+
+/** What publishing needs besides the database: the settings and the networks' adapters. */
+export interface PublishingDeps {
+  config: Config;
+  adapters: AdapterRegistry;
+  /** Called after a job was queued, so this process's worker looks now rather than at its next poll. */
+  wakeWorker?: () => void;
+}
+
+interface MissingPair {
+  template_id: string;
+  campaign_id: string;
+  brand: string;
+  account_id: string;
+  network: NetworkName;
+}
+
+/**
+ * Prepares the partner's missing publications: for each active post of an active campaign and each
+ * account they have not removed, one publication, waiting for review. Idempotent and safe to run
+ * concurrently (one publication per post and account, whatever runs at once). Returns how many
+ * were made.
+ */
+export async function preparePublications(db: Db, config: Config, partnerId: string): Promise<number> {
+  const missing = await queryRows<MissingPair>(
+    db,
+    sql`select t.id as template_id, t.campaign_id, coalesce(c.brand, c.name) as brand, a.id as account_id, a.network
+          from post_templates t
+          join campaigns c on c.id = t.campaign_id and c.status = 'active'
+          join connected_accounts a on a.partner_id = ${partnerId} and a.state <> 'disconnected'
+          join partners p on p.id = a.partner_id and p.status = 'active'
+         where t.status = 'active'
+           and not exists (select 1 from publications x where x.template_id = t.id and x.account_id = a.id)
+         order by t.created_at, a.created_at`,
+  );
+  if (missing.length === 0) return 0;
+  const contact = (await partnerContacts(db, [partnerId])).get(partnerId);
+  const locale: Locale = contact?.locale ?? config.defaultLocale;
+  let made = 0;
+  for (const pair of missing) {
+    const created = await db
+      .transaction(async (tx) => {
+        // One preparation at a time per post, so each sees the others' choices of text.
+        await tx.select({ id: postTemplates.id }).from(postTemplates).where(eq(postTemplates.id, pair.template_id)).for('update');
+        const variant = await chooseVariant(tx, pair.template_id, locale, pair.network);
+        if (!variant) tx.rollback();
+        const code = await createPublicationLink(tx, partnerId, pair.campaign_id);
+        const text = composePost(variant!.body, { link: linkUrl(config.baseUrl, code), locale: variant!.locale, brand: pair.brand });
+        const [row] = await tx
+          .insert(publications)
+          .values({ partnerId, accountId: pair.account_id, templateId: pair.template_id, variantId: variant!.id, campaignId: pair.campaign_id, linkCode: code, idempotencyKey: newTid(), locale: variant!.locale, text })
+          .onConflictDoNothing()
+          .returning({ id: publications.id });
+        // Prepared meanwhile by another request: this link is not needed.
+        if (!row) tx.rollback();
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof TransactionRollbackError) return false;
+        throw error;
+      });
+    if (created) made++;
+  }
+  return made;
+}
+
+/**
+ * The text a partner gets: in their language if the post has one (else the other), the account's
+ * network's own text if there is one (else the general one), and among those the one fewest
+ * publications use so far, so partners do not all post the same words.
+ */
+async function chooseVariant(db: Db, templateId: string, locale: Locale, network: NetworkName) {
+  const variants = await db.select().from(postVariants).where(eq(postVariants.templateId, templateId)).orderBy(asc(postVariants.createdAt), asc(postVariants.id));
+  const inLocale = variants.filter((variant) => variant.locale === locale);
+  const pool = inLocale.length > 0 ? inLocale : variants;
+  const own = pool.filter((variant) => variant.network === network);
+  const candidates = own.length > 0 ? own : pool.filter((variant) => variant.network === null);
+  if (candidates.length === 0) return null;
+  const uses = await db.select({ variantId: publications.variantId, count: sql<number>`count(*)::integer` }).from(publications).where(eq(publications.templateId, templateId)).groupBy(publications.variantId);
+  const used = new Map(uses.map((row) => [row.variantId, Number(row.count)]));
+  const fewest = Math.min(...candidates.map((variant) => used.get(variant.id) ?? 0));
+  const least = candidates.filter((variant) => (used.get(variant.id) ?? 0) === fewest);
+  return least[Math.floor(Math.random() * least.length)]!;
+}
+
+export interface PublicationView extends Publication, LinkTotals {
+  account: Pick<ConnectedAccount, 'id' | 'network' | 'label' | 'state'>;
+  campaignName: string;
+  brand: string;
+  link: string;
+}
+
+/** The partner's publications in the given states, newest first, with their account and figures. */
+export async function listPublications(db: Db, config: Config, partnerId: string, states: readonly PublicationState[], options: { limit?: number } = {}): Promise<PublicationView[]> {
+  const rows = await queryRows<{ id: string; network: NetworkName; label: string; account_state: ConnectedAccount['state']; campaign_name: string; brand: string }>(
+    db,
+    sql`select p.id, a.network, a.label, a.state as account_state, c.name as campaign_name, coalesce(c.brand, c.name) as brand
+          from publications p join connected_accounts a on a.id = p.account_id join campaigns c on c.id = p.campaign_id
+         where p.partner_id = ${partnerId} and p.state in (${sql.join(states.map((state) => sql`${state}`), sql`, `)})`,
+  );
+  if (rows.length === 0) return [];
+  const found = await db
+    .select()
+    .from(publications)
+    .where(inArray(publications.id, rows.map((row) => row.id)))
+    .orderBy(desc(publications.updatedAt), desc(publications.createdAt))
+    .limit(options.limit ?? 100);
+  const extra = new Map(rows.map((row) => [row.id, row]));
+  const totals = await linkTotals(db, found.map((publication) => publication.linkCode));
+  return found.map((publication) => {
+    const more = extra.get(publication.id)!;
+    return {
+      ...publication,
+      account: { id: publication.accountId, network: more.network, label: more.label, state: more.account_state },
+      campaignName: more.campaign_name,
+      brand: more.brand,
+      link: linkUrl(config.baseUrl, publication.linkCode),
+      ...(totals.get(publication.linkCode) ?? { clicks: 0, validClicks: 0, earnedCents: 0 }),
+    };
+  });
+}
+
+interface Locked {
+  publication: Publication;
+  account: { id: string; network: NetworkName; state: ConnectedAccount['state'] };
+  brand: string;
+}
+
+/** The partner's own publication under its row lock; anyone else's is not found, as an unknown id. */
+async function lockOwn(tx: Db, partnerId: string, id: string): Promise<Locked> {
+  if (!isUuid(id)) throw new NotFoundError('publication');
+  const [publication] = await tx.select().from(publications).where(and(eq(publications.id, id), eq(publications.partnerId, partnerId))).for('update');
+  if (!publication) throw new NotFoundError('publication');
+  const [extra] = await queryRows<{ network: NetworkName; state: ConnectedAccount['state']; brand: string }>(
+    tx,
+    sql`select a.network, a.state, coalesce(c.brand, c.name) as brand from connected_accounts a, campaigns c where a.id = ${publication.accountId} and c.id = ${publication.campaignId}`,
+  );
+  return { publication, account: { id: publication.accountId, network: extra!.network, state: extra!.state }, brand: extra!.brand };
+}
+
+/** How the account's network counts (an instance's own limit when the account says it). */
+export async function accountLengthRule(db: Db, deps: PublishingDeps, account: { id: string; network: NetworkName }): Promise<LengthRule> {
+  const adapter = deps.adapters[account.network];
+  if (!adapter) return NETWORK_LENGTH_RULES[account.network];
+  const credentials = await accountCredentials<unknown>(db, deps.config, account.id);
+  return credentials ? adapter.lengthRule(credentials) : NETWORK_LENGTH_RULES[account.network];
+}
+
+/** The final text after an edit (or the prepared one): disclosure, brand, link and limit checked. */
+async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: unknown): Promise<{ text: string; edited: boolean }> {
+  const { publication } = locked;
+  if (edited !== undefined && (typeof edited !== 'string' || edited.length > 10_000)) throw new InputError('text', 'post.error.tooLong', { length: typeof edited === 'string' ? edited.length : 0, max: 10_000 });
+  const text = typeof edited === 'string' ? edited.replace(/\r\n?/g, '\n') : publication.text;
+  const rule = await accountLengthRule(db, deps, locked.account);
+  const final = checkPost(text, { link: linkUrl(deps.config.baseUrl, publication.linkCode), locale: publication.locale, brand: locked.brand, rule });
+  return { text: final, edited: publication.edited || final !== publication.text };
+}
+
+function assertAccountUsable(locked: Locked): void {
+  if (locked.account.state === 'disconnected') throw new ConflictError('account_removed', 'publication.error.accountRemoved');
+  if (locked.account.state === 'needs_reconnect') throw new ConflictError('account_needs_reconnect', 'publication.error.reconnect');
+}
+
+/** Queues the publishing of an approval (one job per approval, by its time). */
+async function queuePublish(tx: Db, publication: Pick<Publication, 'id'>, approvedAt: Date): Promise<void> {
+  await enqueueJob(tx, PUBLISH_JOB, { publicationId: publication.id }, { dedupeKey: `publication:${publication.id}:${approvedAt.getTime()}`, maxAttempts: PUBLISH_ATTEMPTS });
+}
+
+/**
+ * The partner approves (with their light edit, checked): the publication goes to the worker, or,
+ * on a network shared by hand, waits for the partner to share it and paste its address.
+ */
+export async function approvePublication(db: Db, deps: PublishingDeps, partnerId: string, id: string, input: { text?: unknown } = {}): Promise<Publication & { handShared: boolean }> {
+  const approved = await db.transaction(async (tx) => {
+    const locked = await lockOwn(tx, partnerId, id);
+    if (locked.publication.state !== 'pending_review') throw new ConflictError('publication_state', 'publication.error.notPending', { state: locked.publication.state });
+    assertAccountUsable(locked);
+    const { text, edited } = await finalText(tx, deps, locked, input.text);
+    const approvedAt = new Date();
+    const [after] = await tx.update(publications).set({ state: 'approved', text, edited, approvedAt, stateDetail: null, updatedAt: approvedAt }).where(eq(publications.id, id)).returning();
+    const handShared = isAssisted(locked.account.network);
+    if (!handShared) await queuePublish(tx, after!, approvedAt);
+    return { ...after!, handShared };
+  });
+  deps.wakeWorker?.();
+  return approved;
+}
+
+export async function declinePublication(db: Db, partnerId: string, id: string): Promise<Publication> {
+  return db.transaction(async (tx) => {
+    const locked = await lockOwn(tx, partnerId, id);
+    if (locked.publication.state !== 'pending_review') throw new ConflictError('publication_state', 'publication.error.notPending', { state: locked.publication.state });
+    const [after] = await tx.update(publications).set({ state: 'declined', updatedAt: new Date() }).where(eq(publications.id, id)).returning();
+    return after!;
+  });
+}
+
+/** Where a post of each hand-shared network lives, so a pasted address is really one of its posts. */
+const POST_HOSTS: Record<NetworkName, readonly string[]> = {
+  x: ['x.com', 'twitter.com'],
+  instagram: ['instagram.com'],
+  tiktok: ['tiktok.com'],
+  linkedin: ['linkedin.com'],
+  facebook: ['facebook.com', 'fb.com'],
+  bluesky: ['bsky.app'],
+  mastodon: [],
+  telegram: ['t.me'],
+  discord: ['discord.com'],
+  webhook: [],
+};
+
+function cleanPostUrl(value: unknown, network: NetworkName): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  let url: URL | null;
+  try {
+    url = text.length <= 2000 ? new URL(text) : null;
+  } catch {
+    url = null;
+  }
+  const hosts = POST_HOSTS[network];
+  const hostOk = (host: string) => hosts.length === 0 || hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`));
+  if (!url || url.protocol !== 'https:' || url.pathname.length < 2 || !hostOk(url.hostname)) throw new InputError('url', 'publication.error.url', { hosts: hosts.join(', ') || 'https://' });
+  return url.href;
+}
+
+/**
+ * The partner says the post is out: a hand-shared post once approved, or an unconfirmed one they
+ * found on the network. Its address is kept as the proof.
+ */
+export async function confirmPublished(db: Db, partnerId: string, id: string, input: { url?: unknown }): Promise<Publication> {
+  return db.transaction(async (tx) => {
+    const locked = await lockOwn(tx, partnerId, id);
+    const { state } = locked.publication;
+    const allowed = state === 'unconfirmed' || (state === 'approved' && isAssisted(locked.account.network));
+    if (!allowed) throw new ConflictError('publication_state', 'publication.error.notWaiting', { state });
+    const url = cleanPostUrl(input.url, locked.account.network);
+    const now = new Date();
+    const [after] = await tx.update(publications).set({ state: 'published', remoteUrl: url, publishedAt: now, stateDetail: state === 'unconfirmed' ? 'confirmed_by_partner' : 'shared_by_partner', updatedAt: now }).where(eq(publications.id, id)).returning();
+    return after!;
+  });
+}
+
+/**
+ * Publish again: an unconfirmed publication the partner checked is not out, or a failed one (its
+ * account reconnected, say). A new approval: a new job, the same idempotency key, so a network
+ * that did receive it after all answers with the first post.
+ */
+export async function publishAgain(db: Db, deps: PublishingDeps, partnerId: string, id: string): Promise<Publication> {
+  const again = await db.transaction(async (tx) => {
+    const locked = await lockOwn(tx, partnerId, id);
+    const { state } = locked.publication;
+    if (state !== 'unconfirmed' && state !== 'failed') throw new ConflictError('publication_state', 'publication.error.notWaiting', { state });
+    if (isAssisted(locked.account.network)) throw new ConflictError('publication_state', 'publication.error.notWaiting', { state });
+    assertAccountUsable(locked);
+    // The text is checked again: the account's limit may have changed.
+    const { text } = await finalText(tx, deps, locked, undefined);
+    const approvedAt = new Date();
+    const [after] = await tx.update(publications).set({ state: 'approved', text, approvedAt, stateDetail: null, updatedAt: approvedAt }).where(eq(publications.id, id)).returning();
+    await queuePublish(tx, after!, approvedAt);
+    return after!;
+  });
+  deps.wakeWorker?.();
+  return again;
+}
+
+/** An account removed: its publications not yet claimed by a worker disappear (pass the removal's transaction). */
+export async function withdrawAccountPublications(tx: Db, accountId: string): Promise<number> {
+  const gone = await tx
+    .update(publications)
+    .set({ state: 'withdrawn', stateDetail: 'account_removed', updatedAt: new Date() })
+    .where(and(eq(publications.accountId, accountId), inArray(publications.state, ['pending_review', 'approved'])))
+    .returning({ id: publications.id });
+  await cancelQueuedJobs(tx, gone.map((row) => `publication:${row.id}:`));
+  return gone.length;
+}
+
+/** How many publications wait for the partner's review (the portal's and the digest's count). */
+export async function pendingCount(db: Db, partnerId: string): Promise<number> {
+  const [row] = await db.select({ count: sql<number>`count(*)::integer` }).from(publications).where(and(eq(publications.partnerId, partnerId), eq(publications.state, 'pending_review')));
+  return Number(row?.count ?? 0);
+}
+
+/** Everything the partner's posts page shows, their missing publications prepared first. */
+export async function partnerPosts(db: Db, deps: PublishingDeps, partnerId: string) {
+  const accounts = await listAccounts(db, partnerId);
+  if (accounts.length > 0) await preparePublications(db, deps.config, partnerId);
+  const list = (states: readonly PublicationState[], limit?: number) => listPublications(db, deps.config, partnerId, states, { limit });
+  const pending = await list(['pending_review']);
+  const rules = new Map<string, LengthRule>();
+  for (const account of accounts) rules.set(account.id, await accountLengthRule(db, deps, account));
+  const approved = await list(['approved', 'publishing']);
+  return {
+    hasAccounts: accounts.length > 0,
+    pending: pending.map((publication) => ({ ...publication, rule: rules.get(publication.accountId) ?? NETWORK_LENGTH_RULES[publication.account.network] })),
+    toShare: approved.filter((publication) => publication.state === 'approved' && isAssisted(publication.account.network)),
+    inProgress: approved.filter((publication) => !(publication.state === 'approved' && isAssisted(publication.account.network))),
+    toCheck: await list(['unconfirmed']),
+    failed: await list(['failed'], 20),
+    published: await list(['published'], 20),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The worker's job for one approved publication: publish it exactly once, whatever fails.
+ *
+ * 1. Under the publication's row lock, from `approved` (or `publishing`, left by an attempt that
+ *    stopped), the state becomes `publishing` and is committed before the network is called.
+ * 2. If it was already `publishing`, an earlier attempt may have reached the network: the
+ *    publication is looked up by its idempotency key (or its own link) first. Found: published.
+ *    The network cannot tell: `unconfirmed`, for the partner to check; never posted blindly.
+ * 3. Then the one publish call, under the same key, and its outcome recorded by the lease's holder.
+ *
+ * A rate limit or a call that never left puts it back to `approved` for later; a refused credential
+ * flags the account and tells the partner; a refusal is `failed` with the network's reason. A job
+ * out of attempts leaves no publication in between: `failed` if nothing may have gone out,
+ * `unconfirmed` if something may have.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { connectedAccounts, publications, type PublicationState } from '../../db/schema.js';
+import { linkUrl } from '../campaigns/tracked-links.js';
+import type { Job, JobOutcome } from '../jobs/job-queue.js';
+import { retryDelayMs, type JobContext } from '../jobs/worker.js';
+import type { LookupOutcome, PublishOutcome, PublishRequest } from './adapter.js';
+import { accountCredentials, markNeedsReconnect, saveAccountCredentials } from './accounts.js';
+import type { Publication, PublishingDeps } from './publications.js';
+
+export interface PublishJobEvents {
+  /** An account's credential was refused: tell the partner (after the change committed). */
+  accountNeedsReconnect?(accountId: string): void;
+}
+
+type Settled = { state: Extract<PublicationState, 'published' | 'failed' | 'unconfirmed' | 'approved'>; detail: string | null; remote?: { remoteId: string; remoteUrl: string | null } };
+
+/** Step 1: the claim of this attempt, committed; null when there is nothing (left) to do. */
+async function startAttempt(db: Db, publicationId: string): Promise<{ publication: Publication; network: string; accountState: string; resumed: boolean } | null> {
+  return db.transaction(async (tx) => {
+    const [publication] = await tx.select().from(publications).where(eq(publications.id, publicationId)).for('update');
+    if (!publication || (publication.state !== 'approved' && publication.state !== 'publishing')) return null;
+    const [account] = await tx.select({ network: connectedAccounts.network, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, publication.accountId));
+    const resumed = publication.state === 'publishing';
+    await tx.update(publications).set({ state: 'publishing', updatedAt: new Date() }).where(eq(publications.id, publicationId));
+    return { publication, network: account?.network ?? '', accountState: account?.state ?? 'disconnected', resumed };
+  });
+}
+
+/** Records the outcome, only from `publishing` (nothing else may have moved it meanwhile). */
+async function settle(db: Db, publicationId: string, outcome: Settled, countAttempt: boolean): Promise<void> {
+  const now = new Date();
+  await db
+    .update(publications)
+    .set({
+      state: outcome.state,
+      stateDetail: outcome.detail?.slice(0, 500) ?? null,
+      ...(outcome.remote ? { remoteId: outcome.remote.remoteId, remoteUrl: outcome.remote.remoteUrl, publishedAt: now } : {}),
+      ...(countAttempt ? { attempts: sqlIncrement } : {}),
+      updatedAt: now,
+    })
+    .where(and(eq(publications.id, publicationId), eq(publications.state, 'publishing')));
+}
+const sqlIncrement = sql`${publications.attempts} + 1`;
+
+const published = (found: { remoteId: string; remoteUrl: string | null }): Settled => ({ state: 'published', detail: null, remote: { remoteId: found.remoteId, remoteUrl: found.remoteUrl } });
+
+export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJobEvents = {}) {
+  return async function runPublishJob(job: Job, context: JobContext): Promise<JobOutcome> {
+    const publicationId = typeof job.payload.publicationId === 'string' ? job.payload.publicationId : '';
+    const started = await startAttempt(db, publicationId);
+    if (!started) return { kind: 'done' };
+    const { publication, resumed } = started;
+    const lastAttempt = job.attempts >= job.maxAttempts;
+    const adapter = deps.adapters[started.network];
+    const credentials = started.accountState === 'connected' ? await accountCredentials<unknown>(db, deps.config, publication.accountId) : null;
+    if (!adapter || !credentials) {
+      // Removed or waiting to be reconnected since the approval: nothing was sent by this attempt.
+      // If an earlier one may have sent it, the partner is asked to check.
+      await settle(db, publicationId, resumed ? { state: 'unconfirmed', detail: 'account_unavailable' } : { state: 'failed', detail: started.accountState === 'needs_reconnect' ? 'credentials_refused' : 'account_removed' }, false);
+      return { kind: 'done' };
+    }
+    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: linkUrl(deps.config.baseUrl, publication.linkCode) };
+    const adapterContext = { signal: context.signal, saveCredentials: (next: unknown) => saveAccountCredentials(db, deps.config, publication.accountId, next) };
+
+    // Step 2: an earlier attempt may have reached the network.
+    if (resumed) {
+      const found: LookupOutcome = await adapter.lookup(credentials, request, adapterContext);
+      if (found.kind === 'published') {
+        await settle(db, publicationId, published(found), false);
+        return { kind: 'done' };
+      }
+      if (found.kind === 'cannot_tell') {
+        await settle(db, publicationId, { state: 'unconfirmed', detail: found.detail }, false);
+        return { kind: 'done' };
+      }
+      // not_found: the earlier attempt never got there; publish now.
+    }
+
+    // Step 3: the one call.
+    const outcome: PublishOutcome = await adapter.publish(credentials, request, adapterContext);
+    switch (outcome.kind) {
+      case 'published':
+        await settle(db, publicationId, published(outcome), true);
+        return { kind: 'done' };
+      case 'rejected':
+        await settle(db, publicationId, { state: 'failed', detail: outcome.detail }, true);
+        return { kind: 'done' };
+      case 'credentials_refused':
+        await settle(db, publicationId, { state: 'failed', detail: 'credentials_refused' }, true);
+        await markNeedsReconnect(db, publication.accountId, outcome.detail);
+        events.accountNeedsReconnect?.(publication.accountId);
+        return { kind: 'done' };
+      case 'rate_limited':
+      case 'not_sent': {
+        // Nothing went out: back to approved, and later (the last attempt gives up for good).
+        const detail = outcome.kind === 'rate_limited' ? 'rate_limited' : outcome.detail;
+        if (lastAttempt) {
+          await settle(db, publicationId, { state: 'failed', detail }, true);
+          return { kind: 'failed', error: detail };
+        }
+        await settle(db, publicationId, { state: 'approved', detail }, true);
+        const at = outcome.kind === 'rate_limited' ? outcome.retryAt : new Date(Date.now() + retryDelayMs(job.attempts));
+        return { kind: 'retry', at, error: detail };
+      }
+      case 'unknown':
+        // It may be out: stay `publishing`, so the next attempt looks it up before anything else.
+        if (lastAttempt) {
+          await settle(db, publicationId, { state: 'unconfirmed', detail: outcome.detail }, true);
+          return { kind: 'failed', error: outcome.detail };
+        }
+        await db.update(publications).set({ attempts: sqlIncrement, stateDetail: outcome.detail.slice(0, 500), updatedAt: new Date() }).where(and(eq(publications.id, publicationId), eq(publications.state, 'publishing')));
+        return { kind: 'retry', at: new Date(Date.now() + retryDelayMs(job.attempts)), error: outcome.detail };
+    }
+  };
+}
