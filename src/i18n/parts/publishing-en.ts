@@ -77,7 +77,6 @@ export const publishingEn: Record<keyof typeof publishingFr, string> = {
   'accounts.secret.help': 'Your tool uses it to check that each call really comes from Plug & Earn.',
   'accounts.done.connected': 'Account connected.',
   'accounts.done.removed': 'Account removed: its access was erased.',
-  'accounts.later': 'Assisted sharing (X, Instagram, LinkedIn…) is coming soon.',
   'accounts.error.declined': 'The connection was not authorised on your Mastodon server: nothing changed.',
   'accounts.secret.copy': 'Copy the key',
 };

@@ -76,7 +76,6 @@ export const publishingFr = {
   'accounts.secret.help': 'Ton outil s’en sert pour vérifier que chaque envoi vient bien de Plug & Earn.',
   'accounts.done.connected': 'Compte connecté.',
   'accounts.done.removed': 'Compte retiré : ses accès ont été effacés.',
-  'accounts.later': 'Le partage assisté (X, Instagram, LinkedIn…) arrive bientôt.',
   'accounts.error.declined': 'La connexion n’a pas été autorisée sur ton serveur Mastodon : rien n’a changé.',
   'accounts.secret.copy': 'Copier la clé',
 } as const;

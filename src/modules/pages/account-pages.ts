@@ -14,7 +14,10 @@ import { submitForm } from '../../http/forms.js';
 import { requirePartner } from '../../http/guards.js';
 import { HTML_TYPE } from '../../http/html.js';
 import { DomainError } from '../../lib/errors.js';
+import { testAccount } from '../publishing/account-check.js';
 import type { AccountsForm } from '../publishing/account-views.js';
+import { connectAssisted } from '../publishing/assisted-accounts.js';
+import type { PublishingDeps } from '../publishing/publications.js';
 import { connectBluesky, connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../publishing/accounts.js';
 import { blueskyClient } from '../publishing/bluesky-adapter.js';
 import { connectDiscord, connectTelegram } from '../publishing/bot-accounts.js';
@@ -30,7 +33,7 @@ const CONNECTED = '/partner/portal?accounts=connected#accounts-done';
 
 export function registerAccountRoutes(
   app: FastifyInstance,
-  { config, db, portalPage }: { config: Config; db: Db; portalPage: (request: FastifyRequest, accounts: AccountsForm) => Promise<string> },
+  { config, db, publishing, portalPage }: { config: Config; db: Db; publishing: PublishingDeps; portalPage: (request: FastifyRequest, accounts: AccountsForm) => Promise<string> },
 ): void {
   const mastodon = mastodonClient(config.outboundPolicy);
   const telegram = telegramClient(config.outboundPolicy, { apiUrl: config.telegramApiUrl });
@@ -99,6 +102,23 @@ export function registerAccountRoutes(
       return reply.redirect('/partner/portal?accounts=connected#accounts-done', 303);
     },
   );
+
+  app.post<{ Body: { network?: string; handle?: string } }>('/partner/accounts/assisted', { schema: { body: fields('network', 'handle') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => connectAssisted(db, partner.partnerId, request.body), {
+      done: () => reply.redirect(CONNECTED, 303),
+      // The handle field is named apart from Bluesky's in the page.
+      render: (error) => portalPage(request, { error: { ...error, field: error.field === 'handle' ? 'assistedHandle' : error.field }, values: { network: request.body.network, assistedHandle: request.body.handle } }),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/partner/accounts/:id/test', { schema: { body: body('unused') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => testAccount(db, publishing, partner.partnerId, request.params.id), {
+      done: async ({ label }) => reply.type(HTML_TYPE).send(await portalPage(request, { tested: label })),
+      render: (error) => portalPage(request, { error: { ...error, field: null } }),
+    });
+  });
 
   app.post<{ Params: { id: string } }>('/partner/accounts/:id/remove', { schema: { body: body('unused') } }, async (request, reply) => {
     const partner = requirePartner(request);

@@ -22,6 +22,7 @@ import { getPartner, setPseudonym } from '../partners/partners.js';
 import { accountsSection, type AccountsForm } from '../publishing/account-views.js';
 import { listAccounts } from '../publishing/accounts.js';
 import { registerAccountRoutes } from './account-pages.js';
+import { portalPublishing } from '../publishing/publications.js';
 
 const leaderboardQuery = {
   type: 'object',
@@ -87,11 +88,12 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
   async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean; accounts?: AccountsForm } = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [links, me, stats, accounts] = await Promise.all([
+    const [links, me, stats, accounts, publishing] = await Promise.all([
       partnerLinks(db, partner.partnerId, { activeOnly: true }),
       getPartner(db, partner.partnerId),
       partnerLinkStats(db, partner.partnerId),
       listAccounts(db, partner.partnerId),
+      portalPublishing(db, config, partner.partnerId),
     ]);
     const cards = links.map((link) => {
       const url = linkUrl(config.baseUrl, link.code);
@@ -116,8 +118,9 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
 <p>${t('portal.welcome', { email: maskEmail(partner.email) })}</p>
 ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.admin')}</a></p>` : ''}
 <p>${t('portal.intro')}</p>
+${publishing.waiting > 0 ? html`<p class="notice posts-waiting"><strong>${t('portal.posts.waiting', { n: publishing.waiting })}</strong> <a href="/partner/posts">${t('portal.posts.link')}</a></p>` : ''}
 ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
-${accountsSection(request, accounts, form.accounts)}
+${accountsSection(request, accounts, form.accounts, publishing.last)}
 <section class="card" id="settings" aria-labelledby="settings-title">
   <h2 id="settings-title">${t('portal.settings')}</h2>
   <form method="post" action="/partner/pseudonym">
@@ -138,7 +141,7 @@ ${accountsSection(request, accounts, form.accounts)}
     const done = request.query.accounts === 'connected' || request.query.accounts === 'removed' ? request.query.accounts : undefined;
     return reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1', accounts: { done } }));
   });
-  registerAccountRoutes(app, { config, db, portalPage: (request, accounts) => portalPage(request, { accounts }) });
+  registerAccountRoutes(app, { config, db, publishing: app.publishing, portalPage: (request, accounts) => portalPage(request, { accounts }) });
 
   // The QR code of one of the signed-in partner's links: anybody else's link is a 404, as an unknown one.
   app.get<{ Params: { code: string } }>('/partner/links/:code/qr.svg', async (request, reply) => {

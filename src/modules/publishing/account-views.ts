@@ -3,22 +3,26 @@ import type { FastifyRequest } from 'fastify';
 import { CSRF_FIELD } from '../../http/context.js';
 import { html, type Html } from '../../http/html.js';
 import { formatDate } from '../../lib/dates.js';
+import { ASSISTED_NETWORKS } from '../../db/schema.js';
 import type { ConnectedAccount } from './accounts.js';
+import { isAssisted, type LastPublication } from './publications.js';
 
 export interface AccountsForm {
   /** A refusal next to its field (`url`, `instance`, `handle`, `appPassword`, `service`) or above the section (null). */
   error?: { field: string | null; message: string };
   /** What the partner typed, shown again with a refusal (never an app password). */
-  values?: { url?: string; instance?: string; handle?: string; service?: string; channel?: string };
+  values?: { url?: string; instance?: string; handle?: string; service?: string; channel?: string; network?: string; assistedHandle?: string };
   /** A webhook's secret, shown this once. */
   secret?: string;
   /** What just happened (connected, removed). */
   done?: 'connected' | 'removed';
+  /** An account's test passed (its label). */
+  tested?: string;
   /** Where the partner goes to approve a Mastodon connection. */
   authorize?: { url: string; instance: string };
 }
 
-export function accountsSection(request: FastifyRequest, accounts: ConnectedAccount[], form: AccountsForm = {}): Html {
+export function accountsSection(request: FastifyRequest, accounts: ConnectedAccount[], form: AccountsForm = {}, last: Map<string, LastPublication> = new Map()): Html {
   const { t, locale } = request;
   const csrf = html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
   const fieldError = (field: string) => (form.error?.field === field ? html`<p class="error" id="acc-${field}-error" role="alert">${form.error.message}</p>` : '');
@@ -38,13 +42,19 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
   <div><span class="status status-account-${account.state}">${t(`accounts.state.${account.state}`)}</span> <small>${t('accounts.since', { date: formatDate(account.createdAt, locale) })}</small></div>
   ${account.state === 'needs_reconnect' ? html`<p class="help">${t('accounts.reconnect.help')}</p>` : ''}
-  <form method="post" action="/partner/accounts/${account.id}/remove" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.remove.label', { label: account.label })}">${t('accounts.remove')}</button></form>
+  ${lastLine(request, last.get(account.id))}
+  ${isAssisted(account.network) ? html`<p class="help">${t('accounts.assisted.note')}</p>` : ''}
+  <div class="actions">
+    ${isAssisted(account.network) || account.state !== 'connected' ? '' : html`<form method="post" action="/partner/accounts/${account.id}/test" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.test.label', { label: account.label })}">${t('accounts.test')}</button></form>`}
+    <form method="post" action="/partner/accounts/${account.id}/remove" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.remove.label', { label: account.label })}">${t('accounts.remove')}</button></form>
+  </div>
 </li>`,
   );
   return html`<section class="card" id="accounts" aria-labelledby="accounts-title">
   <h2 id="accounts-title">${t('accounts.title')}</h2>
   <p>${t('accounts.intro')}</p>
   ${form.done ? html`<p class="ok" role="status" id="accounts-done" tabindex="-1" data-arrival>${t(`accounts.done.${form.done}`)}</p>` : ''}
+  ${form.tested ? html`<p class="ok" role="status" id="accounts-done" tabindex="-1" autofocus>${t('accounts.test.ok', { label: form.tested })}</p>` : ''}
   ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
   ${form.secret
     ? html`<div class="secret" role="status" id="accounts-secret" tabindex="-1" autofocus>
@@ -103,6 +113,24 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     ${helped('accounts.discord.webhookUrl', html` type="url" autocomplete="off" spellcheck="false" placeholder="https://discord.com/api/webhooks/…" maxlength="2000"`)}
     <button type="submit">${t('accounts.discord.submit')}</button>
   </form>
-  <p class="help">${t('accounts.later')}</p>
+  <form method="post" action="/partner/accounts/assisted" class="account-form" novalidate>
+    ${csrf}
+    <h4>${t('accounts.assisted.title')}</h4>
+    <p class="help" id="acc-assistedHandle-help">${t('accounts.assisted.help')}</p>
+    <label for="acc-network">${t('accounts.assisted.network')}</label>
+    <select id="acc-network" name="network"${invalid('network')}>${ASSISTED_NETWORKS.map((network) => html`<option value="${network}"${form.values?.network === network ? html` selected` : ''}>${t(`accounts.network.${network}`)}</option>`)}</select>
+    ${fieldError('network')}
+    <label for="acc-assistedHandle">${t('accounts.assisted.handle')}</label>
+    <input id="acc-assistedHandle" name="handle" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@lina" maxlength="101" value="${form.values?.assistedHandle ?? ''}"${described('assistedHandle')}>
+    ${fieldError('assistedHandle')}
+    <button type="submit">${t('accounts.assisted.submit')}</button>
+  </form>
 </section>`;
+}
+
+/** The account's latest publication and its result, with the post's address when there is one. */
+function lastLine(request: FastifyRequest, last: LastPublication | undefined): Html {
+  const { t, locale } = request;
+  if (!last) return html`<p class="help">${t('accounts.last.none')}</p>`;
+  return html`<p class="help">${t('accounts.last', { state: last.state, date: formatDate(last.at, locale) })}${last.remoteUrl ? html` · <a href="${last.remoteUrl}" rel="noopener noreferrer" target="_blank">${t('accounts.last.see')}</a>` : ''}</p>`;
 }

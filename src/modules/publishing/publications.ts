@@ -333,3 +333,27 @@ export async function partnerPosts(db: Db, deps: PublishingDeps, partnerId: stri
     published: await list(['published'], 20),
   };
 }
+
+export interface LastPublication {
+  state: PublicationState;
+  at: Date;
+  remoteUrl: string | null;
+}
+
+/** Each account's latest publication that left the review queue (the portal shows its result). */
+export async function lastPublications(db: Db, partnerId: string): Promise<Map<string, LastPublication>> {
+  const rows = await queryRows<{ account_id: string; state: PublicationState; at: Date | string; remote_url: string | null }>(
+    db,
+    sql`select distinct on (account_id) account_id, state, coalesce(published_at, updated_at) as at, remote_url
+          from publications
+         where partner_id = ${partnerId} and state not in ('pending_review', 'declined', 'withdrawn')
+         order by account_id, updated_at desc`,
+  );
+  return new Map(rows.map((row) => [row.account_id, { state: row.state, at: new Date(row.at), remoteUrl: row.remote_url }]));
+}
+
+/** What the portal shows of publishing: posts waiting (prepared first) and each account's last publication. */
+export async function portalPublishing(db: Db, config: Config, partnerId: string): Promise<{ waiting: number; last: Map<string, LastPublication> }> {
+  await preparePublications(db, config, partnerId);
+  return { waiting: await pendingCount(db, partnerId), last: await lastPublications(db, partnerId) };
+}
