@@ -15,6 +15,8 @@ import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.j
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
 import { campaignFigures } from './campaign-figures.js';
 import { campaignReport, parseReportPeriod } from './operator-reports.js';
+import { campaignTemplates } from '../publishing/templates.js';
+import { postsSection, registerTemplatePages, type TemplateForm } from './template-pages.js';
 
 /** What an operator just did to a campaign, said in full on its page. */
 const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
@@ -28,6 +30,7 @@ export const campaignForm = {
     targetUrl: { type: 'string', maxLength: 4000 },
     ratePerClickEur: { type: 'string', maxLength: 40 },
     posts: { type: 'string', maxLength: 30000 },
+    brand: { type: 'string', maxLength: 1000 },
     status: { type: 'string', maxLength: 20 },
     ...confirmProperty,
     [CSRF_FIELD]: { type: 'string' },
@@ -47,7 +50,8 @@ export function registerCampaignPages(app: FastifyInstance, { config, db }: { co
     return html`${field('name', t('campaign.name'), html`<input id="c-name" name="name" type="text" required maxlength="120" value="${String(values.name ?? '')}"${invalid('name')}>`)}
 ${field('targetUrl', t('campaign.targetUrl'), html`<input id="c-targetUrl" name="targetUrl" type="url" required value="${String(values.targetUrl ?? '')}"${invalid('targetUrl')}>`)}
 ${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
-${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}`;
+${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}
+${field('brand', t('campaign.brand'), html`<input id="c-brand" name="brand" type="text" maxlength="60" value="${String(values.brand ?? '')}"${invalid('brand')}>`, t('campaign.brand.help'))}`;
   }
 
   async function campaignsPage(request: FastifyRequest, form: { values?: CampaignInput; error?: FormError } = {}): Promise<string> {
@@ -82,10 +86,11 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
     });
   });
 
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string; days?: string } = {}) {
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string; days?: string; posts?: TemplateForm } = {}) {
     const { t, locale } = request;
     const report = await campaignReport(db, campaign.id, parseReportPeriod(form.days));
-    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts };
+    const templates = await campaignTemplates(db, campaign.id);
+    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts, brand: campaign.brand ?? '' };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
     return renderPage(request, {
       title: campaign.name,
@@ -96,6 +101,7 @@ ${form.error && form.error.field === null ? html`<p class="error" role="alert">$
 <p>${t('campaign.statusLine', { status: statusLabel(t, campaign.status), rate: formatCents(campaign.rateCents, locale) })}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
 ${campaignFigures(request, campaign.id, report)}
+${postsSection(request, campaign, templates, { form: form.posts, done: form.done })}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
   ${hidden(request)}
@@ -105,6 +111,8 @@ ${campaignFigures(request, campaign.id, report)}
 </form>`,
     });
   }
+
+  registerTemplatePages(app, { config, db }, campaignPage);
 
   app.get<{ Params: { id: string }; Querystring: { done?: string; days?: string } }>('/admin/campaigns/:id', async (request, reply) => {
     requireOperator(request);

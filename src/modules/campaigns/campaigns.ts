@@ -21,6 +21,8 @@ const MAX_RATE_EUROS = 100;
 export const MAX_RATE_CENTS = MAX_RATE_EUROS * 100;
 export const MAX_POSTS = 10;
 export const MAX_POST_LENGTH = 2000;
+/** The brand named in posts' disclosure (« Publicité · <brand> »), in characters. */
+export const MAX_BRAND_LENGTH = 60;
 
 export interface CampaignInput {
   name?: unknown;
@@ -28,6 +30,8 @@ export interface CampaignInput {
   /** Euros as a decimal string ("0.12", "0,12") or a JSON number (0.12). */
   ratePerClickEur?: unknown;
   posts?: unknown;
+  /** The brand posts name; '' or null: the campaign's name. */
+  brand?: unknown;
 }
 
 interface CleanCampaign {
@@ -35,6 +39,7 @@ interface CleanCampaign {
   targetUrl: string;
   rateCents: number;
   posts: string[];
+  brand: string | null;
 }
 
 export function cleanCampaignInput(input: CampaignInput, defaultRateCents: number, partial = false): Partial<CleanCampaign> {
@@ -55,7 +60,17 @@ export function cleanCampaignInput(input: CampaignInput, defaultRateCents: numbe
   if (input.posts !== undefined || !partial) {
     out.posts = cleanPosts(input.posts);
   }
+  if (input.brand !== undefined || !partial) {
+    out.brand = cleanBrand(input.brand);
+  }
   return out;
+}
+
+function cleanBrand(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const brand = typeof value === 'string' ? value.trim() : null;
+  if (brand === null || [...brand].length > MAX_BRAND_LENGTH) throw new InputError('brand', 'campaign.error.brand', { max: MAX_BRAND_LENGTH });
+  return brand === '' ? null : brand;
 }
 
 function cleanTargetUrl(value: unknown): string {

@@ -81,10 +81,16 @@ export async function createTemplate(db: Db, config: Config, campaignId: string,
   });
 }
 
-async function activeTemplate(db: Db, templateId: string): Promise<PostTemplate> {
+/** A post by its id, active or withdrawn; an unknown or malformed id is not found. */
+export async function getTemplate(db: Db, templateId: string): Promise<PostTemplate> {
   if (!isUuid(templateId)) throw new NotFoundError('template');
   const [template] = await db.select().from(postTemplates).where(eq(postTemplates.id, templateId));
   if (!template) throw new NotFoundError('template');
+  return template;
+}
+
+async function activeTemplate(db: Db, templateId: string): Promise<PostTemplate> {
+  const template = await getTemplate(db, templateId);
   if (template.status === 'withdrawn') throw new ConflictError('template_withdrawn', 'template.error.withdrawn');
   return template;
 }
