@@ -35,6 +35,7 @@ export function renderPage(request: FastifyRequest, page: PageOptions): string {
   const session = auth
     ? html`<span class="who">${t('nav.signedInAs', { email: maskEmail(auth.email) })}</span>
         <a href="/partner/portal">${t('nav.portal')}</a>
+        <a href="/partner/posts"${path === '/partner/posts' ? html` aria-current="page"` : ''}>${t('nav.posts')}</a>
         ${request.isAdmin ? html`<a href="/admin">${t('nav.admin')}</a>` : ''}
         <form method="post" action="/partner/logout" class="inline">
           <input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">

@@ -22,6 +22,7 @@ export const en: Record<MessageKey, string> = {
   'nav.leaderboard': 'Leaderboard',
   'nav.earnings': 'Earnings',
   'nav.portal': 'Manage my accounts',
+  'nav.posts': 'My posts',
   'nav.admin': 'Back-office',
   'nav.signedInAs': 'Signed in: {email}',
   'nav.signIn': 'Sign in',

@@ -22,6 +22,7 @@ export const fr = {
   'nav.leaderboard': 'Classement',
   'nav.earnings': 'Mes gains',
   'nav.portal': 'Gérer mes comptes',
+  'nav.posts': 'Mes posts',
   'nav.admin': 'Back-office',
   'nav.signedInAs': 'Connecté : {email}',
   'nav.signIn': 'Se connecter',

@@ -98,7 +98,7 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
   }, 600_000);
 
   it('a partner’s pages fit and pass axe', async () => {
-    expect(await check('lina.demo@example.com', ['/partner/portal', '/partners/earnings', '/partners/leaderboard?days=7'])).toEqual([]);
+    expect(await check('lina.demo@example.com', ['/partner/portal', '/partner/posts', '/partners/earnings', '/partners/leaderboard?days=7'])).toEqual([]);
   }, 600_000);
 
   it('a connected account and a webhook’s one-time secret fit and pass axe', async () => {

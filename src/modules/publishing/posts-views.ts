@@ -39,14 +39,14 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
     const error = errorFor(publication);
     return error ? html`<p class="error" role="alert" id="${id}">${error.message}</p>` : '';
   };
-  const heading = (publication: PublicationView) => html`<p class="post-meta"><strong>${t(`accounts.network.${publication.account.network}`)}</strong> · ${publication.account.label} · ${publication.campaignName}</p>`;
-  const figures = (publication: PublicationView) => html`<p class="post-figures">${t('posts.figures', { clicks: publication.clicks, valid: publication.validClicks, euros: formatCents(publication.earnedCents, locale) })}</p>`;
+  const heading = (publication: PublicationView) => html`<p class="publication-meta"><strong>${t(`accounts.network.${publication.account.network}`)}</strong> · ${publication.account.label} · ${publication.campaignName}</p>`;
+  const figures = (publication: PublicationView) => html`<p class="publication-figures">${t('posts.figures', { clicks: publication.clicks, valid: publication.validClicks, euros: formatCents(publication.earnedCents, locale) })}</p>`;
 
   const pendingCard = (publication: PublicationView & { rule: LengthRule }) => {
     const error = errorFor(publication);
     const textId = `text-${publication.id}`;
     const describedBy = `${error ? `err-${publication.id} ` : ''}help-${publication.id}`;
-    return html`<article class="card post" id="post-${publication.id}">
+    return html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
   <form method="post" action="/partner/posts/${publication.id}/approve" novalidate>
     ${csrf}
@@ -65,7 +65,7 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
   const shareCard = (publication: PublicationView) => {
     const error = errorFor(publication);
     const share = shareLinks({ link: publication.link, text: publication.text, subject: publication.campaignName }).find((link) => link.network === publication.account.network);
-    return html`<article class="card post" id="post-${publication.id}">
+    return html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
   <label for="share-${publication.id}">${t('posts.share.text')}</label>
   <div class="copy-row"><textarea id="share-${publication.id}" rows="5" readonly>${publication.text}</textarea><button type="button" class="copy" data-copy="share-${publication.id}" data-done="${t('portal.copied')}">${t('posts.share.copy')}</button></div>
@@ -82,10 +82,10 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
 
   const checkCard = (publication: PublicationView) => {
     const error = errorFor(publication);
-    return html`<article class="card post" id="post-${publication.id}">
+    return html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
   <p>${t('posts.check.why', { label: publication.account.label })}</p>
-  <blockquote class="post-text">${publication.text}</blockquote>
+  <blockquote class="publication-text">${publication.text}</blockquote>
   <form method="post" action="/partner/posts/${publication.id}/published" novalidate>
     ${csrf}
     <label for="url-${publication.id}">${t('posts.check.url')}</label>
@@ -99,19 +99,19 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
 </article>`;
   };
 
-  const failedCard = (publication: PublicationView) => html`<article class="card post" id="post-${publication.id}">
+  const failedCard = (publication: PublicationView) => html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
   <p>${t('posts.failed.why', { reason: failureReason(request, publication.stateDetail) })}</p>
-  <blockquote class="post-text">${publication.text}</blockquote>
+  <blockquote class="publication-text">${publication.text}</blockquote>
   ${refusal(publication, `err-${publication.id}`)}
   ${publication.account.state === 'connected'
     ? html`<form method="post" action="/partner/posts/${publication.id}/again" class="inline">${csrf}<button type="submit">${t('posts.failed.again')}</button></form>`
     : html`<p class="help"><a href="/partner/portal#accounts">${t('posts.failed.reconnect')}</a></p>`}
 </article>`;
 
-  const row = (publication: PublicationView) => html`<li class="post-done">
+  const row = (publication: PublicationView) => html`<li>
   ${heading(publication)}
-  <p class="post-text">${publication.text}</p>
+  <p class="publication-text">${publication.text}</p>
   <p class="help">${publication.state === 'published'
     ? html`${t('posts.published.on', { date: formatDate(publication.publishedAt!, locale) })}${publication.remoteUrl ? html` · <a href="${publication.remoteUrl}" rel="noopener noreferrer" target="_blank">${t('posts.published.see')}</a>` : ''}`
     : t(`publication.state.${publication.state}`)}</p>
@@ -130,8 +130,8 @@ ${section('pending', t('posts.pending'), data.pending.length, data.pending.map(p
 ${section('share', t('posts.share'), data.toShare.length, data.toShare.map(shareCard), t('posts.share.intro'))}
 ${section('check', t('posts.check'), data.toCheck.length, data.toCheck.map(checkCard))}
 ${section('failed', t('posts.failed'), data.failed.length, data.failed.map(failedCard))}
-${section('progress', t('posts.progress'), data.inProgress.length, html`<ul class="posts-list">${data.inProgress.map(row)}</ul>`)}
-${section('published', t('posts.published'), data.published.length, html`<ul class="posts-list">${data.published.map(row)}</ul>`)}`;
+${section('progress', t('posts.progress'), data.inProgress.length, html`<ul class="publications-list">${data.inProgress.map(row)}</ul>`)}
+${section('published', t('posts.published'), data.published.length, html`<ul class="publications-list">${data.published.map(row)}</ul>`)}`;
 }
 
 const allShown = (data: PostsPageData) => [...data.pending, ...data.toShare, ...data.toCheck, ...data.failed];
