@@ -48,6 +48,10 @@ export interface Config {
   credentialsKey: Buffer;
   /** Run the publishing worker in this server process (off when a separate `cli worker` runs it). */
   publishingWorker: boolean;
+  /** How long a worker's claim on a job lasts: a dead worker's jobs are taken over after it. */
+  publishingLeaseMs: number;
+  /** How often an idle worker looks for due jobs. */
+  publishingPollMs: number;
   /** What the app may call for a partner (instances, webhooks): remote-address.ts. */
   outboundPolicy: { requireHttps: boolean; allowLoopback: boolean; ownHosts: string[] };
   /** Telegram's Bot API (`<url>/bot<token>/<method>`); tests point it at a local server. */
@@ -147,6 +151,13 @@ const apiUrl = (fallback: string) =>
       .transform((text) => text.replace(/\/+$/, '')),
   );
 
+/**
+ * A job's lease must outlast its calls to a network (the adapters wait up to 15 s for each answer,
+ * and a job may make a few): shorter, a live worker's job could be taken over mid-call and posted
+ * twice. Shorter leases are for tests, which kill workers and want their jobs back soon.
+ */
+const MIN_PRODUCTION_LEASE_SECONDS = 60;
+
 const schema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
@@ -204,6 +215,8 @@ const schema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['true', 'false']).default('true'),
   ),
+  PUBLISHING_LEASE_SECONDS: integer(120, 2, 86_400),
+  PUBLISHING_POLL_MS: integer(1000, 50, 60_000),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -246,6 +259,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if ((s.SEPA_DEBTOR_NAME || s.SEPA_DEBTOR_BIC) && !s.SEPA_DEBTOR_IBAN) {
     throw new ConfigError('SEPA_DEBTOR_IBAN', 'is required with SEPA_DEBTOR_NAME and SEPA_DEBTOR_BIC');
   }
+  if (s.NODE_ENV === 'production' && s.PUBLISHING_LEASE_SECONDS < MIN_PRODUCTION_LEASE_SECONDS) {
+    // A live worker's job taken over in the middle of its calls could be posted twice.
+    throw new ConfigError('PUBLISHING_LEASE_SECONDS', `must be at least ${MIN_PRODUCTION_LEASE_SECONDS} when NODE_ENV=production: longer than a job's calls to a network can take`);
+  }
   if (s.SEPA_DEBTOR_IBAN && !s.SEPA_DEBTOR_NAME) {
     throw new ConfigError('SEPA_DEBTOR_NAME', 'is required with SEPA_DEBTOR_IBAN');
   }
@@ -274,6 +291,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demoData: s.NODE_ENV !== 'production' && s.DEMO_DATA !== 'false',
     payoutDetailsKey: Buffer.from(hkdfSync('sha256', s.PAYOUT_DETAILS_KEY ?? appSecret, 'plug-and-earn', 'payout-details-v1', 32)),
     publishingWorker: s.PUBLISHING_WORKER === 'true',
+    publishingLeaseMs: s.PUBLISHING_LEASE_SECONDS * 1000,
+    publishingPollMs: s.PUBLISHING_POLL_MS,
     outboundPolicy: {
       requireHttps: s.NODE_ENV === 'production',
       // Loopback only where asked, and never in production: local test servers and development.

@@ -51,6 +51,10 @@ describe('loadConfig', () => {
     ['DEFAULT_EPC_EUR', '0,2x'],
     ['CLICK_DEDUPE_HOURS', '-1'],
     ['MAX_PAID_CLICKS_PER_DAY', '0'],
+    ['PUBLISHING_LEASE_SECONDS', '1'],
+    ['PUBLISHING_LEASE_SECONDS', '2.5'],
+    ['PUBLISHING_POLL_MS', '10'],
+    ['PUBLISHING_POLL_MS', 'often'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
   ])('stops on a bad %s (%s) with a message naming it', (variable, value) => {
@@ -68,6 +72,14 @@ describe('loadConfig', () => {
   it('requires APP_SECRET and BASE_URL in production', () => {
     expect(() => loadConfig({ DATA_DIR: dir(), NODE_ENV: 'production', BASE_URL: 'https://p.example.com' })).toThrow(/APP_SECRET/);
     expect(() => loadConfig({ DATA_DIR: dir(), NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) })).toThrow(/BASE_URL/);
+  });
+
+  it('reads the publishing worker’s lease and poll, and keeps a lease that outlasts a job’s calls in production', () => {
+    expect(loadConfig({ DATA_DIR: dir() })).toMatchObject({ publishingLeaseMs: 120_000, publishingPollMs: 1000 });
+    expect(loadConfig({ DATA_DIR: dir(), PUBLISHING_LEASE_SECONDS: '4', PUBLISHING_POLL_MS: '100' })).toMatchObject({ publishingLeaseMs: 4000, publishingPollMs: 100 });
+    const production = { DATA_DIR: dir(), NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), BASE_URL: 'https://p.example.com' };
+    expect(() => loadConfig({ ...production, PUBLISHING_LEASE_SECONDS: '30' })).toThrow(/PUBLISHING_LEASE_SECONDS: must be at least 60/);
+    expect(loadConfig({ ...production, PUBLISHING_LEASE_SECONDS: '60' }).publishingLeaseMs).toBe(60_000);
   });
 
   it('generates APP_SECRET once in the data directory and keeps it', () => {

@@ -95,7 +95,15 @@ export async function settleAbandonedPublications(db: Db, olderThan = new Date(D
 }
 
 export function startPublishingWorker(db: Db, deps: PublishingDeps, mailer: Mailer, log: Log, options: { pollMs?: number; leaseMs?: number; concurrency?: number; workerId?: string } = {}): Worker {
-  const worker = startWorker(db, { handlers: publishingHandlers(db, deps, mailer, log), logger: log, concurrency: options.concurrency ?? 2, pollMs: options.pollMs, leaseMs: options.leaseMs, workerId: options.workerId });
+  const worker = startWorker(db, {
+    handlers: publishingHandlers(db, deps, mailer, log),
+    logger: log,
+    concurrency: options.concurrency ?? 2,
+    // PUBLISHING_POLL_MS and PUBLISHING_LEASE_SECONDS, unless a test says otherwise.
+    pollMs: options.pollMs ?? deps.config.publishingPollMs,
+    leaseMs: options.leaseMs ?? deps.config.publishingLeaseMs,
+    workerId: options.workerId,
+  });
   const sweep = () => {
     settleAbandonedPublications(db).catch((error: unknown) => log.error({ err: error }, 'could not sweep abandoned publications'));
   };
