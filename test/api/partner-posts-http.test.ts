@@ -23,7 +23,7 @@ describe.each(ENGINES)('the partner’s posts over HTTP on %s', (engine) => {
 
   beforeAll(async () => {
     instance = await startFakeMastodon();
-    t = await createTestApp(engine, { PUBLISHING_ALLOW_LOOPBACK: 'true' });
+    t = await createTestApp(engine, { PUBLISHING_ALLOW_LOOPBACK: 'true', ADMIN_EMAILS: 'ops@example.com' });
     lina = new Visitor(t.app);
     await lina.signIn('lina@example.com', t.mailer);
     const campaign = await addCampaign(t.database.db, '0.30', 'Box bio');
@@ -93,6 +93,15 @@ describe.each(ENGINES)('the partner’s posts over HTTP on %s', (engine) => {
     expect(after.body).toContain('0 clic · 0 valide · 0,00');
     const portal = await lina.get('/partner/portal');
     expect(portal.body).toMatch(/Dernière publication : publiée, le \d+/);
+
+    // The operator sees it on the partner's page, with its address and figures.
+    const ops = new Visitor(t.app);
+    await ops.signIn('ops@example.com', t.mailer);
+    const partnerId = await partnerIdByEmail(t.database.db, 'lina@example.com');
+    const operatorPage = await ops.get(`/admin/partners/${partnerId}`);
+    expect(operatorPage.body).toContain('Publications (les 30 dernières)');
+    expect(operatorPage.body).toMatch(/X · @lina_bio<\/td><td[^>]*>Box bio<\/td><td[^>]*>publiée · \d+/);
+    expect(operatorPage.body).toContain('href="https://x.com/lina_bio/status/1864000000000000001"');
   });
 
   it('tests a Mastodon account: in order, then refused and flagged to reconnect', async () => {

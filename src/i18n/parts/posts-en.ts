@@ -148,4 +148,11 @@ export const postsEn = {
   'accounts.assisted.submit': 'Add this account',
   'portal.posts.waiting': '{n} {n, plural, one {post is waiting for you} other {posts are waiting for you}}',
   'portal.posts.link': 'See my posts',
+  'admin.partner.publications': 'Publications (the latest {n})',
+  'admin.partner.publications.none': 'No publication yet.',
+  'admin.partner.publications.account': 'Account',
+  'admin.partner.publications.campaign': 'Campaign',
+  'admin.partner.publications.state': 'State',
+  'admin.partner.publications.clicks': 'Valid / received clicks',
+  'admin.partner.publications.earned': 'Earned',
 };

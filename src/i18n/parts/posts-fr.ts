@@ -148,4 +148,11 @@ export const postsFr = {
   'accounts.assisted.submit': 'Ajouter ce compte',
   'portal.posts.waiting': '{n} {n, plural, one {post t’attend} other {posts t’attendent}}',
   'portal.posts.link': 'Voir mes posts',
+  'admin.partner.publications': 'Publications (les {n} dernières)',
+  'admin.partner.publications.none': 'Aucune publication pour l’instant.',
+  'admin.partner.publications.account': 'Compte',
+  'admin.partner.publications.campaign': 'Campagne',
+  'admin.partner.publications.state': 'État',
+  'admin.partner.publications.clicks': 'Clics valides / reçus',
+  'admin.partner.publications.earned': 'Gains',
 };

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { REFUSAL_REASONS } from '../../db/schema.js';
+import { PUBLICATION_STATES, REFUSAL_REASONS } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { submitForm, type FormError } from '../../http/forms.js';
 import { operatorActor, requireOperator } from '../../http/guards.js';
@@ -16,6 +16,11 @@ import { decidePartnerStatus } from '../partners/status-decisions.js';
 import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 import { formatCount } from '../../lib/numbers.js';
+import { formatDate } from '../../lib/dates.js';
+import { listPublications } from '../publishing/publications.js';
+
+/** The partner's latest publications shown to the operator, whatever their state. */
+const PUBLICATIONS_SHOWN = 30;
 
 const statusForm = {
   type: 'object',
@@ -49,6 +54,7 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">E
   async function partnerPage(request: FastifyRequest, partner: Partner, form: { done?: string; reason?: string; error?: FormError } = {}): Promise<string> {
     const { t, locale } = request;
     const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
+    const publications = await listPublications(db, config, partner.id, PUBLICATION_STATES, { limit: PUBLICATIONS_SHOWN });
     const money = (cents: number) => formatCents(cents, locale);
     const error = form.error;
     const reasonError = error?.field === 'reason' ? error : undefined;
@@ -84,6 +90,13 @@ ${partner.status === 'suspended' ? statusForms : ''}
 <tr><th scope="row">${t('reason.valid')}</th><td class="num">${formatCount(balance.validClicks90d, locale)}</td></tr>
 ${REFUSAL_REASONS.map((reason) => html`<tr><th scope="row">${t(`reason.${reason}`)}</th><td class="num">${formatCount(balance.notCounted[reason], locale)}</td></tr>`)}
 </tbody></table></section>
+<section class="card" aria-labelledby="publications-title"><h2 id="publications-title">${t('admin.partner.publications', { n: PUBLICATIONS_SHOWN })}</h2>
+${publications.length === 0
+  ? html`<p>${t('admin.partner.publications.none')}</p>`
+  : html`<table class="list stack-rows"><thead><tr><th scope="col">${t('admin.partner.publications.account')}</th><th scope="col">${t('admin.partner.publications.campaign')}</th><th scope="col">${t('admin.partner.publications.state')}</th><th scope="col" class="num">${t('admin.partner.publications.clicks')}</th><th scope="col" class="num">${t('admin.partner.publications.earned')}</th></tr></thead><tbody>
+${publications.map((publication) => html`<tr><td data-label="${t('admin.partner.publications.account')}" class="wrap">${t(`accounts.network.${publication.account.network}`)} · ${publication.account.label}</td><td data-label="${t('admin.partner.publications.campaign')}" class="wrap">${publication.campaignName}</td><td data-label="${t('admin.partner.publications.state')}">${t(`publication.state.${publication.state}`)}${publication.publishedAt ? html` · ${formatDate(publication.publishedAt, locale)}` : ''}${publication.remoteUrl ? html` · <a href="${publication.remoteUrl}" rel="noopener noreferrer" target="_blank">${t('posts.published.see')}</a>` : ''}</td><td data-label="${t('admin.partner.publications.clicks')}" class="num">${formatCount(publication.validClicks, locale)} / ${formatCount(publication.clicks, locale)}</td><td data-label="${t('admin.partner.publications.earned')}" class="num">${money(publication.earnedCents)}</td></tr>`)}
+</tbody></table>`}
+</section>
 ${partner.status === 'active' ? statusForms : ''}`,
     });
   }
