@@ -2,15 +2,17 @@
  * The « Posts » section of a campaign's page, over HTTP: a post created with its texts, refusals
  * next to their field with nothing written, texts added, a post withdrawn only once confirmed (the
  * first POST says how many waiting publications disappear), the campaign's brand in the posts,
- * closed to partners, CSRF on every form.
+ * closed to partners, CSRF on every form. And the demo's posts, so a newcomer sees them working.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { loadDemoData } from '../../src/modules/demo/demo-data.js';
 import { connectAssisted } from '../../src/modules/publishing/assisted-accounts.js';
-import { preparePublications } from '../../src/modules/publishing/publications.js';
+import { listPublications, preparePublications } from '../../src/modules/publishing/publications.js';
+import { campaignTemplates } from '../../src/modules/publishing/templates.js';
 import { ENGINES } from '../support/databases.js';
-import { addCampaign, countRows, partnerIdByEmail } from '../support/fixtures.js';
+import { addCampaign, countRows, ledgerProblems, partnerIdByEmail } from '../support/fixtures.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
 describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (engine) => {
@@ -202,5 +204,51 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     const refused = await ops.post(`/admin/campaigns/${campaign.id}/templates`, { locale: 'fr', network: '', texts: 'Trop tard {link}' });
     expect(refused.statusCode).toBe(409);
     expect(await templatesOf(campaign.id)).toBe(0);
+  });
+});
+
+describe.each(ENGINES)('the demo’s posts, on %s', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(engine, { ADMIN_EMAILS: 'ops@example.com' });
+    await loadDemoData(t.database.db, new Date(), t.config);
+  });
+  afterAll(async () => t?.close());
+
+  it('gives each active campaign posts in French and English, and Lina publications to review and one out', async () => {
+    const db = t.database.db;
+    const campaigns = await queryRows<{ id: string; status: string; brand: string | null }>(db, sql`select id, status, brand from campaigns order by created_at`);
+    for (const campaign of campaigns) {
+      const templates = await campaignTemplates(db, campaign.id);
+      if (campaign.status !== 'active') {
+        expect(templates).toEqual([]);
+        continue;
+      }
+      expect(templates.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(templates.flatMap((template) => template.variants.map((variant) => variant.locale)))).toEqual(new Set(['fr', 'en']));
+      expect(campaign.brand).toContain('démo');
+    }
+    const all = (await Promise.all(campaigns.map((campaign) => campaignTemplates(db, campaign.id)))).flat();
+    // One with a variant (two texts of one language for every network).
+    expect(all.some((template) => template.variants.filter((variant) => variant.locale === 'fr' && variant.network === null).length > 1)).toBe(true);
+    const published = all.filter((template) => (template.states.published ?? 0) > 0);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.validClicks).toBeGreaterThan(0);
+    expect(published[0]!.earnedCents).toBeGreaterThan(0);
+    expect(all.reduce((sum, template) => sum + (template.states.pending_review ?? 0), 0)).toBeGreaterThanOrEqual(2);
+
+    const lina = await partnerIdByEmail(db, 'lina.demo@example.com');
+    const [out] = await listPublications(db, t.config, lina, ['published']);
+    expect(out!.remoteUrl).toMatch(/^https:\/\/x\.com\//);
+    expect(out!.publishedAt!.getTime()).toBeLessThan(Date.now() - 86_400_000);
+    expect(out!.text).toMatch(/^Publicité · Box bio \(démo\)\n/);
+    expect(await listPublications(db, t.config, lina, ['pending_review'])).not.toHaveLength(0);
+    expect(await ledgerProblems(db)).toEqual([]);
+
+    const ops = new Visitor(t.app);
+    await ops.signIn('ops@example.com', t.mailer);
+    const page = await ops.get(`/admin/campaigns/${campaigns[0]!.id}`);
+    expect(page.body).toContain('1 publiée');
+    expect(page.body).toContain('Anglais · Tous les réseaux');
   });
 });

@@ -5,26 +5,76 @@
  * `stats rebuild`), so the demo follows the ledger's rules without replaying thousands of requests.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import type { Config } from '../../config.js';
+import { eq, sql } from 'drizzle-orm';
+import type { Config, Locale } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { postTemplates, postVariants, publications, type NetworkName } from '../../db/schema.js';
 import { centsToDecimalString } from '../../lib/money.js';
 import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
-import { createCampaign, setCampaignStatus } from '../campaigns/campaigns.js';
+import { createCampaign, setCampaignStatus, type Campaign } from '../campaigns/campaigns.js';
 import { createPartners, partnerContacts, setPseudonym } from '../partners/partners.js';
 import { rebuildDailyStats } from '../earnings/daily-stats.js';
 import { partnerBalance } from '../earnings/balance.js';
 import { confirmPayoutMethodChange, requestPayoutMethodChange } from '../withdrawals/payout-method.js';
 import { requestWithdrawal, transitionWithdrawal } from '../withdrawals/withdrawals.js';
+import { connectAssisted } from '../publishing/assisted-accounts.js';
+import { approvePublication, confirmPublished, preparePublications } from '../publishing/publications.js';
+import { addTemplateTexts, createTemplate } from '../publishing/templates.js';
 
 const DEMO_ACTOR: Actor = { id: null, label: 'system (demo)' };
 
-const DEMO_CAMPAIGNS = [
-  { name: 'Démo · Box bio du mois', targetUrl: 'https://example.com/box-bio', rateCents: 12, status: 'active' as const, posts: ['Ma box bio du mois est arrivée 🌱 Tout est local et de saison : {link}', 'Envie de manger mieux sans y passer des heures ? Regarde ça : {link}'] },
-  { name: 'Démo · Appli de méditation', targetUrl: 'https://example.com/meditation', rateCents: 8, status: 'active' as const, posts: ['10 minutes par jour ont changé mes matins. Essai gratuit ici : {link}'] },
-  { name: 'Démo · Soldes d’hiver (terminée)', targetUrl: 'https://example.com/soldes', rateCents: 5, status: 'ended' as const, posts: [] },
+/** A demo post: written some days ago, its texts by language (and network: null for every one). */
+interface DemoPost {
+  daysAgo: number;
+  texts: Array<{ locale: Locale; network: NetworkName | null; texts: string[] }>;
+}
+
+const DEMO_CAMPAIGNS: Array<{ name: string; brand?: string; targetUrl: string; rateCents: number; status: 'active' | 'ended'; posts: string[]; templates: DemoPost[] }> = [
+  {
+    name: 'Démo · Box bio du mois',
+    brand: 'Box bio (démo)',
+    targetUrl: 'https://example.com/box-bio',
+    rateCents: 12,
+    status: 'active',
+    posts: ['Ma box bio du mois est arrivée 🌱 Tout est local et de saison : {link}', 'Envie de manger mieux sans y passer des heures ? Regarde ça : {link}'],
+    templates: [
+      {
+        daysAgo: 12,
+        texts: [
+          { locale: 'fr', network: null, texts: ['Ma box bio du mois est arrivée 🌱 Tout est local et de saison : {link}', 'Des légumes de saison livrés chez moi, sans y penser. Je vous montre ce qu’il y avait dedans : {link}'] },
+          { locale: 'en', network: null, texts: ['My organic box of the month is here 🌱 Everything is local and seasonal: {link}'] },
+        ],
+      },
+      {
+        daysAgo: 3,
+        texts: [
+          { locale: 'fr', network: null, texts: ['Envie de manger mieux sans y passer des heures ? Regarde ça : {link}'] },
+          { locale: 'en', network: null, texts: ['Want to eat better without spending hours on it? Have a look: {link}'] },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'Démo · Appli de méditation',
+    brand: 'Appli Zen (démo)',
+    targetUrl: 'https://example.com/meditation',
+    rateCents: 8,
+    status: 'active',
+    posts: ['10 minutes par jour ont changé mes matins. Essai gratuit ici : {link}'],
+    templates: [
+      {
+        daysAgo: 6,
+        texts: [
+          { locale: 'fr', network: null, texts: ['10 minutes par jour ont changé mes matins. Essai gratuit ici : {link}'] },
+          { locale: 'fr', network: 'x', texts: ['10 min de méditation par jour = des matins plus calmes. Essai gratuit : {link} #méditation'] },
+          { locale: 'en', network: null, texts: ['10 minutes a day changed my mornings. Free trial here: {link}'] },
+        ],
+      },
+    ],
+  },
+  { name: 'Démo · Soldes d’hiver (terminée)', targetUrl: 'https://example.com/soldes', rateCents: 5, status: 'ended', posts: [], templates: [] },
 ];
 
 const DEMO_PARTNERS = [
@@ -72,10 +122,12 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
     for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, peopleIds[index]!, pseudonym);
     const created = [];
     for (const demo of DEMO_CAMPAIGNS) {
-      const campaign = await createCampaign(tx, { name: demo.name, targetUrl: demo.targetUrl, ratePerClickEur: centsToDecimalString(demo.rateCents), posts: demo.posts }, demo.rateCents, DEMO_ACTOR, { isDemo: true });
+      const campaign = await createCampaign(tx, { name: demo.name, brand: demo.brand, targetUrl: demo.targetUrl, ratePerClickEur: centsToDecimalString(demo.rateCents), posts: demo.posts }, demo.rateCents, DEMO_ACTOR, { isDemo: true });
       if (demo.status !== campaign.status) await setCampaignStatus(tx, campaign.id, demo.status, DEMO_ACTOR);
       created.push(campaign);
     }
+    // Posts, and the first partner's publications (one already out, whose link gets clicks below).
+    const published = config ? await demoPosts(tx, config, created, peopleIds[0]!, now) : null;
     const links = await queryRows<{ code: string; partner_id: string; campaign_id: string; rate_cents: number; status: string }>(
       tx,
       sql`select l.code, l.partner_id, l.campaign_id, c.rate_cents, c.status from tracked_links l join campaigns c on c.id = l.campaign_id where l.purpose = 'main'`,
@@ -98,6 +150,16 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
         }
       }
     });
+    if (published) {
+      for (let day = published.daysAgo - 1; day >= 0; day--) {
+        const clicks = 1 + Math.floor(random() * 5);
+        for (let i = 0; i < clicks; i++) {
+          const at = new Date(now.getTime() - day * 86_400_000 - Math.floor(random() * (day === 0 ? 3_600_000 : 86_400_000)));
+          const verdict = random() < 0.1 ? 'duplicate' : 'valid';
+          rows.push({ at, partner: peopleIds[0]!, campaign: published.campaignId, code: published.code, verdict, amount: verdict === 'valid' ? published.rateCents : 0 });
+        }
+      }
+    }
     for (let i = 0; i < rows.length; i += 2000) {
       const batch = rows.slice(i, i + 2000);
       await tx.execute(sql`insert into metric_events (kind, occurred_at, partner_id, campaign_id, link_code, verdict, amount_cents)
@@ -152,4 +214,37 @@ async function demoWithdrawals(db: Db, config: Config, partnerId: string, now: D
   await transitionWithdrawal(db, rejected.withdrawal.id, 'reject', DEMO_ACTOR, { reason: 'Compte introuvable : vérifie tes coordonnées, puis refais une demande.', now: daysAgo(8, 1) });
   const { token } = await requestPayoutMethodChange(db, config, partnerId, to(first), daysAgo(7));
   await confirmPayoutMethodChange(db, token, daysAgo(7, -1));
+}
+
+/**
+ * Each campaign's posts, written some days ago, through the operator's services; the first partner
+ * shares by hand on X (an assisted account holds no credential), so their publications wait for
+ * review, and the oldest one is out with its address. Returns that one's link, for its clicks.
+ */
+async function demoPosts(db: Db, config: Config, campaigns: Campaign[], partnerId: string, now: Date): Promise<{ code: string; campaignId: string; rateCents: number; daysAgo: number } | null> {
+  const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+  const written: Array<{ id: string; daysAgo: number }> = [];
+  for (const [index, demo] of DEMO_CAMPAIGNS.entries()) {
+    for (const post of demo.templates) {
+      const [first, ...more] = post.texts;
+      const template = await createTemplate(db, config, campaigns[index]!.id, { ...first!, texts: first!.texts.join('\n---\n') }, DEMO_ACTOR);
+      for (const texts of more) await addTemplateTexts(db, config, template.id, { ...texts, texts: texts.texts.join('\n---\n') }, DEMO_ACTOR);
+      // Written on their day, so the campaign's page lists them as an operator would have.
+      await db.update(postTemplates).set({ createdAt: daysAgo(post.daysAgo) }).where(eq(postTemplates.id, template.id));
+      await db.update(postVariants).set({ createdAt: daysAgo(post.daysAgo) }).where(eq(postVariants.templateId, template.id));
+      written.push({ id: template.id, daysAgo: post.daysAgo });
+    }
+  }
+  await connectAssisted(db, partnerId, { network: 'x', handle: '@lina_demo' });
+  await preparePublications(db, config, partnerId);
+  const oldest = written.reduce((a, b) => (b.daysAgo > a.daysAgo ? b : a), written[0]!);
+  const [publication] = await db.select().from(publications).where(eq(publications.templateId, oldest.id));
+  if (!publication) return null;
+  const deps = { config, adapters: {} };
+  await approvePublication(db, deps, partnerId, publication.id);
+  await confirmPublished(db, partnerId, publication.id, { url: 'https://x.com/lina_demo/status/1862000000000000000' });
+  const out = oldest.daysAgo - 2;
+  await db.update(publications).set({ createdAt: daysAgo(oldest.daysAgo), approvedAt: daysAgo(out), publishedAt: daysAgo(out), updatedAt: daysAgo(out) }).where(eq(publications.id, publication.id));
+  const campaign = campaigns.find((one) => one.id === publication.campaignId)!;
+  return { code: publication.linkCode, campaignId: campaign.id, rateCents: campaign.rateCents, daysAgo: out };
 }
