@@ -42,8 +42,8 @@ export const en: Record<MessageKey, string> = {
   'landing.form.help': 'No password: we email you a sign-in link valid for 15 minutes.',
   'landing.form.submit': 'Send me the link',
   'landing.how.title': 'How it works',
-  'landing.how.1': 'You get personal links and ready-made posts (with the #ad disclosure).',
-  'landing.how.2': 'You share them with your audience.',
+  'landing.how.1': 'You connect your accounts (Bluesky, Mastodon, Telegram, Discord…) and get our posts ready, with your link and the “Ad” disclosure.',
+  'landing.how.2': 'You approve: we publish for you, exactly once. On X, Instagram or LinkedIn, you share it yourself in one move.',
   'landing.how.3': 'Every valid click earns you money, and you withdraw from {min}.',
   'landing.links.leaderboard': 'See the leaderboard',
   'landing.links.faq': 'FAQ',
@@ -57,7 +57,7 @@ export const en: Record<MessageKey, string> = {
     'You earn per click on our links (#ad): every valid click pays the campaign’s rate at the moment of the click. Everything shows on your dashboard.',
   'faq.q.control': 'Do I control what is posted?',
   'faq.a.control':
-    'By default nothing is published without you: you pick the posts and share them yourself. Automatic publishing, with a daily cap, comes later.',
+    'By default, manual review: each post waits for your approval, you may touch it up or decline it, and nothing is published without you. Automatic publishing, with a daily cap, comes later.',
   'faq.q.safety': 'Bans / safety?',
   'faq.a.safety':
     'Built-in anti-spam: a daily cap of paid clicks, duplicate and bot clicks not counted, manual review of withdrawals. Follow each platform’s rules.',

@@ -42,8 +42,8 @@ export const fr = {
   'landing.form.help': 'Pas de mot de passe : on t’envoie un lien de connexion valable 15 minutes.',
   'landing.form.submit': 'Recevoir le lien d’accès',
   'landing.how.title': 'Comment ça marche',
-  'landing.how.1': 'Tu reçois tes liens personnels et des posts prêts à publier (avec la mention #ad).',
-  'landing.how.2': 'Tu les partages à ton audience.',
+  'landing.how.1': 'Tu connectes tes comptes (Bluesky, Mastodon, Telegram, Discord…) et tu reçois nos posts prêts, avec ton lien et la mention « Publicité ».',
+  'landing.how.2': 'Tu valides : on publie pour toi, une seule fois. Sur X, Instagram ou LinkedIn, tu partages toi-même en un geste.',
   'landing.how.3': 'Chaque clic valide te rapporte, et tu retires tes gains dès {min}.',
   'landing.links.leaderboard': 'Voir le classement',
   'landing.links.faq': 'FAQ',
@@ -57,7 +57,7 @@ export const fr = {
     'Tu gagnes au clic sur nos liens (#ad) : chaque clic valide te rapporte le tarif de la campagne au moment du clic. Tout est visible dans ton tableau de bord.',
   'faq.q.control': 'Contrôle de ce qui est posté ?',
   'faq.a.control':
-    'Par défaut, rien n’est publié sans toi : tu choisis les posts et tu les partages toi-même. La publication automatique, avec un plafond par jour, viendra plus tard.',
+    'Par défaut, review manuelle : chaque post attend ta validation, tu peux le retoucher ou le refuser, et rien n’est publié sans toi. La publication automatique, avec un plafond par jour, viendra plus tard.',
   'faq.q.safety': 'Ban / sécurité ?',
   'faq.a.safety':
     'Anti-spam intégré : plafond de clics payés par jour, clics en double et robots non comptés, contrôle manuel des retraits. Respecte les règles de chaque plateforme.',
