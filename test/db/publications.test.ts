@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
+import { setCampaignStatus } from '../../src/modules/campaigns/campaigns.js';
 import { linkUrl } from '../../src/modules/campaigns/tracked-links.js';
 import { linkTotals, partnerLinkStats } from '../../src/modules/earnings/link-stats.js';
 import { claimJobs, finishJob } from '../../src/modules/jobs/job-queue.js';
@@ -295,6 +296,27 @@ describe.each(ENGINES)('publications on %s', (engine) => {
     expect((await listPublications(db, config, partner, ['published'])).map((p) => p.id)).toEqual([first!.id]);
     expect((await refusal(withdrawTemplate(db, template.id, operator))).code).toBe('template_withdrawn');
     void second;
+  });
+
+  it('holds the posts of a paused campaign: hidden, not approved, and not published if paused after approval', async () => {
+    const { db, campaign, partner } = await setUp('paused');
+    await createTemplate(db, config, campaign.id, { locale: 'fr', texts: 'Ma box bio : {link}' }, operator);
+    await connectWebhook(db, config, partner, { url: hookUrl }, local);
+    await connectWebhook(db, config, partner, { url: `${hookUrl}/p` }, local);
+    await preparePublications(db, config, partner);
+    const [first, second] = await listPublications(db, config, partner, ['pending_review']);
+    await approvePublication(db, deps, partner, first!.id);
+    await setCampaignStatus(db, campaign.id, 'paused', operator);
+    expect(await listPublications(db, config, partner, ['pending_review'])).toEqual([]);
+    expect((await refusal(approvePublication(db, deps, partner, second!.id))).code).toBe('campaign_inactive');
+    const calls = hookCalls.length;
+    await runDueJobs();
+    expect(hookCalls.length).toBe(calls);
+    expect((await listPublications(db, config, partner, ['failed']))[0]).toMatchObject({ id: first!.id, stateDetail: 'campaign_inactive' });
+    await setCampaignStatus(db, campaign.id, 'active', operator);
+    await publishAgain(db, deps, partner, first!.id);
+    await runDueJobs();
+    expect((await listPublications(db, config, partner, ['published']))[0]!.id).toBe(first!.id);
   });
 
   it('lets the partner share by hand on X and confirm with the post’s address', async () => {

@@ -155,4 +155,6 @@ export const postsEn = {
   'admin.partner.publications.state': 'State',
   'admin.partner.publications.clicks': 'Valid / received clicks',
   'admin.partner.publications.earned': 'Earned',
+  'publication.error.campaignInactive': 'This campaign is paused or has ended: its posts do not go out for now.',
+  'posts.failure.campaign_inactive': 'the campaign was paused or ended meanwhile.',
 };

@@ -155,4 +155,6 @@ export const postsFr = {
   'admin.partner.publications.state': 'État',
   'admin.partner.publications.clicks': 'Clics valides / reçus',
   'admin.partner.publications.earned': 'Gains',
+  'publication.error.campaignInactive': 'Cette campagne est en pause ou terminée : ses posts ne partent plus pour l’instant.',
+  'posts.failure.campaign_inactive': 'la campagne a été mise en pause ou terminée entre-temps.',
 };

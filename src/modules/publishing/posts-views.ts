@@ -136,7 +136,7 @@ ${section('published', t('posts.published'), data.published.length, html`<ul cla
 
 const allShown = (data: PostsPageData) => [...data.pending, ...data.toShare, ...data.toCheck, ...data.failed];
 
-const FAILURES = ['credentials_refused', 'account_removed', 'rate_limited', 'worker_stopped', 'account_unavailable'] as const;
+const FAILURES = ['credentials_refused', 'account_removed', 'rate_limited', 'worker_stopped', 'account_unavailable', 'campaign_inactive'] as const;
 
 /** Why a publication failed, in the partner's words; a network's own refusal is shown as it said it. */
 function failureReason(request: FastifyRequest, detail: string | null): string {

@@ -130,15 +130,18 @@ export async function listPublications(db: Db, config: Config, partnerId: string
     db,
     sql`select p.id, a.network, a.label, a.state as account_state, c.name as campaign_name, coalesce(c.brand, c.name) as brand
           from publications p join connected_accounts a on a.id = p.account_id join campaigns c on c.id = p.campaign_id
-         where p.partner_id = ${partnerId} and p.state in (${sql.join(states.map((state) => sql`${state}`), sql`, `)})`,
+         where p.partner_id = ${partnerId} and p.state in (${sql.join(states.map((state) => sql`${state}`), sql`, `)})
+           -- Posts of a paused campaign wait out of sight until it is resumed.
+           and (p.state <> 'pending_review' or c.status = 'active')
+         order by p.updated_at desc, p.created_at desc
+         limit ${options.limit ?? 100}`,
   );
   if (rows.length === 0) return [];
   const found = await db
     .select()
     .from(publications)
     .where(inArray(publications.id, rows.map((row) => row.id)))
-    .orderBy(desc(publications.updatedAt), desc(publications.createdAt))
-    .limit(options.limit ?? 100);
+    .orderBy(desc(publications.updatedAt), desc(publications.createdAt));
   const extra = new Map(rows.map((row) => [row.id, row]));
   const totals = await linkTotals(db, found.map((publication) => publication.linkCode));
   return found.map((publication) => {
@@ -158,6 +161,7 @@ interface Locked {
   publication: Publication;
   account: { id: string; network: NetworkName; state: ConnectedAccount['state'] };
   brand: string;
+  campaignActive: boolean;
 }
 
 /** The partner's own publication under its row lock; anyone else's is not found, as an unknown id. */
@@ -165,11 +169,11 @@ async function lockOwn(tx: Db, partnerId: string, id: string): Promise<Locked> {
   if (!isUuid(id)) throw new NotFoundError('publication');
   const [publication] = await tx.select().from(publications).where(and(eq(publications.id, id), eq(publications.partnerId, partnerId))).for('update');
   if (!publication) throw new NotFoundError('publication');
-  const [extra] = await queryRows<{ network: NetworkName; state: ConnectedAccount['state']; brand: string }>(
+  const [extra] = await queryRows<{ network: NetworkName; state: ConnectedAccount['state']; brand: string; campaign_status: string }>(
     tx,
-    sql`select a.network, a.state, coalesce(c.brand, c.name) as brand from connected_accounts a, campaigns c where a.id = ${publication.accountId} and c.id = ${publication.campaignId}`,
+    sql`select a.network, a.state, coalesce(c.brand, c.name) as brand, c.status as campaign_status from connected_accounts a, campaigns c where a.id = ${publication.accountId} and c.id = ${publication.campaignId}`,
   );
-  return { publication, account: { id: publication.accountId, network: extra!.network, state: extra!.state }, brand: extra!.brand };
+  return { publication, account: { id: publication.accountId, network: extra!.network, state: extra!.state }, brand: extra!.brand, campaignActive: extra!.campaign_status === 'active' };
 }
 
 /** How the account's network counts (an instance's own limit when the account says it). */
@@ -190,7 +194,9 @@ async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: u
   return { text: final, edited: publication.edited || final !== publication.text };
 }
 
+/** Publishing needs the account usable, and a campaign whose clicks still pay. */
 function assertAccountUsable(locked: Locked): void {
+  if (!locked.campaignActive) throw new ConflictError('campaign_inactive', 'publication.error.campaignInactive');
   if (locked.account.state === 'disconnected') throw new ConflictError('account_removed', 'publication.error.accountRemoved');
   if (locked.account.state === 'needs_reconnect') throw new ConflictError('account_needs_reconnect', 'publication.error.reconnect');
 }
@@ -308,9 +314,13 @@ export async function withdrawAccountPublications(tx: Db, accountId: string): Pr
   return gone.length;
 }
 
-/** How many publications wait for the partner's review (the portal's and the digest's count). */
+/** How many publications wait for the partner's review (the portal's and the digest's count; paused campaigns' left out). */
 export async function pendingCount(db: Db, partnerId: string): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::integer` }).from(publications).where(and(eq(publications.partnerId, partnerId), eq(publications.state, 'pending_review')));
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`select count(*)::integer as count from publications p join campaigns c on c.id = p.campaign_id
+         where p.partner_id = ${partnerId} and p.state = 'pending_review' and c.status = 'active'`,
+  );
   return Number(row?.count ?? 0);
 }
 

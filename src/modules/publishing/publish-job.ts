@@ -15,6 +15,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
 import { connectedAccounts, publications, type PublicationState } from '../../db/schema.js';
 import { linkUrl } from '../campaigns/tracked-links.js';
 import type { Job, JobOutcome } from '../jobs/job-queue.js';
@@ -31,14 +32,15 @@ export interface PublishJobEvents {
 type Settled = { state: Extract<PublicationState, 'published' | 'failed' | 'unconfirmed' | 'approved'>; detail: string | null; remote?: { remoteId: string; remoteUrl: string | null } };
 
 /** Step 1: the claim of this attempt, committed; null when there is nothing (left) to do. */
-async function startAttempt(db: Db, publicationId: string): Promise<{ publication: Publication; network: string; accountState: string; resumed: boolean } | null> {
+async function startAttempt(db: Db, publicationId: string): Promise<{ publication: Publication; network: string; accountState: string; campaignActive: boolean; resumed: boolean } | null> {
   return db.transaction(async (tx) => {
     const [publication] = await tx.select().from(publications).where(eq(publications.id, publicationId)).for('update');
     if (!publication || (publication.state !== 'approved' && publication.state !== 'publishing')) return null;
     const [account] = await tx.select({ network: connectedAccounts.network, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, publication.accountId));
+    const [campaign] = await queryRows<{ status: string }>(tx, sql`select status from campaigns where id = ${publication.campaignId}`);
     const resumed = publication.state === 'publishing';
     await tx.update(publications).set({ state: 'publishing', updatedAt: new Date() }).where(eq(publications.id, publicationId));
-    return { publication, network: account?.network ?? '', accountState: account?.state ?? 'disconnected', resumed };
+    return { publication, network: account?.network ?? '', accountState: account?.state ?? 'disconnected', campaignActive: campaign?.status === 'active', resumed };
   });
 }
 
@@ -73,6 +75,11 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
       // Removed or waiting to be reconnected since the approval: nothing was sent by this attempt.
       // If an earlier one may have sent it, the partner is asked to check.
       await settle(db, publicationId, resumed ? { state: 'unconfirmed', detail: 'account_unavailable' } : { state: 'failed', detail: started.accountState === 'needs_reconnect' ? 'credentials_refused' : 'account_removed' }, false);
+      return { kind: 'done' };
+    }
+    if (!started.campaignActive && !resumed) {
+      // Paused or ended since the approval: its clicks would not pay. The partner may publish it again later.
+      await settle(db, publicationId, { state: 'failed', detail: 'campaign_inactive' }, false);
       return { kind: 'done' };
     }
     const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: linkUrl(deps.config.baseUrl, publication.linkCode) };
