@@ -231,7 +231,8 @@ async function demoPosts(db: Db, config: Config, campaigns: Campaign[], partnerI
       for (const texts of more) await addTemplateTexts(db, config, template.id, { ...texts, texts: texts.texts.join('\n---\n') }, DEMO_ACTOR);
       // Written on their day, so the campaign's page lists them as an operator would have.
       await db.update(postTemplates).set({ createdAt: daysAgo(post.daysAgo) }).where(eq(postTemplates.id, template.id));
-      await db.update(postVariants).set({ createdAt: daysAgo(post.daysAgo) }).where(eq(postVariants.templateId, template.id));
+      // Their texts moved by as much, so they keep the order they were written in.
+      await db.update(postVariants).set({ createdAt: sql`${daysAgo(post.daysAgo).toISOString()}::timestamptz + (${postVariants.createdAt} - now())` }).where(eq(postVariants.templateId, template.id));
       written.push({ id: template.id, daysAgo: post.daysAgo });
     }
   }

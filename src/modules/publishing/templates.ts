@@ -67,6 +67,9 @@ function cleanTexts(input: TemplateTextsInput, config: Config, campaign: Campaig
   return clean;
 }
 
+/** Texts written at once keep the order they were typed in: a microsecond apart (now() is the transaction's). */
+const inOrder = (index: number) => sql`now() + ${index} * interval '1 microsecond'`;
+
 /** A new post for a campaign, with its first texts; partners' publications are prepared after. */
 export async function createTemplate(db: Db, config: Config, campaignId: string, input: TemplateTextsInput, actor: Actor): Promise<PostTemplate> {
   const campaign = await getCampaign(db, campaignId);
@@ -74,7 +77,7 @@ export async function createTemplate(db: Db, config: Config, campaignId: string,
   const clean = cleanTexts(input, config, campaign);
   return db.transaction(async (tx) => {
     const [template] = await tx.insert(postTemplates).values({ campaignId }).returning();
-    await tx.insert(postVariants).values(clean.bodies.map((body) => ({ templateId: template!.id, locale: clean.locale, network: clean.network, body })));
+    await tx.insert(postVariants).values(clean.bodies.map((body, index) => ({ templateId: template!.id, locale: clean.locale, network: clean.network, body, createdAt: inOrder(index) })));
     await queuePreparation(tx, template!.id);
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'template_created', subject: `campaign:${campaignId}`, params: { name: campaign.name, texts: clean.bodies.length, locale: clean.locale, network: clean.network } });
     return template!;
@@ -101,7 +104,7 @@ export async function addTemplateTexts(db: Db, config: Config, templateId: strin
   const campaign = await getCampaign(db, template.campaignId);
   const clean = cleanTexts(input, config, campaign);
   await db.transaction(async (tx) => {
-    await tx.insert(postVariants).values(clean.bodies.map((body) => ({ templateId, locale: clean.locale, network: clean.network, body })));
+    await tx.insert(postVariants).values(clean.bodies.map((body, index) => ({ templateId, locale: clean.locale, network: clean.network, body, createdAt: inOrder(index) })));
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'template_texts_added', subject: `campaign:${template.campaignId}`, params: { name: campaign.name, texts: clean.bodies.length, locale: clean.locale, network: clean.network } });
   });
   return template;
