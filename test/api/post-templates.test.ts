@@ -40,14 +40,14 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     const page = await ops.get(`/admin/campaigns/${campaign.id}`);
     expect(page.body).toContain('<h2 id="posts-title">Posts</h2>');
     expect(page.body).toContain('Aucun post pour l’instant.');
-    expect(page.body).toContain('« Publicité · Box &lt;bio&gt; » est ajouté au début automatiquement.');
+    expect(page.body).toContain('Publicité · Box &lt;bio&gt;\u00a0» est ajouté au début automatiquement.');
 
     const created = await ops.post(`/admin/campaigns/${campaign.id}/templates`, { locale: 'fr', network: '', texts: 'Ma box est arrivée : {link}\n---\nDe saison, et <locale> !' });
     expect(created.statusCode).toBe(303);
     expect(created.headers.location).toBe(`/admin/campaigns/${campaign.id}?done=template_created#posts`);
     const shown = await ops.get(created.headers.location as string);
     expect(shown.body).toContain('Post créé : les partenaires ayant un compte connecté le reçoivent à valider.');
-    expect(shown.body).toContain('<p class="template-text-meta">Français · Tous les réseaux</p><p class="template-text">Ma box est arrivée : {link}</p>');
+    expect(shown.body).toContain('<p class="template-text-meta">Français · Tous les réseaux</p><ul class="template-variants"><li class="template-text">Ma box est arrivée : {link}</li><li class="template-text">De saison, et &lt;locale&gt; !</li></ul>');
     expect(shown.body).toContain('De saison, et &lt;locale&gt; !');
     expect(shown.body).toContain('<span class="status status-template-active">actif</span>');
     expect(shown.body).toContain('aucune pour l’instant');
@@ -89,14 +89,14 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     await ops.post(`/admin/campaigns/${campaign.id}/templates`, { locale: 'fr', network: '', texts: 'Premier : {link}' });
     const [id] = await templateIds(campaign.id);
     const page = await ops.get(`/admin/campaigns/${campaign.id}`);
-    expect(page.body).toContain(`action="/admin/templates/${id}/texts"`);
+    expect(page.body).toContain(`action="/admin/templates/${id}/texts#template-${id}"`);
 
     const added = await ops.post(`/admin/templates/${id}/texts`, { locale: 'en', network: 'mastodon', texts: 'First: {link}' });
     expect(added.statusCode).toBe(303);
     expect(added.headers.location).toBe(`/admin/campaigns/${campaign.id}?done=template_texts#posts`);
     const shown = await ops.get(added.headers.location as string);
     expect(shown.body).toContain('Textes ajoutés au post.');
-    expect(shown.body).toContain('<p class="template-text-meta">Anglais · Mastodon</p><p class="template-text">First: {link}</p>');
+    expect(shown.body).toContain('<p class="template-text-meta">Anglais · Mastodon</p><ul class="template-variants"><li class="template-text">First: {link}</li></ul>');
 
     const refused = await ops.post(`/admin/templates/${id}/texts`, { locale: 'fr', network: 'x', texts: 'x'.repeat(300) });
     expect(refused.statusCode).toBe(400);
@@ -143,7 +143,7 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     expect(shown.body).toContain('Post retiré : ses publications en attente ont disparu ; celles déjà publiées restent.');
     expect(shown.body).toMatch(/<span class="status status-template-withdrawn">retiré le [^<]+<\/span>/);
     expect(shown.body).toContain('1 retirée');
-    expect(shown.body).not.toContain(`action="/admin/templates/${id}/texts"`);
+    expect(shown.body).not.toContain(`action="/admin/templates/${id}/texts`);
 
     // Withdrawn already: said on the post, nothing asked again.
     const again = await ops.post(`/admin/templates/${id}/withdraw`, {});
@@ -163,7 +163,7 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     expect(saved.statusCode).toBe(303);
     const page = await ops.get(`/admin/campaigns/${campaign.id}`);
     expect(page.body).toContain('value="Maison Verte"');
-    expect(page.body).toContain('« Publicité · Maison Verte » au début.');
+    expect(page.body).toContain('Publicité · Maison Verte\u00a0» au début.');
     expect((await queryRows<{ brand: string | null }>(db(), sql`select brand from campaigns where id = ${campaign.id}`))[0]!.brand).toBe('Maison Verte');
     // Emptied: the campaign's name again.
     await ops.post(`/admin/campaigns/${campaign.id}`, { ...fields, brand: '' });
@@ -200,7 +200,7 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     await ops.post(`/admin/campaigns/${campaign.id}/status`, { status: 'ended', confirm: '1' });
     const page = await ops.get(`/admin/campaigns/${campaign.id}`);
     expect(page.body).toContain('Cette campagne est terminée : on ne peut plus y ajouter de posts.');
-    expect(page.body).not.toContain(`action="/admin/campaigns/${campaign.id}/templates"`);
+    expect(page.body).not.toContain(`action="/admin/campaigns/${campaign.id}/templates`);
     const refused = await ops.post(`/admin/campaigns/${campaign.id}/templates`, { locale: 'fr', network: '', texts: 'Trop tard {link}' });
     expect(refused.statusCode).toBe(409);
     expect(await templatesOf(campaign.id)).toBe(0);

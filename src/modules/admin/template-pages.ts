@@ -3,7 +3,8 @@
  * status, publications by state, what their links brought), a new post, texts added to one, and
  * withdrawing one (confirmed first: its waiting publications disappear). Each form calls one
  * service of publishing/templates.ts, then redirects with a done message, or shows the campaign's
- * page again with the refusal next to its field.
+ * page again with the refusal next to its field (the form's action ends with its own anchor, so the
+ * browser shows the refused form rather than the top of a long page).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
@@ -18,7 +19,7 @@ import type { MessageKey } from '../../i18n/index.js';
 import { formatDate } from '../../lib/dates.js';
 import { formatCents } from '../../lib/money.js';
 import { getCampaign, type Campaign } from '../campaigns/campaigns.js';
-import { addTemplateTexts, brandOf, campaignTemplates, createTemplate, getTemplate, withdrawTemplate, type TemplateSummary, type TemplateTextsInput } from '../publishing/templates.js';
+import { addTemplateTexts, brandOf, campaignTemplates, createTemplate, getTemplate, withdrawTemplate, type PostVariant, type TemplateSummary, type TemplateTextsInput } from '../publishing/templates.js';
 import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 
@@ -75,8 +76,12 @@ function templateCard(request: FastifyRequest, campaign: Campaign, template: Tem
   const mine = form?.templateId === template.id ? form : undefined;
   const states = STATE_ORDER.filter((state) => (template.states[state] ?? 0) > 0).map((state) => t(`template.count.${state}`, { n: template.states[state]! }));
   const withdrawn = template.status === 'withdrawn';
-  const texts = template.variants.map(
-    (variant) => html`<li><p class="template-text-meta">${t(`template.locale.${variant.locale}`)} · ${variant.network ? t(`accounts.network.${variant.network}`) : t('template.allNetworks')}</p><p class="template-text">${variant.body}</p></li>`,
+  // Texts by language, then network (every network first), each group in the order written.
+  const rank = (variant: PostVariant) => LOCALES.indexOf(variant.locale) * 100 + (variant.network === null ? 0 : 1 + NETWORKS.indexOf(variant.network));
+  const groups = new Map<number, PostVariant[]>();
+  for (const variant of [...template.variants].sort((a, b) => rank(a) - rank(b))) groups.set(rank(variant), [...(groups.get(rank(variant)) ?? []), variant]);
+  const texts = [...groups.values()].map(
+    ([first, ...more]) => html`<li><p class="template-text-meta">${t(`template.locale.${first!.locale}`)} · ${first!.network ? t(`accounts.network.${first!.network}`) : t('template.allNetworks')}</p><ul class="template-variants">${[first!, ...more].map((variant) => html`<li class="template-text">${variant.body}</li>`)}</ul></li>`,
   );
   const date = formatDate(template.createdAt, locale, { time: true });
   return html`<li class="card template${withdrawn ? ' template-withdrawn' : ''}" id="template-${template.id}">
@@ -92,7 +97,7 @@ ${mine && mine.error.field === null ? html`<p class="error" role="alert">${mine.
 ${withdrawn
   ? ''
   : html`<details class="template-add"${mine && mine.error.field !== null ? html` open` : ''}><summary>${t('template.add')}</summary>
-<form method="post" action="/admin/templates/${template.id}/texts" novalidate>
+<form method="post" action="/admin/templates/${template.id}/texts#template-${template.id}" novalidate>
   ${hidden(request)}
   ${textFields(request, campaign, `t-${template.id}`, mine?.values ?? {}, mine?.error)}
   <button type="submit">${t('template.add.submit')}</button>
@@ -113,7 +118,7 @@ ${doneKey ? html`<p class="ok" role="status">${t(doneKey)}</p>` : ''}
 ${templates.length ? html`<ol class="templates">${templates.map((template) => templateCard(request, campaign, template, options.form))}</ol>` : html`<p>${t('template.none')}</p>`}
 ${campaign.status === 'ended'
   ? creating ? html`<p class="error" role="alert">${creating.error.message}</p>` : html`<p>${t('template.error.ended')}</p>`
-  : html`<form method="post" action="/admin/campaigns/${campaign.id}/templates" class="card" novalidate>
+  : html`<form method="post" action="/admin/campaigns/${campaign.id}/templates#new-post" id="new-post" class="card" novalidate>
   <h3>${t('template.new')}</h3>
   ${creating && creating.error.field === null ? html`<p class="error" role="alert">${creating.error.message}</p>` : ''}
   ${hidden(request)}
