@@ -22,6 +22,9 @@ import { findPartner, listPartners } from '../modules/partners/partners.js';
 import { decidePartnerStatus } from '../modules/partners/status-decisions.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
+import { DataDirectoryLockedError } from '../db/lock.js';
+import { publishingAdapters } from '../modules/publishing/adapters.js';
+import { startPublishingWorker } from '../modules/publishing/publishing-worker.js';
 import { decideWithdrawal, payPayoutFile } from '../modules/withdrawals/decisions.js';
 import { cancelPayoutFile, createPayoutFile } from '../modules/withdrawals/payout-files.js';
 import { listWithdrawals, parseStatusFilter, WITHDRAWAL_ACTIONS } from '../modules/withdrawals/withdrawals.js';
@@ -46,6 +49,10 @@ Commands:
   stats verify                              recompute the daily summaries from the click ledger and compare
   stats rebuild                             replace the daily summaries with the recomputed ones
   demo load                                 load the demo data into an empty database
+  worker                                    run the publishing worker alone (no web server) until SIGTERM or
+                                            Ctrl-C, then let the jobs in hand finish: beside servers on
+                                            PostgreSQL (PUBLISHING_WORKER=false there); on the embedded
+                                            database only while no server holds it
   help                                      show this help`;
 
 const logger = pino({ level: 'warn' });
@@ -199,6 +206,43 @@ function unstorableArgument(args: string[]): UnstorableText | null {
   return null;
 }
 
+/**
+ * `worker`: the publishing worker with no HTTP server, until SIGTERM or SIGINT; then it stops
+ * claiming, the jobs in hand finish (a second signal exits at once: their lease lets another
+ * worker take them over), and the database is closed.
+ */
+async function runWorker(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    console.error(`worker takes no arguments.\n\n${USAGE}`);
+    return 2;
+  }
+  const runtime = await startRuntime(logger).catch((error: unknown) => {
+    if (!(error instanceof DataDirectoryLockedError)) throw error;
+    console.error(`${error.message}\nA server publishes with its own worker (PUBLISHING_WORKER=true); a worker of its own needs PostgreSQL, or no server running.`);
+    return null;
+  });
+  if (!runtime) return 1;
+  const { config, database } = runtime;
+  const log = pino({ level: config.logLevel });
+  const mailer = createMailer(config);
+  const publishing = { config, adapters: publishingAdapters(config.outboundPolicy, { telegramApiUrl: config.telegramApiUrl }) };
+  const worker = startPublishingWorker(database.db, publishing, mailer, log);
+  // The worker's timers do not keep a process alive (the server's socket does, not here).
+  const keepAlive = setInterval(() => undefined, 60_000);
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const stopping = new Promise<NodeJS.Signals>((resolve) => signals.forEach((name) => process.once(name, () => resolve(name))));
+  log.info({ worker: worker.id, database: database.engine === 'pglite' ? `embedded (${config.dataDir}/pglite)` : 'PostgreSQL (DATABASE_URL)', leaseSeconds: config.publishingLeaseMs / 1000, pollMs: config.publishingPollMs }, 'publishing worker started; SIGTERM or Ctrl-C stops it');
+  const signal = await stopping;
+  signals.forEach((name) => process.once(name, () => process.exit(1)));
+  log.info({ signal }, 'stopping: the jobs in hand finish (again to exit at once)');
+  await worker.stop();
+  clearInterval(keepAlive);
+  mailer.close();
+  await database.close();
+  log.info('publishing worker stopped');
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first, second, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help') {
@@ -211,6 +255,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(appliedMigrations.length ? `Applied migrations: ${appliedMigrations.join(', ')}` : 'Database is up to date.');
     return 0;
   }
+  if (first === 'worker') return runWorker(argv.slice(1));
   const command = commands[`${first} ${second ?? ''}`];
   if (!command) {
     console.error(`Unknown command "${argv.join(' ')}".\n\n${USAGE}`);

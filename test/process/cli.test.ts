@@ -54,6 +54,10 @@ describe('the CLI on the embedded database', { timeout: 240_000 }, () => {
       const refused = await cli('campaigns', 'list');
       expect(refused.code).toBe(1);
       expect(refused.output).toContain('is already open in process');
+      // The server publishes with its own worker: a second one is refused, saying so.
+      const worker = await cli('worker');
+      expect(worker.code).toBe(1);
+      expect(worker.output).toContain('A server publishes with its own worker (PUBLISHING_WORKER=true)');
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
