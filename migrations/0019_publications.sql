@@ -59,6 +59,9 @@ CREATE TABLE publications (
   link_code       text NOT NULL UNIQUE REFERENCES tracked_links (code),
   idempotency_key text NOT NULL UNIQUE CHECK (idempotency_key ~ '^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$'),
   locale          text NOT NULL CHECK (locale IN ('fr', 'en')),
+  -- The brand its disclosure names, as when it was prepared: renaming the campaign later does not
+  -- make the partner's text wrong (edits are checked against this one).
+  brand           text NOT NULL CHECK (length(brand) BETWEEN 1 AND 120),
   text            text NOT NULL CHECK (length(text) BETWEEN 1 AND 10000),
   edited          boolean NOT NULL DEFAULT false,
   state           text NOT NULL DEFAULT 'pending_review'

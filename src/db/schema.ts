@@ -303,6 +303,7 @@ export const publications = pgTable('publications', {
   linkCode: text('link_code').notNull(),
   idempotencyKey: text('idempotency_key').notNull(),
   locale: text('locale', { enum: ['fr', 'en'] }).notNull(),
+  brand: text('brand').notNull(),
   text: text('text').notNull(),
   edited: boolean('edited').notNull().default(false),
   state: text('state', { enum: PUBLICATION_STATES }).notNull().default('pending_review'),

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
-import { setCampaignStatus } from '../../src/modules/campaigns/campaigns.js';
+import { setCampaignStatus, updateCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { linkUrl } from '../../src/modules/campaigns/tracked-links.js';
 import { linkTotals, partnerLinkStats } from '../../src/modules/earnings/link-stats.js';
 import { claimJobs, finishJob } from '../../src/modules/jobs/job-queue.js';
@@ -175,6 +175,8 @@ describe.each(ENGINES)('publications on %s', (engine) => {
     await preparePublications(db, config, partner);
     const [publication] = await listPublications(db, config, partner, ['pending_review']);
     const before = instance.statuses.length;
+    // Renamed after it was prepared: the prepared disclosure stays valid.
+    await updateCampaign(db, campaign.id, { brand: 'Box bio & Cie' }, operator);
     await approvePublication(db, deps, partner, publication!.id);
     expect(await runDueJobs()).toBe(1);
     const [published] = await listPublications(db, config, partner, ['published']);

@@ -82,7 +82,7 @@ export async function preparePublications(db: Db, config: Config, partnerId: str
         const text = composePost(variant!.body, { link: linkUrl(config.baseUrl, code), locale: variant!.locale, brand: pair.brand });
         const [row] = await tx
           .insert(publications)
-          .values({ partnerId, accountId: pair.account_id, templateId: pair.template_id, variantId: variant!.id, campaignId: pair.campaign_id, linkCode: code, idempotencyKey: newTid(), locale: variant!.locale, text })
+          .values({ partnerId, accountId: pair.account_id, templateId: pair.template_id, variantId: variant!.id, campaignId: pair.campaign_id, linkCode: code, idempotencyKey: newTid(), locale: variant!.locale, brand: pair.brand, text })
           .onConflictDoNothing()
           .returning({ id: publications.id });
         // Prepared meanwhile by another request: this link is not needed.
@@ -120,15 +120,14 @@ async function chooseVariant(db: Db, templateId: string, locale: Locale, network
 export interface PublicationView extends Publication, LinkTotals {
   account: Pick<ConnectedAccount, 'id' | 'network' | 'label' | 'state'>;
   campaignName: string;
-  brand: string;
   link: string;
 }
 
 /** The partner's publications in the given states, newest first, with their account and figures. */
 export async function listPublications(db: Db, config: Config, partnerId: string, states: readonly PublicationState[], options: { limit?: number } = {}): Promise<PublicationView[]> {
-  const rows = await queryRows<{ id: string; network: NetworkName; label: string; account_state: ConnectedAccount['state']; campaign_name: string; brand: string }>(
+  const rows = await queryRows<{ id: string; network: NetworkName; label: string; account_state: ConnectedAccount['state']; campaign_name: string }>(
     db,
-    sql`select p.id, a.network, a.label, a.state as account_state, c.name as campaign_name, coalesce(c.brand, c.name) as brand
+    sql`select p.id, a.network, a.label, a.state as account_state, c.name as campaign_name
           from publications p join connected_accounts a on a.id = p.account_id join campaigns c on c.id = p.campaign_id
          where p.partner_id = ${partnerId} and p.state in (${sql.join(states.map((state) => sql`${state}`), sql`, `)})
            -- Posts of a paused campaign wait out of sight until it is resumed.
@@ -150,7 +149,6 @@ export async function listPublications(db: Db, config: Config, partnerId: string
       ...publication,
       account: { id: publication.accountId, network: more.network, label: more.label, state: more.account_state },
       campaignName: more.campaign_name,
-      brand: more.brand,
       link: linkUrl(config.baseUrl, publication.linkCode),
       ...(totals.get(publication.linkCode) ?? { clicks: 0, validClicks: 0, earnedCents: 0 }),
     };
@@ -160,7 +158,6 @@ export async function listPublications(db: Db, config: Config, partnerId: string
 interface Locked {
   publication: Publication;
   account: { id: string; network: NetworkName; state: ConnectedAccount['state'] };
-  brand: string;
   campaignActive: boolean;
 }
 
@@ -169,11 +166,11 @@ async function lockOwn(tx: Db, partnerId: string, id: string): Promise<Locked> {
   if (!isUuid(id)) throw new NotFoundError('publication');
   const [publication] = await tx.select().from(publications).where(and(eq(publications.id, id), eq(publications.partnerId, partnerId))).for('update');
   if (!publication) throw new NotFoundError('publication');
-  const [extra] = await queryRows<{ network: NetworkName; state: ConnectedAccount['state']; brand: string; campaign_status: string }>(
+  const [extra] = await queryRows<{ network: NetworkName; state: ConnectedAccount['state']; campaign_status: string }>(
     tx,
-    sql`select a.network, a.state, coalesce(c.brand, c.name) as brand, c.status as campaign_status from connected_accounts a, campaigns c where a.id = ${publication.accountId} and c.id = ${publication.campaignId}`,
+    sql`select a.network, a.state, c.status as campaign_status from connected_accounts a, campaigns c where a.id = ${publication.accountId} and c.id = ${publication.campaignId}`,
   );
-  return { publication, account: { id: publication.accountId, network: extra!.network, state: extra!.state }, brand: extra!.brand, campaignActive: extra!.campaign_status === 'active' };
+  return { publication, account: { id: publication.accountId, network: extra!.network, state: extra!.state }, campaignActive: extra!.campaign_status === 'active' };
 }
 
 /** How the account's network counts (an instance's own limit when the account says it). */
@@ -190,7 +187,7 @@ async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: u
   if (edited !== undefined && (typeof edited !== 'string' || edited.length > 10_000)) throw new InputError('text', 'post.error.tooLong', { length: typeof edited === 'string' ? edited.length : 0, max: 10_000 });
   const text = typeof edited === 'string' ? edited.replace(/\r\n?/g, '\n') : publication.text;
   const rule = await accountLengthRule(db, deps, locked.account);
-  const final = checkPost(text, { link: linkUrl(deps.config.baseUrl, publication.linkCode), locale: publication.locale, brand: locked.brand, rule });
+  const final = checkPost(text, { link: linkUrl(deps.config.baseUrl, publication.linkCode), locale: publication.locale, brand: publication.brand, rule });
   return { text: final, edited: publication.edited || final !== publication.text };
 }
 
