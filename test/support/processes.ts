@@ -12,11 +12,14 @@ export function ensureBuilt(): void {
   if (!distIsFresh()) throw new Error('dist/ is older than the sources: it is built by globalSetup (test/support/build.ts) before the tests start');
 }
 
-export interface RunningServer {
+export interface RunningProcess {
   child: ChildProcess;
-  origin: string;
   output(): string;
   exited: Promise<number | null>;
+}
+
+export interface RunningServer extends RunningProcess {
+  origin: string;
 }
 
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -27,33 +30,42 @@ function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, LOG_LEVEL: 'info', ...env };
 }
 
-/** Starts `dist/src/server.js`; resolves once it listens (or rejects with its output if it exits). */
-export async function startServer(env: Record<string, string>, cwd: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(projectRoot, 'dist/src/server.js')], { cwd, env: cleanEnv({ PORT: '0', ...env }) });
+/**
+ * Starts a built script (`dist/…`) that runs until stopped; resolves with the first match of
+ * `ready` in its output (or rejects with its output if it exits first).
+ */
+export async function startNode(script: string, args: string[], env: Record<string, string>, cwd: string, ready: RegExp): Promise<RunningProcess & { ready: RegExpExecArray }> {
+  const child = spawn(process.execPath, [join(projectRoot, script), ...args], { cwd, env: cleanEnv(env) });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   child.stderr.on('data', (chunk) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const origin = await new Promise<string>((resolve, reject) => {
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) {
+      const found = ready.exec(out);
+      if (found) {
         clearInterval(timer);
         clearTimeout(deadline);
-        resolve(match[1]!);
+        resolve(found);
       }
     }, 50);
     const deadline = setTimeout(() => {
       clearInterval(timer);
-      reject(new Error(`server did not say it was listening within 90 s (is LOG_LEVEL below info?):\n${out}`));
+      reject(new Error(`${script} did not say ${ready} within 90 s (is LOG_LEVEL below info?):\n${out}`));
     }, 90_000);
     void exited.then((code) => {
       clearInterval(timer);
       clearTimeout(deadline);
-      reject(new Error(`server exited with ${code}:\n${out}`));
+      reject(new Error(`${script} exited with ${code}:\n${out}`));
     });
   });
-  return { child, origin, output: () => out, exited };
+  return { child, output: () => out, exited, ready: match };
+}
+
+/** Starts `dist/src/server.js`; resolves once it listens (or rejects with its output if it exits). */
+export async function startServer(env: Record<string, string>, cwd: string): Promise<RunningServer> {
+  const { ready, ...server } = await startNode('dist/src/server.js', [], { PORT: '0', ...env }, cwd, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+  return { ...server, origin: ready[1]! };
 }
 
 /** Runs a command to completion: the server expected to fail, or the CLI. */
