@@ -109,6 +109,7 @@ describe('every page at a phone’s and a laptop’s width, in both languages', 
         for (const width of [390, 1366]) {
           await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
           await page.goto(`${origin}/partner/portal?lang=${lang}`);
+          await page.locator('#accounts details.connect > summary', { hasText: 'Webhook' }).click();
           await page.locator('#acc-url').fill(`http://localhost:9/hook-${lang}-${width}`);
           await page.getByRole('button', { name: button }).click();
           await page.waitForSelector('#acc-secret');

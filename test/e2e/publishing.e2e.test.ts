@@ -62,6 +62,7 @@ describe('publishing a post in a real browser', () => {
     await signInInBrowser(page, origin, 'lina@example.com', mailer);
 
     // Connect: handle, app password, and the server (folded, as most partners use bsky.social).
+    await page.locator('#accounts details.connect > summary', { hasText: 'Bluesky' }).click();
     await page.getByLabel('Ton identifiant Bluesky').fill(bluesky.handle);
     await page.getByLabel('Mot de passe d’application').fill(bluesky.appPassword);
     await page.locator('#accounts summary', { hasText: 'Serveur (facultatif)' }).click();

@@ -141,7 +141,6 @@ export const postsEn = {
   'accounts.last.none': 'No publication yet.',
   'accounts.last.see': 'see',
   'accounts.assisted.note': 'Assisted sharing: you publish yourself, we prepare the text.',
-  'accounts.assisted.title': 'X, Instagram, TikTok, LinkedIn, Facebook (assisted sharing)',
   'accounts.assisted.help': 'These networks do not open automatic posting for this use: you receive the posts ready, publish them yourself, then paste the post’s address.',
   'accounts.assisted.network': 'Network',
   'accounts.assisted.handle': 'Your username',
@@ -157,4 +156,10 @@ export const postsEn = {
   'admin.partner.publications.earned': 'Earned',
   'publication.error.campaignInactive': 'This campaign is paused or has ended: its posts do not go out for now.',
   'posts.failure.campaign_inactive': 'the campaign was paused or ended meanwhile.',
+  'accounts.connect.bluesky': 'Bluesky',
+  'accounts.connect.mastodon': 'Mastodon',
+  'accounts.connect.webhook': 'Webhook (n8n, Make, Zapier…)',
+  'accounts.connect.telegram': 'Telegram channel',
+  'accounts.connect.discord': 'Discord channel',
+  'accounts.connect.assisted': 'X, Instagram, TikTok, LinkedIn, Facebook (assisted sharing)',
 };

@@ -141,7 +141,6 @@ export const postsFr = {
   'accounts.last.none': 'Pas encore de publication.',
   'accounts.last.see': 'voir',
   'accounts.assisted.note': 'Partage assisté : tu publies toi-même, nous préparons le texte.',
-  'accounts.assisted.title': 'X, Instagram, TikTok, LinkedIn, Facebook (partage assisté)',
   'accounts.assisted.help': 'Ces réseaux n’ouvrent pas la publication automatique pour cet usage : tu reçois les posts prêts, tu les publies toi-même, puis tu colles l’adresse du post.',
   'accounts.assisted.network': 'Réseau',
   'accounts.assisted.handle': 'Ton nom d’utilisateur',
@@ -157,4 +156,10 @@ export const postsFr = {
   'admin.partner.publications.earned': 'Gains',
   'publication.error.campaignInactive': 'Cette campagne est en pause ou terminée : ses posts ne partent plus pour l’instant.',
   'posts.failure.campaign_inactive': 'la campagne a été mise en pause ou terminée entre-temps.',
+  'accounts.connect.bluesky': 'Bluesky',
+  'accounts.connect.mastodon': 'Mastodon',
+  'accounts.connect.webhook': 'Webhook (n8n, Make, Zapier…)',
+  'accounts.connect.telegram': 'Chaîne Telegram',
+  'accounts.connect.discord': 'Salon Discord',
+  'accounts.connect.assisted': 'X, Instagram, TikTok, LinkedIn, Facebook (partage assisté)',
 };

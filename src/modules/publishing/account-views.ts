@@ -37,6 +37,13 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     ${fieldError(field)}
     <p class="help" id="acc-${field}-help">${t(`${messages}.help`)}</p>`;
   };
+  // The form the partner just used opens again (with its refusal or values); the others stay folded.
+  const FIELDS: Record<string, readonly string[]> = { bluesky: ['handle', 'appPassword', 'service'], mastodon: ['instance'], webhook: ['url'], telegram: ['botToken', 'channel'], discord: ['webhookUrl'], assisted: ['network', 'assistedHandle'] };
+  const opened = (network: string) => {
+    const fields = FIELDS[network] ?? [];
+    const used = (form.error?.field != null && fields.includes(form.error.field)) || fields.some((field) => (form.values as Record<string, string | undefined> | undefined)?.[field]);
+    return used ? html` open` : '';
+  };
   const rows = accounts.map(
     (account) => html`<li class="account account-${account.state}">
   <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
@@ -72,59 +79,76 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     : ''}
   ${rows.length ? html`<ul class="accounts">${rows}</ul>` : html`<p class="notice">${t('accounts.none')}</p>`}
   <h3>${t('accounts.add')}</h3>
-  <form method="post" action="/partner/accounts/bluesky" class="account-form" novalidate>
-    ${csrf}
-    <label for="acc-handle">${t('accounts.bluesky.handle.label')}</label>
-    <input id="acc-handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" placeholder="lina.bsky.social" maxlength="300" value="${form.values?.handle ?? ''}"${invalid('handle')}>
-    ${fieldError('handle')}
-    ${helped('accounts.bluesky.appPassword', html` type="password" autocomplete="off" spellcheck="false" maxlength="200"`)}
-    <details${form.values?.service || form.error?.field === 'service' ? html` open` : ''}>
-      <summary>${t('accounts.bluesky.service.label')}</summary>
-      <label for="acc-service">${t('accounts.bluesky.service.address')}</label>
-      <input id="acc-service" name="service" type="url" inputmode="url" placeholder="https://bsky.social" maxlength="500" value="${form.values?.service ?? ''}"${described('service')}>
-      ${fieldError('service')}
-      <p class="help" id="acc-service-help">${t('accounts.bluesky.service.help')}</p>
-    </details>
-    <button type="submit">${t('accounts.bluesky.submit')}</button>
-  </form>
-  <form method="post" action="/partner/accounts/mastodon" class="account-form" novalidate>
-    ${csrf}
-    <label for="acc-instance">${t('accounts.mastodon.label')}</label>
-    <input id="acc-instance" name="instance" type="text" inputmode="url" autocomplete="url" placeholder="mastodon.social" maxlength="500" value="${form.values?.instance ?? ''}"${invalid('instance')}>
-    ${fieldError('instance')}
-    <button type="submit">${t('accounts.mastodon.submit')}</button>
-  </form>
-  <form method="post" action="/partner/accounts/webhook" class="account-form" novalidate>
-    ${csrf}
-    <label for="acc-url">${t('accounts.webhook.label')}</label>
-    <input id="acc-url" name="url" type="url" placeholder="https://n8n.example.com/webhook/…" maxlength="2000" value="${form.values?.url ?? ''}" aria-describedby="acc-url-help"${invalid('url')}>
-    ${fieldError('url')}
-    <p class="help" id="acc-url-help">${t('accounts.webhook.help')}</p>
-    <button type="submit">${t('accounts.webhook.submit')}</button>
-  </form>
-  <form method="post" action="/partner/accounts/telegram" class="account-form" novalidate>
-    ${csrf}
-    ${helped('accounts.telegram.botToken', html` type="password" autocomplete="off" spellcheck="false" placeholder="123456789:AAH…" maxlength="200"`)}
-    ${helped('accounts.telegram.channel', html` type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@mes_bons_plans" maxlength="200" value="${form.values?.channel ?? ''}"`)}
-    <button type="submit">${t('accounts.telegram.submit')}</button>
-  </form>
-  <form method="post" action="/partner/accounts/discord" class="account-form" novalidate>
-    ${csrf}
-    ${helped('accounts.discord.webhookUrl', html` type="url" autocomplete="off" spellcheck="false" placeholder="https://discord.com/api/webhooks/…" maxlength="2000"`)}
-    <button type="submit">${t('accounts.discord.submit')}</button>
-  </form>
-  <form method="post" action="/partner/accounts/assisted" class="account-form" novalidate>
-    ${csrf}
-    <h4>${t('accounts.assisted.title')}</h4>
-    <p class="help" id="acc-assistedHandle-help">${t('accounts.assisted.help')}</p>
-    <label for="acc-network">${t('accounts.assisted.network')}</label>
-    <select id="acc-network" name="network"${invalid('network')}>${ASSISTED_NETWORKS.map((network) => html`<option value="${network}"${form.values?.network === network ? html` selected` : ''}>${t(`accounts.network.${network}`)}</option>`)}</select>
-    ${fieldError('network')}
-    <label for="acc-assistedHandle">${t('accounts.assisted.handle')}</label>
-    <input id="acc-assistedHandle" name="handle" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@lina" maxlength="101" value="${form.values?.assistedHandle ?? ''}"${described('assistedHandle')}>
-    ${fieldError('assistedHandle')}
-    <button type="submit">${t('accounts.assisted.submit')}</button>
-  </form>
+  <details class="connect"${opened('bluesky')}>
+    <summary>${t('accounts.connect.bluesky')}</summary>
+    <form method="post" action="/partner/accounts/bluesky" class="account-form" novalidate>
+      ${csrf}
+      <label for="acc-handle">${t('accounts.bluesky.handle.label')}</label>
+      <input id="acc-handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" placeholder="lina.bsky.social" maxlength="300" value="${form.values?.handle ?? ''}"${invalid('handle')}>
+      ${fieldError('handle')}
+      ${helped('accounts.bluesky.appPassword', html` type="password" autocomplete="off" spellcheck="false" maxlength="200"`)}
+      <details${form.values?.service || form.error?.field === 'service' ? html` open` : ''}>
+        <summary>${t('accounts.bluesky.service.label')}</summary>
+        <label for="acc-service">${t('accounts.bluesky.service.address')}</label>
+        <input id="acc-service" name="service" type="url" inputmode="url" placeholder="https://bsky.social" maxlength="500" value="${form.values?.service ?? ''}"${described('service')}>
+        ${fieldError('service')}
+        <p class="help" id="acc-service-help">${t('accounts.bluesky.service.help')}</p>
+      </details>
+      <button type="submit">${t('accounts.bluesky.submit')}</button>
+    </form>
+  </details>
+  <details class="connect"${opened('mastodon')}>
+    <summary>${t('accounts.connect.mastodon')}</summary>
+    <form method="post" action="/partner/accounts/mastodon" class="account-form" novalidate>
+      ${csrf}
+      <label for="acc-instance">${t('accounts.mastodon.label')}</label>
+      <input id="acc-instance" name="instance" type="text" inputmode="url" autocomplete="url" placeholder="mastodon.social" maxlength="500" value="${form.values?.instance ?? ''}"${invalid('instance')}>
+      ${fieldError('instance')}
+      <button type="submit">${t('accounts.mastodon.submit')}</button>
+    </form>
+  </details>
+  <details class="connect"${opened('webhook')}>
+    <summary>${t('accounts.connect.webhook')}</summary>
+    <form method="post" action="/partner/accounts/webhook" class="account-form" novalidate>
+      ${csrf}
+      <label for="acc-url">${t('accounts.webhook.label')}</label>
+      <input id="acc-url" name="url" type="url" placeholder="https://n8n.example.com/webhook/…" maxlength="2000" value="${form.values?.url ?? ''}" aria-describedby="acc-url-help"${invalid('url')}>
+      ${fieldError('url')}
+      <p class="help" id="acc-url-help">${t('accounts.webhook.help')}</p>
+      <button type="submit">${t('accounts.webhook.submit')}</button>
+    </form>
+  </details>
+  <details class="connect"${opened('telegram')}>
+    <summary>${t('accounts.connect.telegram')}</summary>
+    <form method="post" action="/partner/accounts/telegram" class="account-form" novalidate>
+      ${csrf}
+      ${helped('accounts.telegram.botToken', html` type="password" autocomplete="off" spellcheck="false" placeholder="123456789:AAH…" maxlength="200"`)}
+      ${helped('accounts.telegram.channel', html` type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@mes_bons_plans" maxlength="200" value="${form.values?.channel ?? ''}"`)}
+      <button type="submit">${t('accounts.telegram.submit')}</button>
+    </form>
+  </details>
+  <details class="connect"${opened('discord')}>
+    <summary>${t('accounts.connect.discord')}</summary>
+    <form method="post" action="/partner/accounts/discord" class="account-form" novalidate>
+      ${csrf}
+      ${helped('accounts.discord.webhookUrl', html` type="url" autocomplete="off" spellcheck="false" placeholder="https://discord.com/api/webhooks/…" maxlength="2000"`)}
+      <button type="submit">${t('accounts.discord.submit')}</button>
+    </form>
+  </details>
+  <details class="connect"${opened('assisted')}>
+    <summary>${t('accounts.connect.assisted')}</summary>
+    <form method="post" action="/partner/accounts/assisted" class="account-form" novalidate>
+      ${csrf}
+      <p class="help" id="acc-assistedHandle-help">${t('accounts.assisted.help')}</p>
+      <label for="acc-network">${t('accounts.assisted.network')}</label>
+      <select id="acc-network" name="network"${invalid('network')}>${ASSISTED_NETWORKS.map((network) => html`<option value="${network}"${form.values?.network === network ? html` selected` : ''}>${t(`accounts.network.${network}`)}</option>`)}</select>
+      ${fieldError('network')}
+      <label for="acc-assistedHandle">${t('accounts.assisted.handle')}</label>
+      <input id="acc-assistedHandle" name="handle" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="@lina" maxlength="101" value="${form.values?.assistedHandle ?? ''}"${described('assistedHandle')}>
+      ${fieldError('assistedHandle')}
+      <button type="submit">${t('accounts.assisted.submit')}</button>
+    </form>
+  </details>
 </section>`;
 }
 
