@@ -113,7 +113,10 @@ export async function startFakeMastodon(options: { maxCharacters?: number } = {}
     }
     if (route === 'GET /api/v1/accounts/1/statuses') {
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 20), 40);
-      return send(response, 200, [...state.statuses].reverse().slice(0, limit).map(({ text: _omit, ...status }) => status));
+      // max_id: only statuses older than it (ids grow with time), newest first.
+      const maxId = url.searchParams.get('max_id');
+      const older = [...state.statuses].reverse().filter((status) => maxId === null || BigInt(status.id) < BigInt(maxId));
+      return send(response, 200, older.slice(0, limit).map(({ text: _omit, ...status }) => status));
     }
     if (route === 'POST /api/v1/statuses') {
       const key = request.headers['idempotency-key'];

@@ -61,6 +61,9 @@ describe('Mastodon', () => {
     // pub3 was never published; pub30 was, and its link starts with pub3's: only a whole link counts.
     expect((await client.adapter.publish(account, publication(30))).kind).toBe('published');
     expect(await client.adapter.lookup(account, publication(3))).toEqual({ kind: 'not_found' });
+    // Found again further back, a page of 40 at a time: 90 statuses posted since.
+    for (let n = 100; n < 190; n++) expect((await client.adapter.publish(account, publication(n))).kind).toBe('published');
+    expect(await client.adapter.lookup(account, publication(2))).toMatchObject({ kind: 'published' });
   });
 
   it('waits when rate limited, refuses a text over the instance’s limit, and flags a revoked token', async () => {

@@ -67,3 +67,14 @@ describe('publication keys (TIDs)', () => {
     expect(Number(micros('3lenax2ss2222') / 1000n)).toBe(Date.parse('2025-01-01T00:00:00Z'));
   });
 });
+
+describe('a publication’s link', () => {
+  it('is the one its text carries, whatever BASE_URL says now', async () => {
+    const { publicationLink } = await import('../../src/modules/publishing/publications.js');
+    const text = 'Publicité · Box bio\nVoir https://brand.example/x et https://old.example/r/AbCdEf1234 #bio';
+    expect(publicationLink({ text, linkCode: 'AbCdEf1234' }, new URL('https://new.example'))).toBe('https://old.example/r/AbCdEf1234');
+    // Another code that starts the same is not this one; without it in the text, today's address.
+    expect(publicationLink({ text: `${text}5`, linkCode: 'AbCdEf12345' }, new URL('https://new.example'))).toBe('https://new.example/r/AbCdEf12345');
+    expect(publicationLink({ text: 'no link', linkCode: 'AbCdEf1234' }, new URL('https://new.example'))).toBe('https://new.example/r/AbCdEf1234');
+  });
+});

@@ -55,6 +55,12 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
   async function run(job: Job): Promise<void> {
     const handler = options.handlers[job.kind]!;
     let outcome: JobOutcome;
+    // While this process lives, its job stays its own: the lease is renewed every third of it, so
+    // only a worker that died (or hangs past a whole lease) has its job taken over mid-call.
+    const heartbeat = setInterval(() => {
+      extendLease(db, job, id, leaseMs).catch((error: unknown) => options.logger.error({ err: error, job: job.id }, 'could not renew a job’s lease'));
+    }, Math.max(1000, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
     try {
       outcome = await handler(job, { signal: controller.signal, extendLease: () => extendLease(db, job, id, leaseMs) });
     } catch (error) {
@@ -63,6 +69,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       outcome = { kind: 'retry', at: new Date(Date.now() + retryDelayMs(job.attempts)), error: message };
       options.logger.error({ err: error, job: job.id, kind: job.kind, attempts: job.attempts }, 'a job failed');
     }
+    clearInterval(heartbeat);
     // False: the lease ended and another worker took the job; its outcome is the one kept.
     await finishJob(db, job, id, outcome);
   }

@@ -41,7 +41,7 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   const FIELDS: Record<string, readonly string[]> = { bluesky: ['handle', 'appPassword', 'service'], mastodon: ['instance'], webhook: ['url'], telegram: ['botToken', 'channel'], discord: ['webhookUrl'], assisted: ['network', 'assistedHandle'] };
   const opened = (network: string) => {
     const fields = FIELDS[network] ?? [];
-    const used = (form.error?.field != null && fields.includes(form.error.field)) || fields.some((field) => (form.values as Record<string, string | undefined> | undefined)?.[field]);
+    const used = (typeof form.error?.field === 'string' && fields.includes(form.error.field)) || fields.some((field) => (form.values as Record<string, string | undefined> | undefined)?.[field]);
     return used ? html` open` : '';
   };
   const rows = accounts.map(

@@ -34,6 +34,9 @@ export interface MastodonApp {
   clientSecret: string;
 }
 
+/** Pages of 40 statuses read back when looking a publication up. */
+const LOOKUP_PAGES = 5;
+
 /** Defaults of a stock Mastodon when the instance does not say. */
 const DEFAULT_LIMITS = { maxCharacters: 500, charactersReservedPerUrl: 23 };
 
@@ -104,16 +107,25 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
     },
 
     async lookup(account: MastodonAccount, request: PublishRequest, context: AdapterContext<MastodonAccount> = {}): Promise<LookupOutcome> {
-      const answer = await call(account.instanceUrl, `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true`, { method: 'GET', token: account.accessToken }, context.signal);
-      if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
-      const statuses = answer.status === 200 ? (JSON.parse(answer.body) as unknown) : null;
-      if (!Array.isArray(statuses)) return { kind: 'cannot_tell', detail: describe(answer) };
-      // Statuses are HTML: the link is a whole href (so « …s=pub3 » is not found in « …s=pub30 »),
-      // with & written &amp;.
+      // Statuses are HTML: the link is a whole href (so « …/r/pub3 » is not found in « …/r/pub30 »),
+      // with & written &amp;. The partner's latest statuses, newest first, a page of 40 at a time
+      // (max_id), as far back as LOOKUP_PAGES pages: a post lost a moment ago is among the first.
       const href = `href="${request.link}"`;
-      const found = statuses.find((status: { content?: unknown }) => typeof status.content === 'string' && status.content.replace(/&amp;/g, '&').includes(href)) as { id?: unknown; url?: unknown } | undefined;
-      if (found && typeof found.id === 'string') return { kind: 'published', remoteId: found.id, remoteUrl: typeof found.url === 'string' ? found.url : null };
-      return { kind: 'not_found' };
+      let maxId: string | null = null;
+      for (let page = 0; page < LOOKUP_PAGES; page++) {
+        const path = `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true${maxId ? `&max_id=${encodeURIComponent(maxId)}` : ''}`;
+        const answer = await call(account.instanceUrl, path, { method: 'GET', token: account.accessToken }, context.signal);
+        if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
+        const statuses = answer.status === 200 ? (JSON.parse(answer.body) as unknown) : null;
+        if (!Array.isArray(statuses)) return { kind: 'cannot_tell', detail: describe(answer) };
+        const found = statuses.find((status: { content?: unknown }) => typeof status.content === 'string' && status.content.replace(/&amp;/g, '&').includes(href)) as { id?: unknown; url?: unknown } | undefined;
+        if (found && typeof found.id === 'string') return { kind: 'published', remoteId: found.id, remoteUrl: typeof found.url === 'string' ? found.url : null };
+        const last = statuses.at(-1) as { id?: unknown } | undefined;
+        if (statuses.length < 40 || typeof last?.id !== 'string') return { kind: 'not_found' };
+        maxId = last.id;
+      }
+      // Not among the latest LOOKUP_PAGES × 40: the partner posted that much since? Let them check.
+      return { kind: 'cannot_tell', detail: `not among the account's latest ${LOOKUP_PAGES * 40} statuses` };
     },
   };
 

@@ -27,6 +27,17 @@ import { checkPost, composePost, NETWORK_LENGTH_RULES, type LengthRule } from '.
 
 export type Publication = typeof publications.$inferSelect;
 
+/**
+ * The link a publication carries, as it was prepared (the text keeps it whole, checked after every
+ * edit): taken from the text, so a later change of BASE_URL neither breaks a waiting text's check
+ * nor makes the worker look up a link the post does not have — which would post it twice.
+ */
+export function publicationLink(publication: Pick<Publication, 'text' | 'linkCode'>, baseUrl: URL): string {
+  const escaped = publication.linkCode.replace(/[^0-9A-Za-z]/g, '');
+  const found = new RegExp(`https?://[^\\s]*?/r/${escaped}(?![0-9A-Za-z])`).exec(publication.text);
+  return found ? found[0] : linkUrl(baseUrl, publication.linkCode);
+}
+
 export const PUBLISH_JOB = 'publication.publish';
 /** Attempts of one approval's job: lookups and rate-limit waits included. */
 export const PUBLISH_ATTEMPTS = 10;
@@ -149,7 +160,7 @@ export async function listPublications(db: Db, config: Config, partnerId: string
       ...publication,
       account: { id: publication.accountId, network: more.network, label: more.label, state: more.account_state },
       campaignName: more.campaign_name,
-      link: linkUrl(config.baseUrl, publication.linkCode),
+      link: publicationLink(publication, config.baseUrl),
       ...(totals.get(publication.linkCode) ?? { clicks: 0, validClicks: 0, earnedCents: 0 }),
     };
   });
@@ -187,7 +198,7 @@ async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: u
   if (edited !== undefined && (typeof edited !== 'string' || edited.length > 10_000)) throw new InputError('text', 'post.error.tooLong', { length: typeof edited === 'string' ? edited.length : 0, max: 10_000 });
   const text = typeof edited === 'string' ? edited.replace(/\r\n?/g, '\n') : publication.text;
   const rule = await accountLengthRule(db, deps, locked.account);
-  const final = checkPost(text, { link: linkUrl(deps.config.baseUrl, publication.linkCode), locale: publication.locale, brand: publication.brand, rule });
+  const final = checkPost(text, { link: publicationLink(publication, deps.config.baseUrl), locale: publication.locale, brand: publication.brand, rule });
   return { text: final, edited: publication.edited || final !== publication.text };
 }
 

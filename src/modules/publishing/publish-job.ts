@@ -17,12 +17,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { connectedAccounts, publications, type PublicationState } from '../../db/schema.js';
-import { linkUrl } from '../campaigns/tracked-links.js';
 import type { Job, JobOutcome } from '../jobs/job-queue.js';
 import { retryDelayMs, type JobContext } from '../jobs/worker.js';
 import type { LookupOutcome, PublishOutcome, PublishRequest } from './adapter.js';
 import { accountCredentials, markNeedsReconnect, saveAccountCredentials } from './accounts.js';
-import type { Publication, PublishingDeps } from './publications.js';
+import { publicationLink, type Publication, type PublishingDeps } from './publications.js';
 
 export interface PublishJobEvents {
   /** An account's credential was refused: tell the partner (after the change committed). */
@@ -82,7 +81,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
       await settle(db, publicationId, { state: 'failed', detail: 'campaign_inactive' }, false);
       return { kind: 'done' };
     }
-    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: linkUrl(deps.config.baseUrl, publication.linkCode) };
+    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: publicationLink(publication, deps.config.baseUrl) };
     const adapterContext = { signal: context.signal, saveCredentials: (next: unknown) => saveAccountCredentials(db, deps.config, publication.accountId, next) };
 
     // Step 2: an earlier attempt may have reached the network.
