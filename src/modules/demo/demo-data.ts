@@ -5,11 +5,12 @@
  * `stats rebuild`), so the demo follows the ledger's rules without replaying thousands of requests.
  */
 import { createHash } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Config, Locale } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { postTemplates, postVariants, publications, type NetworkName } from '../../db/schema.js';
+import type { NetworkName } from '../../db/schema.js';
+import { backdatePublication, backdateTemplate, firstPublicationOf } from '../publishing/demo-dates.js';
 import { centsToDecimalString } from '../../lib/money.js';
 import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
@@ -230,22 +231,20 @@ async function demoPosts(db: Db, config: Config, campaigns: Campaign[], partnerI
       const template = await createTemplate(db, config, campaigns[index]!.id, { ...first!, texts: first!.texts.join('\n---\n') }, DEMO_ACTOR);
       for (const texts of more) await addTemplateTexts(db, config, template.id, { ...texts, texts: texts.texts.join('\n---\n') }, DEMO_ACTOR);
       // Written on their day, so the campaign's page lists them as an operator would have.
-      await db.update(postTemplates).set({ createdAt: daysAgo(post.daysAgo) }).where(eq(postTemplates.id, template.id));
-      // Their texts moved by as much, so they keep the order they were written in.
-      await db.update(postVariants).set({ createdAt: sql`${daysAgo(post.daysAgo).toISOString()}::timestamptz + (${postVariants.createdAt} - now())` }).where(eq(postVariants.templateId, template.id));
+      await backdateTemplate(db, template.id, daysAgo(post.daysAgo));
       written.push({ id: template.id, daysAgo: post.daysAgo });
     }
   }
   await connectAssisted(db, partnerId, { network: 'x', handle: '@lina_demo' });
   await preparePublications(db, config, partnerId);
   const oldest = written.reduce((a, b) => (b.daysAgo > a.daysAgo ? b : a), written[0]!);
-  const [publication] = await db.select().from(publications).where(eq(publications.templateId, oldest.id));
+  const publication = await firstPublicationOf(db, oldest.id);
   if (!publication) return null;
   const deps = { config, adapters: {} };
   await approvePublication(db, deps, partnerId, publication.id);
   await confirmPublished(db, partnerId, publication.id, { url: 'https://x.com/lina_demo/status/1862000000000000000' });
   const out = oldest.daysAgo - 2;
-  await db.update(publications).set({ createdAt: daysAgo(oldest.daysAgo), approvedAt: daysAgo(out), publishedAt: daysAgo(out), updatedAt: daysAgo(out) }).where(eq(publications.id, publication.id));
+  await backdatePublication(db, publication.id, daysAgo(oldest.daysAgo), daysAgo(out));
   const campaign = campaigns.find((one) => one.id === publication.campaignId)!;
   return { code: publication.linkCode, campaignId: campaign.id, rateCents: campaign.rateCents, daysAgo: out };
 }
