@@ -112,7 +112,7 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
     <form method="post" action="/partner/accounts/webhook" class="account-form" novalidate>
       ${csrf}
       <label for="acc-url">${t('accounts.webhook.label')}</label>
-      <input id="acc-url" name="url" type="url" placeholder="https://n8n.example.com/webhook/…" maxlength="2000" value="${form.values?.url ?? ''}" aria-describedby="acc-url-help"${invalid('url')}>
+      <input id="acc-url" name="url" type="url" placeholder="https://n8n.example.com/webhook/…" maxlength="2000" value="${form.values?.url ?? ''}"${described('url')}>
       ${fieldError('url')}
       <p class="help" id="acc-url-help">${t('accounts.webhook.help')}</p>
       <button type="submit">${t('accounts.webhook.submit')}</button>
