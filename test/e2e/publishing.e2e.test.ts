@@ -85,6 +85,7 @@ describe('publishing a post in a real browser', () => {
     await expect.poll(async () => (await bluesky.posts()).length, { timeout: 60_000, interval: 250 }).toBe(1);
     const [post] = await bluesky.posts();
     expect(post!.value.text).toBe(text);
+    expect(post!.value.langs).toEqual(['fr']);
     const link = post!.value.facets!.flatMap((facet) => facet.features).find((feature) => feature.uri)!.uri!;
     expect(link).toMatch(new RegExp(`^${origin}/r/[0-9A-Za-z]{10}$`));
     expect(text).toContain(link);

@@ -13,6 +13,8 @@ export interface PublishRequest {
   idempotencyKey: string;
   publicationId: string;
   link: string;
+  /** The post's language (Bluesky's `langs`, so feeds in that language show it). */
+  locale?: 'fr' | 'en';
 }
 
 export type PublishOutcome =

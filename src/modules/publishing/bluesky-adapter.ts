@@ -203,7 +203,7 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
     async publish(account: BlueskyAccount, request: PublishRequest, context: AdapterContext<BlueskyAccount> = {}): Promise<PublishOutcome> {
       // The key is the record key: anything else could not be found again by it.
       if (!TID_FORMAT.test(request.idempotencyKey)) return { kind: 'rejected', detail: 'the idempotency key is not a TID' };
-      const record = { $type: POST_COLLECTION, text: request.text, createdAt: now().toISOString(), facets: await postFacets(request.text) };
+      const record = { $type: POST_COLLECTION, text: request.text, createdAt: now().toISOString(), facets: await postFacets(request.text), ...(request.locale ? { langs: [request.locale] } : {}) };
       const sent = await withSession(account, context, (token) =>
         call(account.service, 'com.atproto.repo.createRecord', { method: 'POST', json: { repo: account.did, collection: POST_COLLECTION, rkey: request.idempotencyKey, record }, token }, context.signal),
       );

@@ -81,7 +81,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
       await settle(db, publicationId, { state: 'failed', detail: 'campaign_inactive' }, false);
       return { kind: 'done' };
     }
-    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: publicationLink(publication, deps.config.baseUrl) };
+    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: publicationLink(publication, deps.config.baseUrl), locale: publication.locale };
     const adapterContext = { signal: context.signal, saveCredentials: (next: unknown) => saveAccountCredentials(db, deps.config, publication.accountId, next) };
 
     // Step 2: an earlier attempt may have reached the network.
