@@ -1,5 +1,6 @@
 import type { MessageKey } from './fr.js';
 import { adminEn } from './parts/admin-en.js';
+import { autopilotEn } from './parts/autopilot-en.js';
 import { overviewEn } from './parts/overview-en.js';
 import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
@@ -13,6 +14,7 @@ export const en: Record<MessageKey, string> = {
   ...payoutEn,
   ...adminEn,
   ...overviewEn,
+  ...autopilotEn,
   'lang.name': 'English',
   'lang.switch': 'Language',
   'site.name': 'Plug & Earn',

@@ -1,5 +1,6 @@
 /** French, the default language. Every string the product shows lives in a catalogue. */
 import { adminFr } from './parts/admin-fr.js';
+import { autopilotFr } from './parts/autopilot-fr.js';
 import { overviewFr } from './parts/overview-fr.js';
 import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
@@ -13,6 +14,7 @@ export const fr = {
   ...payoutFr,
   ...adminFr,
   ...overviewFr,
+  ...autopilotFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',
