@@ -6,6 +6,7 @@ import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
 import { postsEn } from './parts/posts-en.js';
 import { publishingEn } from './parts/publishing-en.js';
+import { variationEn } from './parts/variation-en.js';
 
 export const en: Record<MessageKey, string> = {
   ...portalEn,
@@ -14,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   ...payoutEn,
   ...adminEn,
   ...overviewEn,
+  ...variationEn,
   ...autopilotEn,
   'lang.name': 'English',
   'lang.switch': 'Language',

@@ -6,6 +6,7 @@ import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
 import { postsFr } from './parts/posts-fr.js';
 import { publishingFr } from './parts/publishing-fr.js';
+import { variationFr } from './parts/variation-fr.js';
 
 export const fr = {
   ...portalFr,
@@ -14,6 +15,7 @@ export const fr = {
   ...payoutFr,
   ...adminFr,
   ...overviewFr,
+  ...variationFr,
   ...autopilotFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
