@@ -15,6 +15,7 @@ import {
   countCombinations,
   enumerateCombinations,
   expandSpintax,
+  longestPostLength,
   MAX_COMBINATIONS,
   parseSpintax,
   seededRandom,
@@ -372,6 +373,28 @@ describe('properties', () => {
       }),
       { seed, numRuns: 200 },
     );
+  });
+
+  it('longestPostLength is the longest composed text’s length (at least it, for graphemes), without writing them all', () => {
+    const link = 'https://pe.example/r/Xy7_Qz2a?s=p42';
+    fc.assert(
+      fc.property(template, fc.constantFrom('fr' as const, 'en' as const), fc.constantFrom(...(['bluesky', 'mastodon', 'discord'] as const)), (sequence, locale, network) => {
+        const rule = NETWORK_LENGTH_RULES[network];
+        const parsed = parseSpintax(serialize(sequence));
+        const lengths = [...enumerateCombinations(parsed)].map(({ text }) => countLength(composePost(text, { link, locale, brand: 'Box bio' }), rule));
+        const bound = longestPostLength(parsed, { link, locale, brand: 'Box bio', rule });
+        expect(bound).toBeGreaterThanOrEqual(Math.max(...lengths));
+        // Exact but for the white space composePost trims from the body's ends.
+        const untrimmed = [...enumerateCombinations(parsed)].map(({ text }) =>
+          countLength(`${locale === 'fr' ? 'Publicité' : 'Ad'} · Box bio\n${text.replaceAll('{link}', link)}${text.includes('{link}') ? '' : `\n${link}`}`, rule),
+        );
+        if (rule.kind !== 'graphemes') expect(bound).toBe(Math.max(...untrimmed));
+      }),
+      { seed, numRuns: 200 },
+    );
+    const parsed = parseSpintax('{Découvre|Essaie|Teste} la box {bio|du mois 🌱} : {link}');
+    expect(longestPostLength(parsed, { link, locale: 'fr', brand: 'Box bio', rule: NETWORK_LENGTH_RULES.discord })).toBe(composePost('Découvre la box du mois 🌱 : {link}', { link, locale: 'fr', brand: 'Box bio' }).length);
+    expect(longestPostLength(parseSpintax('Sans lien'), { link, locale: 'en', brand: 'B', rule: NETWORK_LENGTH_RULES.mastodon })).toBe(countLength(composePost('Sans lien', { link, locale: 'en', brand: 'B' }), NETWORK_LENGTH_RULES.mastodon));
   });
 
   it('any text is either read or refused with an InputError and a known reason; what is read never makes another {link}', () => {

@@ -15,7 +15,9 @@
  * Choosing, per partner: the variant (a template's text) least used in the period and never the
  * partner's previous one, then, inside it, the combination least used in the period.
  */
+import type { Locale } from '../../../config.js';
 import { InputError, type MessageParams } from '../../../lib/errors.js';
+import { countLength, disclosurePrefix, type LengthRule } from '../post-text.js';
 
 /** At most this many texts from one template's spintax. */
 export const MAX_COMBINATIONS = 10_000;
@@ -204,6 +206,31 @@ export function combinationAt(parsed: ParsedSpintax, index: number): Combination
 /** Every text of a template, in key order (at most MAX_COMBINATIONS). */
 export function* enumerateCombinations(parsed: ParsedSpintax): Generator<Combination> {
   for (let index = 0; index < parsed.combinations; index += 1) yield combinationAt(parsed, index);
+}
+
+/**
+ * The length of the longest post a template makes (composePost's, with the disclosure, the brand
+ * and that link) as the network counts it, without writing each of up to 10,000 texts: each piece
+ * measured alone, the longest alternative of each group. Exact for UTF-16 (up to the white space
+ * composePost trims from the body's ends); for graphemes an upper bound (pieces can only merge
+ * into fewer characters where they meet); for short links an upper bound (an address glued to the
+ * next word counts once), except where a web address written in the template runs into a group
+ * (`https://{a|b}.fr`), which checkPost still catches when a partner's text is prepared. Templates
+ * are checked against it rather than against each of up to 10,000 texts (seconds for long ones).
+ */
+export function longestPostLength(parsed: ParsedSpintax, { link, locale, brand, rule }: { link: string; locale: Locale; brand: string; rule: LengthRule }): number {
+  let hasLink = false;
+  const longest = (sequence: SpintaxSequence): number =>
+    sequence.reduce((sum, part) => {
+      if (part.kind === 'text') return sum + countLength(part.text, rule);
+      if (part.kind === 'link') {
+        hasLink = true;
+        return sum + countLength(link, rule);
+      }
+      return sum + Math.max(...part.alternatives.map(longest));
+    }, 0);
+  const body = longest(parsed.parts);
+  return countLength(`${disclosurePrefix(locale, brand)}\n`, rule) + body + (hasLink ? 0 : countLength(`\n${link}`, rule));
 }
 
 /** One of n, drawing only when there is a choice. */
