@@ -86,18 +86,23 @@ async function refusal(input: Buffer): Promise<{ field: string | null; key: stri
   }
 }
 
-/** The rows where two decoded images of the same size differ. */
-async function differingRows(a: Buffer, b: Buffer): Promise<{ rows: number[]; height: number }> {
+/** The rows where two decoded images of the same size differ, and the rightmost column that does. */
+async function differingRows(a: Buffer, b: Buffer): Promise<{ rows: number[]; height: number; lastColumn: number }> {
   const [left, right] = await Promise.all([sharp(a).raw().toBuffer({ resolveWithObject: true }), sharp(b).raw().toBuffer({ resolveWithObject: true })]);
   expect([left.info.width, left.info.height]).toEqual([right.info.width, right.info.height]);
   const stride = left.info.width * left.info.channels;
   const rows: number[] = [];
+  let lastColumn = -1;
   for (let row = 0; row < left.info.height; row++) {
     let differs = 0;
-    for (let i = row * stride; i < (row + 1) * stride; i++) if (Math.abs((left.data[i] ?? 0) - (right.data[i] ?? 0)) > 24) differs++;
+    for (let i = row * stride; i < (row + 1) * stride; i++) {
+      if (Math.abs((left.data[i] ?? 0) - (right.data[i] ?? 0)) <= 24) continue;
+      differs++;
+      lastColumn = Math.max(lastColumn, Math.floor((i - row * stride) / left.info.channels));
+    }
     if (differs > 0) rows.push(row);
   }
-  return { rows, height: left.info.height };
+  return { rows, height: left.info.height, lastColumn };
 }
 
 let source: Buffer;
@@ -194,6 +199,17 @@ describe('visual variations of a template’s image', () => {
     }
   });
 
+  it('fits the disclosure’s pill into a narrow picture', async () => {
+    const narrow = await sharp(sourceSvg(1200, 800)).resize(200, 2000, { fit: 'fill' }).png().toBuffer();
+    for (const seed of [1, 2, 3]) {
+      const french = await makeImageVariant(narrow, { ...base, seed });
+      const english = await makeImageVariant(narrow, { ...base, seed, disclosure: 'Ad' });
+      const { rows, lastColumn } = await differingRows(french.data, english.data);
+      expect(rows.length).toBeGreaterThan(5);
+      expect(lastColumn).toBeLessThan(french.width - 3);
+    }
+  });
+
   it('takes any brand and caption: markup is text, a long caption is cut, the alt text says it all', async () => {
     const variant = await makeImageVariant(source, {
       ...base,
@@ -227,6 +243,8 @@ describe('visual variations of a template’s image', () => {
     expect(await refusal(Buffer.alloc(0))).toEqual({ field: 'image', key: 'error.400.body' });
     expect(await refusal(source.subarray(0, 20))).toEqual({ field: 'image', key: 'error.400.body' });
     expect(await refusal(sourceSvg(300, 200))).toEqual({ field: 'image', key: 'error.400.body' });
+    // A thumbnail: the band would cover it.
+    expect(await refusal(await sharp(source).resize(300, 150).png().toBuffer())).toEqual({ field: 'image', key: 'error.400.body' });
     // 50,000 × 40,000 pixels (2 gigapixels) in a few bytes: refused from its header, never decoded.
     expect(await refusal(bombPng(50_000, 40_000))).toMatchObject({ field: 'image' });
     // 8,000 × 6,000: 48 megapixels, above the 40 allowed.

@@ -8,7 +8,9 @@
  * - Deterministic: the same input, options and seed give the same bytes (one sharp version).
  * - Refused (InputError, field `image`): what sharp cannot read as a raster image (SVG too: a
  *   brand's file is not a drawing we render), more than MAX_INPUT_BYTES or MAX_INPUT_PIXELS
- *   (decompression bombs: sharp's limitInputPixels stops the decoder itself).
+ *   (decompression bombs: sharp's limitInputPixels stops the decoder itself), less than
+ *   MIN_INPUT_SIDE a side. The message keys are the generic 400 and 413 ones until the catalogue
+ *   has the image's own.
  * - Within each network's limits: Bluesky ≤ 1,000,000 bytes (quality, then size, lowered until it
  *   fits); Mastodon ≤ 16 MB and ≤ 8.3 megapixels (downscaled).
  * - The disclosure is text in an SVG overlay, in DejaVu Sans (Debian's fonts-dejavu-core): a
@@ -45,6 +47,8 @@ export interface ImageVariant {
 
 export const MAX_INPUT_BYTES = 20 * 1024 * 1024;
 export const MAX_INPUT_PIXELS = 40_000_000;
+/** Below this a side, a picture is a thumbnail: the band would cover it. */
+export const MIN_INPUT_SIDE = 200;
 /** Each network's limits on an uploaded image. */
 export const NETWORK_IMAGE_LIMITS: Record<ImageNetwork, { maxBytes: number; maxPixels: number; maxSide: number; maxAlt: number }> = {
   // app.bsky.embed.images: a blob of at most 1,000,000 bytes; the app shows at most 2,000 px a side.
@@ -122,7 +126,7 @@ function fontsReady(): Promise<void> {
   fontCheck ??= (async () => {
     const stats = await sharp({ text: { text: 'Publicité Ad', font: `${FONT} Bold 100px`, dpi: 72 } }).stats();
     const alpha = stats.channels[stats.channels.length - 1];
-    if (!alpha || alpha.max === 0 || stats.channels.length === 0) throw new Error(`image variants: no font draws text on this server (install fonts-dejavu-core): the disclosure would not show`);
+    if (!alpha || alpha.max === 0) throw new Error(`image variants: no font draws text on this server (install fonts-dejavu-core): the disclosure would not show`);
   })();
   fontCheck.catch(() => {
     fontCheck = null;
@@ -145,9 +149,10 @@ async function fitted(text: string, size: number, room: number, bold: boolean): 
 /** The band: the disclosure first, in its pill, then the brand and the caption. */
 async function bandSvg(width: number, height: number, options: ImageVariantOptions, palette: (typeof PALETTES)[number]): Promise<string> {
   const pad = Math.round(height * 0.18);
-  const pillSize = Math.round(height * 0.4);
-  const pillTextWidth = Math.ceil(((await widthAt100(options.disclosure, true)) * pillSize) / 100);
-  const pillWidth = pillTextWidth + 2 * Math.round(pillSize * 0.5);
+  // The pill: 40 % of the band's height, smaller only if a narrow image has no room for it.
+  const disclosureAt100 = await widthAt100(options.disclosure, true);
+  const pillSize = Math.max(8, Math.min(Math.round(height * 0.4), Math.floor((width - 2 * pad) / (disclosureAt100 / 100 + 1))));
+  const pillWidth = Math.ceil((disclosureAt100 * pillSize) / 100) + 2 * Math.round(pillSize * 0.5);
   const pillHeight = Math.round(pillSize * 1.5);
   const pillY = Math.round((height - pillHeight) / 2);
   const textX = pad + pillWidth + pad;
@@ -182,6 +187,7 @@ async function readableSize(input: Buffer): Promise<{ width: number; height: num
   }
   if (!ACCEPTED_FORMATS.has(metadata.format ?? '') || !metadata.width || !metadata.height) throw new InputError('image', 'error.400.body');
   if (metadata.width * metadata.height > MAX_INPUT_PIXELS) throw new InputError('image', 'error.413.body');
+  if (metadata.width < MIN_INPUT_SIDE || metadata.height < MIN_INPUT_SIDE) throw new InputError('image', 'error.400.body');
   return metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
 }
 
