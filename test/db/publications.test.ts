@@ -107,6 +107,7 @@ describe.each(ENGINES)('publications on %s', (engine) => {
     expect((await refusal(createTemplate(db, config, campaign.id, { locale: 'de', texts: 'Hallo' }, operator))).field).toBe('locale');
     expect((await refusal(createTemplate(db, config, campaign.id, { locale: 'fr', network: 'myspace', texts: 'Salut' }, operator))).field).toBe('network');
     expect((await refusal(createTemplate(db, config, campaign.id, { locale: 'fr', texts: '  \n---\n ' }, operator))).field).toBe('texts');
+    expect((await refusal(createTemplate(db, config, campaign.id, { locale: 'fr', texts: 'Ma box : {link}bio' }, operator))).messageKey).toBe('template.error.linkGlued');
     expect(await countRows(db, sql`post_templates where campaign_id = ${campaign.id}`)).toBe(0);
     // The same text is fine for Mastodon alone.
     await createTemplate(db, config, campaign.id, { locale: 'fr', network: 'mastodon', texts: long }, operator);

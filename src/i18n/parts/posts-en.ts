@@ -162,4 +162,5 @@ export const postsEn = {
   'accounts.connect.telegram': 'Telegram channel',
   'accounts.connect.discord': 'Discord channel',
   'accounts.connect.assisted': 'X, Instagram, TikTok, LinkedIn, Facebook (assisted sharing)',
+  'template.error.linkGlued': 'In text no. {n}, {link} is glued to other characters: leave a space or a punctuation mark after it, or the link would not work.',
 };

@@ -162,4 +162,5 @@ export const postsFr = {
   'accounts.connect.telegram': 'Chaîne Telegram',
   'accounts.connect.discord': 'Salon Discord',
   'accounts.connect.assisted': 'X, Instagram, TikTok, LinkedIn, Facebook (partage assisté)',
+  'template.error.linkGlued': 'Dans le texte n° {n}, {link} est collé à d’autres caractères : laisse une espace ou une ponctuation après, sinon le lien ne marcherait pas.',
 };

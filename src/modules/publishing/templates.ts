@@ -17,7 +17,7 @@ import { getCampaign, splitPosts, type Campaign } from '../campaigns/campaigns.j
 import { linkTotals, sumTotals, type LinkTotals } from '../earnings/link-stats.js';
 import { LINK_CODE_LENGTH, linkUrl } from '../campaigns/tracked-links.js';
 import { cancelQueuedJobs } from '../jobs/job-queue.js';
-import { composePost, countLength, NETWORK_LENGTH_RULES } from './post-text.js';
+import { checkPost, composePost, countLength, NETWORK_LENGTH_RULES } from './post-text.js';
 import { queuePreparation } from './publishing-worker.js';
 
 export type PostTemplate = typeof postTemplates.$inferSelect;
@@ -58,6 +58,12 @@ function cleanTexts(input: TemplateTextsInput, config: Config, campaign: Campaig
   const networks = clean.network ? [clean.network] : AUTOMATED_NETWORKS.filter((name) => name !== 'webhook');
   for (const [index, body] of bodies.entries()) {
     const post = composePost(body, { link, locale: clean.locale, brand: brandOf(campaign) });
+    // The link must stay a link in every partner's text: `{link}x` would glue it to other characters.
+    try {
+      checkPost(post, { link, locale: clean.locale, brand: brandOf(campaign), rule: { kind: 'utf16', max: Number.MAX_SAFE_INTEGER } });
+    } catch {
+      throw new InputError('texts', 'template.error.linkGlued', { n: index + 1 });
+    }
     for (const name of networks) {
       const rule = NETWORK_LENGTH_RULES[name];
       const length = countLength(post, rule);
