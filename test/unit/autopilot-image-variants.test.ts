@@ -213,12 +213,12 @@ describe('visual variations of a template’s image', () => {
   it('takes any brand and caption: markup is text, a long caption is cut, the alt text says it all', async () => {
     const variant = await makeImageVariant(source, {
       ...base,
-      brand: 'L’Atelier <b>&</b> "Cie" \u0007',
+      brand: 'L’Atelier <b>&</b> "Cie" l\'an \u0007',
       caption: 'Une légende bien trop longue pour la bande, qui continue encore et encore jusqu’à déborder largement de l’image, vraiment.',
       description: 'Un cercle rouge et un carré vert sur un dégradé',
     });
     expect(variant.data.length).toBeGreaterThan(1000);
-    expect(variant.alt).toBe('Publicité · L’Atelier <b>&</b> "Cie" — Un cercle rouge et un carré vert sur un dégradé');
+    expect(variant.alt).toBe('Publicité · L’Atelier <b>&</b> "Cie" l\'an — Un cercle rouge et un carré vert sur un dégradé');
     const noCaption = await makeImageVariant(source, { ...base, caption: undefined, disclosure: 'Ad' });
     expect(noCaption.alt).toBe('Ad · Maison Lumière — the brand\'s image');
   });
@@ -242,6 +242,8 @@ describe('visual variations of a template’s image', () => {
     expect(await refusal(Buffer.from('not an image at all'))).toEqual({ field: 'image', key: 'error.400.body' });
     expect(await refusal(Buffer.alloc(0))).toEqual({ field: 'image', key: 'error.400.body' });
     expect(await refusal(source.subarray(0, 20))).toEqual({ field: 'image', key: 'error.400.body' });
+    // A header that reads over a body cut in half.
+    expect(await refusal(source.subarray(0, Math.round(source.length / 2)))).toEqual({ field: 'image', key: 'error.400.body' });
     expect(await refusal(sourceSvg(300, 200))).toEqual({ field: 'image', key: 'error.400.body' });
     // A thumbnail: the band would cover it.
     expect(await refusal(await sharp(source).resize(300, 150).png().toBuffer())).toEqual({ field: 'image', key: 'error.400.body' });

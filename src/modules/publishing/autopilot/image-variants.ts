@@ -322,7 +322,11 @@ export async function makeImageVariant(input: Buffer, options: ImageVariantOptio
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
-      .toBuffer({ resolveWithObject: true });
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => {
+        // A header that reads but a body that does not (a truncated or corrupt file).
+        throw new InputError('image', 'error.400.body');
+      });
     const band = Buffer.from(await bandSvg(card.outWidth, card.bandHeight, options, palette));
     const framed = sharp(photo.data, { raw: { width: photo.info.width, height: photo.info.height, channels: photo.info.channels } })
       .extend({ top: card.padTop, bottom: card.padBottom, left: card.padLeft, right: card.padRight, background: palette.band })
