@@ -26,6 +26,24 @@ if (!existsSync(chromium)) {
     }
   }
 }
+// The image variants burn « Publicité » into pictures in DejaVu Sans (autopilot/image-variants.ts);
+// a fresh machine of this kind may lack the font: install it as Chromium is installed.
+const dejavu = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+if (!existsSync(dejavu)) {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    console.error(`✗ No ${dejavu}: install Debian's fonts-dejavu-core (the image tests draw their disclosure with it).`);
+    process.exit(1);
+  }
+  console.log('Installing Debian\'s fonts-dejavu-core for the image tests…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'fonts-dejavu-core']]) {
+    const step = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (step.status !== 0 || (args[0] === 'install' && !existsSync(dejavu))) {
+      console.error(`✗ apt-get ${args.join(' ')} failed: the image tests need DejaVu Sans.`);
+      process.exit(1);
+    }
+  }
+}
 const report = 'test-results/vitest.json';
 mkdirSync('test-results', { recursive: true });
 
