@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { retryAt } from '../../src/modules/publishing/outbound-http.js';
+import { answerJson, answerObject, retryAt } from '../../src/modules/publishing/outbound-http.js';
 import { webhookAdapter, type WebhookAccount } from '../../src/modules/publishing/webhook-adapter.js';
 
 const SECRET = 'whsec_test_7f3a9c';
@@ -115,5 +115,16 @@ describe('when to come back', () => {
     // Bluesky's name for it, in epoch seconds.
     expect(retryAt({ 'ratelimit-reset': String(NOW.getTime() / 1000 + 300) }, NOW)).toEqual(new Date(NOW.getTime() + 300_000));
     expect(retryAt({}, NOW)).toEqual(new Date(NOW.getTime() + 60_000));
+  });
+});
+
+describe('reading an answer', () => {
+  it('takes JSON objects, and gives null for anything else instead of throwing', () => {
+    const answer = (body: string) => ({ kind: 'answer' as const, status: 200, headers: {}, body });
+    expect(answerObject(answer('{"id":"1"}'))).toEqual({ id: '1' });
+    expect(answerJson(answer('[1,2]'))).toEqual([1, 2]);
+    expect(answerObject(answer('[1,2]'))).toBeNull();
+    expect(answerJson(answer('<html>502 Bad Gateway</html>'))).toBeNull();
+    expect(answerObject(answer('{"cut'))).toBeNull();
   });
 });

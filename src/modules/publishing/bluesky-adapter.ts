@@ -20,7 +20,7 @@ import type { RichText } from '@atproto/api';
 import { TID_FORMAT } from '../../lib/tid.js';
 import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
-import { retryAt, sendRequest, type HttpAnswer, type NoAnswer, type NotSent } from './outbound-http.js';
+import { answerObject, retryAt, sendRequest, type HttpAnswer, type NoAnswer, type NotSent } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
 export const BLUESKY_DEFAULT_SERVICE = 'https://bsky.social';
@@ -51,23 +51,14 @@ export type ConnectFailure =
 
 type Answer = HttpAnswer | NotSent | NoAnswer;
 
-function json(answer: HttpAnswer): Record<string, unknown> | null {
-  try {
-    const value = JSON.parse(answer.body) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The XRPC error name (`ExpiredToken`, `RecordNotFound`…), when the answer has one. */
 const errorName = (answer: HttpAnswer): string | null => {
-  const error = json(answer)?.error;
+  const error = answerObject(answer)?.error;
   return typeof error === 'string' ? error : null;
 };
 
 const describe = (answer: HttpAnswer) => {
-  const body = json(answer);
+  const body = answerObject(answer);
   const said = [body?.error, body?.message].filter((part): part is string => typeof part === 'string').join(': ');
   return `${answer.status}${said ? ` ${said.slice(0, 300)}` : ''}`;
 };
@@ -92,7 +83,7 @@ export function sessionScope(accessJwt: string): string | null {
 
 /** The session a createSession or refreshSession answered, or null when a token is missing or empty. */
 function sessionOf(answer: HttpAnswer): BlueskySession | null {
-  const body = json(answer);
+  const body = answerObject(answer);
   if (answer.status !== 200 || !body) return null;
   const { accessJwt, refreshJwt, did, handle } = body;
   if (typeof accessJwt !== 'string' || typeof refreshJwt !== 'string' || typeof did !== 'string' || typeof handle !== 'string') return null;
@@ -190,7 +181,7 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
     // Public records: no token needed, so a lookup never spends a refresh.
     const answer = await call(account.service, 'com.atproto.repo.getRecord', { method: 'GET', query: { repo: account.did, collection: POST_COLLECTION, rkey } }, signal);
     if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
-    const body = json(answer);
+    const body = answerObject(answer);
     if (answer.status === 200 && body && typeof body.uri === 'string') return { kind: 'published', remoteId: body.uri, remoteUrl: postUrl(account.handle, rkey) };
     if (answer.status === 400 && errorName(answer) === 'RecordNotFound') return { kind: 'not_found' };
     return { kind: 'cannot_tell', detail: describe(answer) };
@@ -214,7 +205,7 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
       const { answer } = sent;
       if (answer.kind === 'not_sent') return { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
-      const body = json(answer);
+      const body = answerObject(answer);
       if (answer.status === 200 && body && typeof body.uri === 'string') return { kind: 'published', remoteId: body.uri, remoteUrl: postUrl(sent.account.handle, request.idempotencyKey) };
       if (answer.status === 429) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
       if (isRefused(answer)) return { kind: 'credentials_refused', detail: describe(answer) };

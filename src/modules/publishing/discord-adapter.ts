@@ -12,7 +12,7 @@
  *   Webhook » (10015) when it was deleted; 400 « Invalid Form Body » (50035) for a content over 2000.
  */
 import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
-import { retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
+import { answerObject, retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
 export interface DiscordAccount {
@@ -34,18 +34,9 @@ export type DiscordRefusal = 'url_shape' | 'refused' | 'unreachable';
 const DISCORD_HOSTS = /^(?:(?:canary|ptb)\.)?discord(?:app)?\.com$/;
 const WEBHOOK_PATH = /^(?:\/v\d{1,2})?\/webhooks\/(\d{15,22})\/([A-Za-z0-9_-]{20,200})\/?$/;
 
-function parse(answer: HttpAnswer): Record<string, unknown> {
-  try {
-    const value = JSON.parse(answer.body) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** « 400: Invalid Form Body (50035) content: Must be 2000 or fewer in length. », never the token. */
 function describe(answer: HttpAnswer): string {
-  const body = parse(answer);
+  const body = answerObject(answer) ?? {};
   const message = typeof body.message === 'string' ? `: ${body.message.slice(0, 200)}` : '';
   const code = typeof body.code === 'number' ? ` (${body.code})` : '';
   const fields = body.errors && typeof body.errors === 'object' ? Object.entries(body.errors as Record<string, { _errors?: Array<{ message?: unknown }> }>) : [];
@@ -97,14 +88,14 @@ export function discordClient(policy: OutboundPolicy, options: { apiUrl?: string
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
       const { status } = answer;
       if (status >= 200 && status < 300) {
-        const message = parse(answer);
+        const message = answerObject(answer) ?? {};
         if (typeof message.id !== 'string') return { kind: 'published', remoteId: request.idempotencyKey, remoteUrl: null };
         const channel = typeof message.channel_id === 'string' ? message.channel_id : account.channelId;
         return { kind: 'published', remoteId: message.id, remoteUrl: account.guildId && channel ? `https://discord.com/channels/${account.guildId}/${channel}/${message.id}` : null };
       }
       if (status === 429) {
         // The JSON's retry_after is the most precise (a fraction of a second); else the headers.
-        const seconds = parse(answer).retry_after;
+        const seconds = answerObject(answer)?.retry_after;
         const resetAfter = Number(answer.headers['x-ratelimit-reset-after']);
         const wait = typeof seconds === 'number' && seconds >= 0 ? seconds : Number.isFinite(resetAfter) && resetAfter >= 0 ? resetAfter : null;
         return { kind: 'rate_limited', retryAt: wait === null ? retryAt(answer.headers, now()) : new Date(now().getTime() + Math.ceil(wait * 1000)) };
@@ -143,7 +134,7 @@ export function discordClient(policy: OutboundPolicy, options: { apiUrl?: string
       if (!parsed) return { kind: 'refused', reason: 'url_shape', detail: 'not a Discord webhook URL' };
       const answer = await call(parsed.url, 'GET');
       if (answer.kind !== 'answer') return { kind: 'refused', reason: 'unreachable', detail: answer.detail };
-      const webhook = parse(answer);
+      const webhook = answerObject(answer) ?? {};
       if (answer.status === 200 && webhook.id === parsed.id) {
         const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
         return { account: { url: parsed.url, webhookId: parsed.id, channelId: text(webhook.channel_id), guildId: text(webhook.guild_id) }, name: text(webhook.name)?.trim() || 'Webhook' };

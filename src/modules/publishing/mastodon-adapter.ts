@@ -14,7 +14,7 @@
  */
 import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
-import { retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
+import { answerJson, answerObject, retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
 export const MASTODON_SCOPES = 'read:accounts read:statuses write:statuses';
@@ -42,17 +42,8 @@ const DEFAULT_LIMITS = { maxCharacters: 500, charactersReservedPerUrl: 23 };
 
 type Failure = { kind: 'failed'; detail: string; status: number | null };
 
-function json(answer: HttpAnswer): Record<string, unknown> | null {
-  try {
-    const value = JSON.parse(answer.body) as unknown;
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 const describe = (answer: HttpAnswer) => {
-  const error = json(answer)?.error;
+  const error = answerObject(answer)?.error;
   return `${answer.status}${typeof error === 'string' ? `: ${error.slice(0, 300)}` : ''}`;
 };
 
@@ -76,7 +67,7 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
   async function expectJson(instanceUrl: string, path: string, init: Parameters<typeof call>[2]): Promise<Record<string, unknown> | Failure> {
     const answer = await call(instanceUrl, path, init);
     if (answer.kind !== 'answer') return { kind: 'failed', detail: answer.detail, status: null };
-    const body = json(answer);
+    const body = answerObject(answer);
     if (answer.status < 200 || answer.status >= 300 || !body) return { kind: 'failed', detail: describe(answer), status: answer.status };
     return body;
   }
@@ -90,7 +81,7 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
       const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form: { status: request.text, visibility: 'public' }, headers: { 'idempotency-key': request.idempotencyKey } }, context.signal);
       if (answer.kind === 'not_sent') return { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
-      const body = json(answer);
+      const body = answerObject(answer);
       if (answer.status === 200 && body && typeof body.id === 'string') return { kind: 'published', remoteId: body.id, remoteUrl: typeof body.url === 'string' ? body.url : null };
       if (answer.status === 429 || answer.status === 503) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
       if (answer.status === 401 || answer.status === 403) return { kind: 'credentials_refused', detail: describe(answer) };
@@ -116,7 +107,7 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
         const path = `/api/v1/accounts/${encodeURIComponent(account.accountId)}/statuses?limit=40&exclude_reblogs=true${maxId ? `&max_id=${encodeURIComponent(maxId)}` : ''}`;
         const answer = await call(account.instanceUrl, path, { method: 'GET', token: account.accessToken }, context.signal);
         if (answer.kind !== 'answer') return { kind: 'cannot_tell', detail: answer.detail };
-        const statuses = answer.status === 200 ? (JSON.parse(answer.body) as unknown) : null;
+        const statuses = answer.status === 200 ? answerJson(answer) : null;
         if (!Array.isArray(statuses)) return { kind: 'cannot_tell', detail: describe(answer) };
         const found = statuses.find((status: { content?: unknown }) => typeof status.content === 'string' && status.content.replace(/&amp;/g, '&').includes(href)) as { id?: unknown; url?: unknown } | undefined;
         if (found && typeof found.id === 'string') return { kind: 'published', remoteId: found.id, remoteUrl: typeof found.url === 'string' ? found.url : null };

@@ -81,6 +81,21 @@ export function sendRequest(
   });
 }
 
+/** An answer's body as a JSON value, or null when it is not JSON (a network's error page, a cut body). */
+export function answerJson(answer: HttpAnswer): unknown {
+  try {
+    return JSON.parse(answer.body) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** An answer's body as a JSON object, or null when it is anything else. */
+export function answerObject(answer: HttpAnswer): Record<string, unknown> | null {
+  const value = answerJson(answer);
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
 /** When a 429 or 503 says to come back: Retry-After (seconds or a date), else the rate-limit reset (x-ratelimit-reset or ratelimit-reset). */
 export function retryAt(headers: IncomingHttpHeaders, now = new Date(), fallbackMs = 60_000): Date {
   const after = headers['retry-after'];

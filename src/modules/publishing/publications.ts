@@ -337,16 +337,17 @@ export async function partnerPosts(db: Db, deps: PublishingDeps, partnerId: stri
   const accounts = await listAccounts(db, partnerId);
   if (accounts.length > 0) await preparePublications(db, deps.config, partnerId);
   const list = (states: readonly PublicationState[], limit?: number) => listPublications(db, deps.config, partnerId, states, { limit });
-  const pending = await list(['pending_review']);
   const rules = new Map<string, LengthRule>();
   for (const account of accounts) rules.set(account.id, await accountLengthRule(db, deps, account));
-  const approved = await list(['approved', 'publishing']);
+  // What waits for the partner or the worker in one read; what is over, the latest of each.
+  const waiting = await list(['pending_review', 'approved', 'publishing', 'unconfirmed']);
+  const handShared = (publication: PublicationView) => publication.state === 'approved' && isAssisted(publication.account.network);
   return {
     hasAccounts: accounts.length > 0,
-    pending: pending.map((publication) => ({ ...publication, rule: rules.get(publication.accountId) ?? NETWORK_LENGTH_RULES[publication.account.network] })),
-    toShare: approved.filter((publication) => publication.state === 'approved' && isAssisted(publication.account.network)),
-    inProgress: approved.filter((publication) => !(publication.state === 'approved' && isAssisted(publication.account.network))),
-    toCheck: await list(['unconfirmed']),
+    pending: waiting.filter((publication) => publication.state === 'pending_review').map((publication) => ({ ...publication, rule: rules.get(publication.accountId) ?? NETWORK_LENGTH_RULES[publication.account.network] })),
+    toShare: waiting.filter(handShared),
+    inProgress: waiting.filter((publication) => (publication.state === 'approved' || publication.state === 'publishing') && !handShared(publication)),
+    toCheck: waiting.filter((publication) => publication.state === 'unconfirmed'),
     failed: await list(['failed'], 20),
     published: await list(['published'], 20),
   };

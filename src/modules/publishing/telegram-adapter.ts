@@ -11,7 +11,7 @@
  * - looking up: impossible, see `lookup`.
  */
 import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
-import { retryAt, sendRequest, type HttpAnswer, type NoAnswer, type NotSent } from './outbound-http.js';
+import { answerObject, retryAt, sendRequest, type HttpAnswer, type NoAnswer, type NotSent } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
 export interface TelegramAccount {
@@ -46,17 +46,8 @@ interface ApiAnswer {
   parameters?: { retry_after?: unknown };
 }
 
-function parse(answer: HttpAnswer): ApiAnswer {
-  try {
-    const value = JSON.parse(answer.body) as unknown;
-    return value && typeof value === 'object' ? (value as ApiAnswer) : {};
-  } catch {
-    return {};
-  }
-}
-
 const describe = (answer: HttpAnswer) => {
-  const { description } = parse(answer);
+  const { description } = (answerObject(answer) ?? {}) as ApiAnswer;
   return `${answer.status}${typeof description === 'string' ? `: ${description.slice(0, 300)}` : ''}`;
 };
 
@@ -89,7 +80,7 @@ export function telegramClient(policy: OutboundPolicy, options: { apiUrl?: strin
   /** The `result` of a successful call, or null. */
   const result = (answer: HttpAnswer | NotSent | NoAnswer): Record<string, unknown> | null => {
     if (answer.kind !== 'answer' || answer.status !== 200) return null;
-    const body = parse(answer);
+    const body = (answerObject(answer) ?? {}) as ApiAnswer;
     return body.ok === true && body.result && typeof body.result === 'object' ? (body.result as Record<string, unknown>) : null;
   };
 
@@ -126,7 +117,7 @@ export function telegramClient(policy: OutboundPolicy, options: { apiUrl?: strin
         const username = typeof chat?.username === 'string' ? chat.username : null;
         return { kind: 'published', remoteId: String(message.message_id), remoteUrl: username ? `https://t.me/${username}/${message.message_id}` : null };
       }
-      const body = parse(answer);
+      const body = (answerObject(answer) ?? {}) as ApiAnswer;
       if (answer.status === 429) {
         const seconds = body.parameters?.retry_after;
         return { kind: 'rate_limited', retryAt: typeof seconds === 'number' && seconds >= 0 ? new Date(now().getTime() + seconds * 1000) : retryAt(answer.headers, now()) };
