@@ -31,7 +31,7 @@ import { registerRedirectRoute } from './modules/clicks/redirect-route.js';
 import { registerEarningsPages } from './modules/pages/earnings-pages.js';
 import { registerPartnerPages } from './modules/pages/partner-pages.js';
 import { registerPostsPages } from './modules/pages/posts-pages.js';
-import { publishingAdapters } from './modules/publishing/adapters.js';
+import { publishingDeps } from './modules/publishing/adapters.js';
 import type { PublishingDeps } from './modules/publishing/publications.js';
 import { registerAdminWithdrawals } from './modules/withdrawals/admin-withdrawals.js';
 import { registerWithdrawalApi } from './modules/withdrawals/withdrawal-api.js';
@@ -81,7 +81,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   app.addHook('onClose', async () => mailer.close());
   app.decorate('mailer', mailer);
   // What publishing needs; the server sets `wakeWorker` when it runs a worker in this process.
-  const publishing: PublishingDeps = { config, adapters: publishingAdapters(config.outboundPolicy, { telegramApiUrl: config.telegramApiUrl }) };
+  const publishing: PublishingDeps = publishingDeps(config);
   app.decorate('publishing', publishing);
 
   await app.register(cookie);

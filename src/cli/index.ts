@@ -23,7 +23,7 @@ import { decidePartnerStatus } from '../modules/partners/status-decisions.js';
 import { explainStartupError, startRuntime } from '../runtime.js';
 import { createMailer } from '../app.js';
 import { DataDirectoryLockedError } from '../db/lock.js';
-import { publishingAdapters } from '../modules/publishing/adapters.js';
+import { publishingDeps } from '../modules/publishing/adapters.js';
 import { startPublishingWorker } from '../modules/publishing/publishing-worker.js';
 import { decideWithdrawal, payPayoutFile } from '../modules/withdrawals/decisions.js';
 import { cancelPayoutFile, createPayoutFile } from '../modules/withdrawals/payout-files.js';
@@ -225,8 +225,7 @@ async function runWorker(args: string[]): Promise<number> {
   const { config, database } = runtime;
   const log = pino({ level: config.logLevel });
   const mailer = createMailer(config);
-  const publishing = { config, adapters: publishingAdapters(config.outboundPolicy, { telegramApiUrl: config.telegramApiUrl }) };
-  const worker = startPublishingWorker(database.db, publishing, mailer, log);
+  const worker = startPublishingWorker(database.db, publishingDeps(config), mailer, log);
   // The worker's timers do not keep a process alive (the server's socket does, not here).
   const keepAlive = setInterval(() => undefined, 60_000);
   const signals = ['SIGTERM', 'SIGINT'] as const;

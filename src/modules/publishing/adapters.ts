@@ -3,7 +3,9 @@
  * network missing here is published by hand (assisted mode: the partner shares, then pastes the
  * post's address).
  */
+import type { Config } from '../../config.js';
 import type { NetworkAdapter } from './adapter.js';
+import type { PublishingDeps } from './publications.js';
 import { blueskyClient } from './bluesky-adapter.js';
 import { discordClient } from './discord-adapter.js';
 import { mastodonClient } from './mastodon-adapter.js';
@@ -29,4 +31,9 @@ export function publishingAdapters(policy: OutboundPolicy, options: AdapterOptio
     // Each account keeps its webhook's whole URL: the API's address is not needed to publish.
     discord: discordClient(policy, options).adapter as NetworkAdapter<unknown>,
   };
+}
+
+/** What publishing needs from the settings, built the same for the server and for `cli worker`. */
+export function publishingDeps(config: Config): PublishingDeps {
+  return { config, adapters: publishingAdapters(config.outboundPolicy, { telegramApiUrl: config.telegramApiUrl }) };
 }
