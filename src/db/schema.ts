@@ -2,9 +2,16 @@
  * Drizzle's view of the tables, for typed queries. The SQL files in `migrations/` are the source of
  * truth; `test/db/database.test.ts` checks that every column declared here exists there.
  */
-import { bigint, boolean, date, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, date, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Bytes (an uploaded image): a Buffer both ways, on pg and on PGlite (which gives a Uint8Array). */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array | string }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => (typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : Buffer.from(value)),
+});
 
 export const partners = pgTable('partners', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -18,6 +25,8 @@ export const partners = pgTable('partners', {
   locale: text('locale', { enum: ['fr', 'en'] }),
   createdAt: at('created_at').notNull().defaultNow(),
   lastLoginAt: at('last_login_at'),
+  /** The operator stopped all of this partner's publishing (migration 0020); null when not. */
+  publishingPausedAt: at('publishing_paused_at'),
 });
 
 export const loginTokens = pgTable('login_tokens', {
@@ -81,6 +90,8 @@ export const campaigns = pgTable('campaigns', {
   posts: text('posts').array().notNull().default([]),
   /** Named in every post's disclosure; the campaign's name when null (migration 0019). */
   brand: text('brand'),
+  /** The operator stopped all of this campaign's publishing (migration 0020); null when not. */
+  publishingPausedAt: at('publishing_paused_at'),
   isDemo: boolean('is_demo').notNull().default(false),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
@@ -242,8 +253,10 @@ export const connectedAccounts = pgTable('connected_accounts', {
   label: text('label').notNull(),
   endpoint: text('endpoint'),
   credentialsSealed: text('credentials_sealed').notNull(),
-  state: text('state', { enum: ['connected', 'needs_reconnect', 'disconnected'] }).notNull().default('connected'),
+  state: text('state', { enum: ['connected', 'needs_reconnect', 'paused', 'disconnected'] }).notNull().default('connected'),
   stateDetail: text('state_detail'),
+  /** Failed publications in a row; two pause the account (migration 0020). */
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
@@ -290,7 +303,32 @@ export const postVariants = pgTable('post_variants', {
   createdAt: at('created_at').notNull().defaultNow(),
 });
 
-export const PUBLICATION_STATES = ['pending_review', 'approved', 'publishing', 'published', 'failed', 'unconfirmed', 'declined', 'withdrawn'] as const;
+/** An account's autopilot: automatic publishing within these limits (migration 0020). */
+export const autopilotSettings = pgTable('autopilot_settings', {
+  accountId: uuid('account_id').primaryKey(),
+  enabled: boolean('enabled').notNull().default(false),
+  dailyCap: integer('daily_cap').notNull(),
+  startHour: integer('start_hour').notNull(),
+  endHour: integer('end_hour').notNull(),
+  days: integer('days').array().notNull(),
+  timeZone: text('time_zone').notNull(),
+  spacingMinutes: integer('spacing_minutes').notNull(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+/** A post's image, from which each partner's copy is made (migration 0020). */
+export const postImages = pgTable('post_images', {
+  templateId: uuid('template_id').primaryKey(),
+  data: bytea('data').notNull(),
+  mime: text('mime').notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  description: text('description').notNull(),
+  caption: text('caption'),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const PUBLICATION_STATES = ['pending_review', 'scheduled', 'approved', 'publishing', 'published', 'failed', 'unconfirmed', 'declined', 'withdrawn'] as const;
 export type PublicationState = (typeof PUBLICATION_STATES)[number];
 
 export const publications = pgTable('publications', {
@@ -313,6 +351,11 @@ export const publications = pgTable('publications', {
   publishedAt: at('published_at'),
   remoteId: text('remote_id'),
   remoteUrl: text('remote_url'),
+  /** When the autopilot publishes it (state `scheduled`), migration 0020. */
+  scheduledAt: at('scheduled_at'),
+  autopilot: boolean('autopilot').notNull().default(false),
+  notifiedAt: at('notified_at'),
+  combination: text('combination'),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
@@ -342,6 +385,8 @@ export const TABLE_OWNERS = {
   postTemplates: 'modules/publishing',
   postVariants: 'modules/publishing',
   publications: 'modules/publishing',
+  autopilotSettings: 'modules/publishing',
+  postImages: 'modules/publishing',
 } as const satisfies Record<keyof typeof schema, string>;
 
 export const schema = {
@@ -369,4 +414,6 @@ export const schema = {
   postTemplates,
   postVariants,
   publications,
+  autopilotSettings,
+  postImages,
 };

@@ -28,6 +28,7 @@ export const publishingEn: Record<keyof typeof publishingFr, string> = {
   'accounts.network.webhook': 'Webhook',
   'accounts.state.connected': 'Connected',
   'accounts.state.needs_reconnect': 'Needs reconnecting',
+  'accounts.state.paused': 'Paused',
   'accounts.state.disconnected': 'Removed',
   'accounts.since': 'since {date}',
   'accounts.reconnect.help': 'The network refused access: nothing is published on this account until you reconnect it.',

@@ -27,6 +27,7 @@ export const publishingFr = {
   'accounts.network.webhook': 'Webhook',
   'accounts.state.connected': 'Connecté',
   'accounts.state.needs_reconnect': 'À reconnecter',
+  'accounts.state.paused': 'En pause',
   'accounts.state.disconnected': 'Retiré',
   'accounts.since': 'depuis le {date}',
   'accounts.reconnect.help': 'Le réseau a refusé l’accès : rien ne sera publié sur ce compte tant que tu ne l’auras pas reconnecté.',

@@ -26,7 +26,7 @@ export type Network = ConnectedAccount['network'];
 export const MAX_ACCOUNTS = 10;
 const CONNECTION_TTL_MS = 15 * 60_000;
 
-export const visible = { id: connectedAccounts.id, partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label, endpoint: connectedAccounts.endpoint, state: connectedAccounts.state, stateDetail: connectedAccounts.stateDetail, createdAt: connectedAccounts.createdAt, updatedAt: connectedAccounts.updatedAt };
+export const visible = { id: connectedAccounts.id, partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label, endpoint: connectedAccounts.endpoint, state: connectedAccounts.state, stateDetail: connectedAccounts.stateDetail, consecutiveFailures: connectedAccounts.consecutiveFailures, createdAt: connectedAccounts.createdAt, updatedAt: connectedAccounts.updatedAt };
 
 /** The partner's accounts still connected or waiting to be reconnected, oldest first. */
 export async function listAccounts(db: Db, partnerId: string): Promise<ConnectedAccount[]> {

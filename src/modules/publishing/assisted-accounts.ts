@@ -7,7 +7,7 @@
 import type { Db } from '../../db/client.js';
 import { ASSISTED_NETWORKS, connectedAccounts, type NetworkName } from '../../db/schema.js';
 import { writeAudit } from '../audit/audit-log.js';
-import { listAccounts, MAX_ACCOUNTS, type ConnectedAccount } from './accounts.js';
+import { listAccounts, MAX_ACCOUNTS, visible, type ConnectedAccount } from './accounts.js';
 import { ConflictError, InputError } from '../../lib/errors.js';
 
 // A handle as the networks allow one (letters, digits, . _ -), with or without its @.
@@ -23,17 +23,7 @@ export async function connectAssisted(db: Db, partnerId: string, input: { networ
     const accounts = await listAccounts(tx, partnerId);
     if (accounts.length >= MAX_ACCOUNTS) throw new ConflictError('too_many_accounts', 'accounts.error.tooMany', { max: MAX_ACCOUNTS });
     if (accounts.some((account) => account.network === network && account.label.toLowerCase() === label.toLowerCase())) throw new ConflictError('account_exists', 'accounts.error.exists', { label });
-    const [account] = await tx.insert(connectedAccounts).values({ partnerId, network, label, credentialsSealed: '' }).returning({
-      id: connectedAccounts.id,
-      partnerId: connectedAccounts.partnerId,
-      network: connectedAccounts.network,
-      label: connectedAccounts.label,
-      endpoint: connectedAccounts.endpoint,
-      state: connectedAccounts.state,
-      stateDetail: connectedAccounts.stateDetail,
-      createdAt: connectedAccounts.createdAt,
-      updatedAt: connectedAccounts.updatedAt,
-    });
+    const [account] = await tx.insert(connectedAccounts).values({ partnerId, network, label, credentialsSealed: '' }).returning(visible);
     await writeAudit(tx, { actorId: partnerId, actorLabel: 'partner', action: 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network, label } });
     return account!;
   });
