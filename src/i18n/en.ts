@@ -1,6 +1,8 @@
 import type { MessageKey } from './fr.js';
 import { adminEn } from './parts/admin-en.js';
 import { autopilotEn } from './parts/autopilot-en.js';
+import { imagesEn } from './parts/images-en.js';
+import { operatorAutopilotEn } from './parts/operator-autopilot-en.js';
 import { overviewEn } from './parts/overview-en.js';
 import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
@@ -17,6 +19,8 @@ export const en: Record<MessageKey, string> = {
   ...overviewEn,
   ...variationEn,
   ...autopilotEn,
+  ...imagesEn,
+  ...operatorAutopilotEn,
   'lang.name': 'English',
   'lang.switch': 'Language',
   'site.name': 'Plug & Earn',

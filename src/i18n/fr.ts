@@ -1,6 +1,8 @@
 /** French, the default language. Every string the product shows lives in a catalogue. */
 import { adminFr } from './parts/admin-fr.js';
 import { autopilotFr } from './parts/autopilot-fr.js';
+import { imagesFr } from './parts/images-fr.js';
+import { operatorAutopilotFr } from './parts/operator-autopilot-fr.js';
 import { overviewFr } from './parts/overview-fr.js';
 import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
@@ -17,6 +19,8 @@ export const fr = {
   ...overviewFr,
   ...variationFr,
   ...autopilotFr,
+  ...imagesFr,
+  ...operatorAutopilotFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',
