@@ -187,6 +187,9 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
     case 'template_withdrawn':
       lines.push(t('audit.detail.templateWithdrawn', { publications: Number(p.publications ?? 0) }));
       break;
+    case 'template_image_set':
+      lines.push(t('audit.detail.templateImage', { width: Number(p.width ?? 0), height: Number(p.height ?? 0), replaced: p.replaced === true ? t('audit.detail.templateImage.replaced') : '' }));
+      break;
     case 'account_connected':
     case 'account_reconnected':
     case 'account_removed':

@@ -15,6 +15,20 @@ export interface PublishRequest {
   link: string;
   /** The post's language (Bluesky's `langs`, so feeds in that language show it). */
   locale?: 'fr' | 'en';
+  /**
+   * The publication's own image (post-images.ts), for the networks that take one (Bluesky,
+   * Mastodon): uploaded first, then attached to the post with its alt text.
+   */
+  image?: PublishImage;
+}
+
+/** An image ready for a network: within its limits, the alt text starting with the disclosure. */
+export interface PublishImage {
+  data: Buffer;
+  mime: string;
+  alt: string;
+  width: number;
+  height: number;
 }
 
 export type PublishOutcome =

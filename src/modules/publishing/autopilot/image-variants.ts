@@ -344,7 +344,7 @@ export async function makeImageVariant(input: Buffer, options: ImageVariantOptio
 }
 
 /** « Publicité · Marque — what the image shows », within the network's length for a description. */
-function altText(options: ImageVariantOptions, max: number): string {
+export function altText(options: ImageVariantOptions, max: number): string {
   const what = oneLine(options.description ?? '') || oneLine(options.caption ?? '') || (options.disclosure === 'Ad' ? "the brand's image" : 'image de la marque');
   const alt = `${options.disclosure} · ${oneLine(options.brand)} — ${what}`;
   const chars = [...alt];
