@@ -47,7 +47,9 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     expect(created.headers.location).toBe(`/admin/campaigns/${campaign.id}?done=template_created#posts`);
     const shown = await ops.get(created.headers.location as string);
     expect(shown.body).toContain('Post créé : les partenaires ayant un compte connecté le reçoivent à valider.');
-    expect(shown.body).toContain('<p class="template-text-meta">Français · Tous les réseaux</p><ul class="template-variants"><li class="template-text">Ma box est arrivée : {link}</li><li class="template-text">De saison, et &lt;locale&gt; !</li></ul>');
+    // Its texts, the best earning first: none earned yet, so in the order written.
+    expect(shown.body).toContain('<h4>Textes, du plus rentable au moins rentable</h4>');
+    expect(shown.body).toMatch(/<li><p class="template-text-meta">Français · Tous les réseaux<\/p><p class="template-text">Ma box est arrivée : \{link\}<\/p><dl class="text-figures"><div><dt>Publications<\/dt><dd>0<\/dd><\/div>.*<\/dl><\/li><li><p class="template-text-meta">Français · Tous les réseaux<\/p><p class="template-text">De saison, et &lt;locale&gt; !<\/p>/s);
     expect(shown.body).toContain('De saison, et &lt;locale&gt; !');
     expect(shown.body).toContain('<span class="status status-template-active">actif</span>');
     expect(shown.body).toContain('aucune pour l’instant');
@@ -96,7 +98,7 @@ describe.each(ENGINES)('operators write posts on a campaign’s page, on %s', (e
     expect(added.headers.location).toBe(`/admin/campaigns/${campaign.id}?done=template_texts#posts`);
     const shown = await ops.get(added.headers.location as string);
     expect(shown.body).toContain('Textes ajoutés au post.');
-    expect(shown.body).toContain('<p class="template-text-meta">Anglais · Mastodon</p><ul class="template-variants"><li class="template-text">First: {link}</li></ul>');
+    expect(shown.body).toContain('<li><p class="template-text-meta">Anglais · Mastodon</p><p class="template-text">First: {link}</p>');
 
     const refused = await ops.post(`/admin/templates/${id}/texts`, { locale: 'fr', network: 'x', texts: 'x'.repeat(300) });
     expect(refused.statusCode).toBe(400);

@@ -19,7 +19,8 @@ import type { MessageKey } from '../../i18n/index.js';
 import { formatDate } from '../../lib/dates.js';
 import { formatCents } from '../../lib/money.js';
 import { getCampaign, type Campaign } from '../campaigns/campaigns.js';
-import { addTemplateTexts, brandOf, campaignTemplates, createTemplate, getTemplate, withdrawTemplate, type PostVariant, type TemplateSummary, type TemplateTextsInput } from '../publishing/templates.js';
+import { formatCount } from '../../lib/numbers.js';
+import { addTemplateTexts, brandOf, byEarnings, campaignTemplates, createTemplate, getTemplate, withdrawTemplate, type PublicationFigures, type TemplateSummary, type TemplateTextsInput } from '../publishing/templates.js';
 import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 
@@ -34,7 +35,7 @@ export interface TemplateForm {
 }
 
 /** Publications by state, in the order of their life: what waits first, what is over last. */
-const STATE_ORDER: readonly PublicationState[] = ['pending_review', 'unconfirmed', 'failed', 'approved', 'publishing', 'published', 'declined', 'withdrawn'];
+const STATE_ORDER: readonly PublicationState[] = ['pending_review', 'scheduled', 'unconfirmed', 'failed', 'approved', 'publishing', 'published', 'declined', 'withdrawn'];
 
 const templateBody = {
   type: 'object',
@@ -71,17 +72,41 @@ function textFields(request: FastifyRequest, campaign: Campaign, prefix: string,
 <textarea id="${prefix}-texts" name="texts" rows="6"${described('texts', true)}>${typeof values.texts === 'string' ? values.texts : ''}</textarea>${below('texts', t('template.texts.help', { brand: brandOf(campaign) }))}</div>`;
 }
 
+/** A text's figures, one small tile each: they wrap two or three to a row on a phone, one row on a desktop. */
+function figureTiles(request: FastifyRequest, figures: PublicationFigures): Html {
+  const { t, locale } = request;
+  const tiles: Array<[string, string]> = [
+    [t('opAuto.figure.publications'), formatCount(figures.publications, locale)],
+    [t('opAuto.figure.published'), formatCount(figures.published, locale)],
+    [t('opAuto.figure.autopilot'), formatCount(figures.autopilot, locale)],
+    [t('opAuto.figure.clicks'), formatCount(figures.clicks, locale)],
+    [t('opAuto.figure.valid'), formatCount(figures.validClicks, locale)],
+    [t('opAuto.figure.earned'), formatCents(figures.earnedCents, locale)],
+  ];
+  return html`<dl class="text-figures">${tiles.map(([label, value], index) => html`<div${index === tiles.length - 1 ? html` class="main"` : ''}><dt>${label}</dt><dd>${value}</dd></div>`)}</dl>`;
+}
+
+/** The text that earned most over all the campaign's posts, named at the top of the section (none before a cent is earned). */
+function bestText(request: FastifyRequest, templates: TemplateSummary[]): Html | '' {
+  const { t, locale } = request;
+  const best = templates.flatMap((template) => template.variants.map((variant) => ({ template, variant }))).sort((a, b) => byEarnings(a.variant, b.variant))[0];
+  if (!best || best.variant.earnedCents <= 0) return '';
+  const words = [...best.variant.body.replace(/\s+/g, ' ').trim()];
+  const excerpt = words.length > BEST_EXCERPT ? `${words.slice(0, BEST_EXCERPT - 1).join('').trimEnd()}…` : words.join('');
+  return html`<p class="notice best-text">${t('opAuto.best', { text: excerpt, euros: formatCents(best.variant.earnedCents, locale), valid: best.variant.validClicks })} <a href="#template-${best.template.id}">${t('opAuto.best.see', { date: formatDate(best.template.createdAt, locale, { time: true }) })}</a></p>`;
+}
+
+/** Characters of the best text quoted at the top of the section. */
+const BEST_EXCERPT = 80;
+
 function templateCard(request: FastifyRequest, campaign: Campaign, template: TemplateSummary, form: TemplateForm | undefined): Html {
   const { t, locale } = request;
   const mine = form?.templateId === template.id ? form : undefined;
   const states = STATE_ORDER.filter((state) => (template.states[state] ?? 0) > 0).map((state) => t(`template.count.${state}`, { n: template.states[state]! }));
   const withdrawn = template.status === 'withdrawn';
-  // Texts by language, then network (every network first), each group in the order written.
-  const rank = (variant: PostVariant) => LOCALES.indexOf(variant.locale) * 100 + (variant.network === null ? 0 : 1 + NETWORKS.indexOf(variant.network));
-  const groups = new Map<number, PostVariant[]>();
-  for (const variant of [...template.variants].sort((a, b) => rank(a) - rank(b))) groups.set(rank(variant), [...(groups.get(rank(variant)) ?? []), variant]);
-  const texts = [...groups.values()].map(
-    ([first, ...more]) => html`<li><p class="template-text-meta">${t(`template.locale.${first!.locale}`)} · ${first!.network ? t(`accounts.network.${first!.network}`) : t('template.allNetworks')}</p><ul class="template-variants">${[first!, ...more].map((variant) => html`<li class="template-text">${variant.body}</li>`)}</ul></li>`,
+  // The text that earned most first (campaignTemplates sorts them), each with its own figures.
+  const texts = template.variants.map(
+    (variant) => html`<li><p class="template-text-meta">${t(`template.locale.${variant.locale}`)} · ${variant.network ? t(`accounts.network.${variant.network}`) : t('template.allNetworks')}</p><p class="template-text">${variant.body}</p>${figureTiles(request, variant)}</li>`,
   );
   const date = formatDate(template.createdAt, locale, { time: true });
   return html`<li class="card template${withdrawn ? ' template-withdrawn' : ''}" id="template-${template.id}">
@@ -91,9 +116,10 @@ ${mine && mine.error.field === null ? html`<p class="error" role="alert">${mine.
 <dl class="template-facts">
   <div><dt>${t('template.publications')}</dt><dd>${states.length ? states.join(' · ') : t('template.publications.none')}</dd></div>
   <div><dt>${t('template.figures')}</dt><dd>${t('posts.figures', { clicks: template.clicks, valid: template.validClicks, euros: formatCents(template.earnedCents, locale) })}</dd></div>
+  <div><dt>${t('opAuto.template.autopilot')}</dt><dd>${template.published ? t('opAuto.template.autopilotCount', { n: template.autopilot, published: template.published }) : t('opAuto.template.autopilotNone')}</dd></div>
 </dl>
-<h4>${t('template.texts.of')}</h4>
-<ul class="template-texts">${texts}</ul>
+<h4>${template.variants.length > 1 ? t('opAuto.texts.ranked') : t('template.texts.of')}</h4>
+<ol class="template-texts">${texts}</ol>
 ${withdrawn
   ? ''
   : html`<details class="template-add"${mine && mine.error.field !== null ? html` open` : ''}><summary>${t('template.add')}</summary>
@@ -115,6 +141,7 @@ export function postsSection(request: FastifyRequest, campaign: Campaign, templa
 <h2 id="posts-title">${t('template.title')}</h2>
 ${doneKey ? html`<p class="ok" role="status">${t(doneKey)}</p>` : ''}
 <p class="help">${t('template.intro', { brand: brandOf(campaign) })}</p>
+${bestText(request, templates)}
 ${templates.length ? html`<ol class="templates">${templates.map((template) => templateCard(request, campaign, template, options.form))}</ol>` : html`<p>${t('template.none')}</p>`}
 ${campaign.status === 'ended'
   ? creating ? html`<p class="error" role="alert">${creating.error.message}</p>` : html`<p>${t('template.error.ended')}</p>`

@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { requirePartner } from '../../http/guards.js';
-import { html, HTML_TYPE } from '../../http/html.js';
+import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { submitForm } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
@@ -21,16 +21,40 @@ import { limitPayoutMethodAsks, registerPayoutMethodConfirmation } from '../with
 import { withdrawalSection, type WithdrawForm } from '../withdrawals/withdrawal-views.js';
 import { partnerWithdrawals, WITHDRAW_ALL } from '../withdrawals/withdrawals.js';
 import { formatCount } from '../../lib/numbers.js';
+import { AUTOPILOT_PERIODS, autopilotEarnings, type AutopilotFigures, type AutopilotPeriod } from '../earnings/autopilot-earnings.js';
+
+/**
+ * « Ce que l'autopilote t'a rapporté »: its publications out, valid clicks and euros over 7 and 30
+ * days; with nothing yet, how to turn it on (the portal's « Comptes connectés »).
+ */
+function autopilotSection(request: FastifyRequest, figures: Record<AutopilotPeriod, AutopilotFigures>): Html {
+  const { t, locale } = request;
+  const periods = Object.keys(AUTOPILOT_PERIODS) as AutopilotPeriod[];
+  const nothing = periods.every((period) => figures[period].publications === 0 && figures[period].validClicks === 0 && figures[period].earnedCents === 0);
+  return html`<section class="card autopilot-earnings" id="autopilot" aria-labelledby="autopilot-title">
+  <h2 id="autopilot-title">${t('opAuto.earnings.title')}</h2>
+  <div class="autopilot-periods">${periods.map((period) => html`<div><h3>${t('opAuto.earnings.period', { days: AUTOPILOT_PERIODS[period] })}</h3>
+  <dl class="text-figures">
+    <div><dt>${t('opAuto.earnings.publications')}</dt><dd>${formatCount(figures[period].publications, locale)}</dd></div>
+    <div><dt>${t('opAuto.earnings.valid')}</dt><dd>${formatCount(figures[period].validClicks, locale)}</dd></div>
+    <div class="main"><dt>${t('opAuto.earnings.earned')}</dt><dd>${formatCents(figures[period].earnedCents, locale)}</dd></div>
+  </dl></div>`)}</div>
+  ${nothing
+    ? html`<p class="help">${t('opAuto.earnings.none')} <a href="/partner/portal#accounts">${t('opAuto.earnings.howTo')}</a></p>`
+    : html`<p class="help">${t('opAuto.earnings.help')} <a href="/partner/portal#accounts">${t('opAuto.earnings.settings')}</a></p>`}
+</section>`;
+}
 
 export function registerEarningsPages(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   async function earningsPage(request: FastifyRequest, form: WithdrawForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [balance, series, history, payoutMethod] = await Promise.all([
+    const [balance, series, history, payoutMethod, autopilot] = await Promise.all([
       partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) }),
       dailyValidClicks(db, partner.partnerId, 30),
       partnerWithdrawals(db, partner.partnerId),
       partnerPayoutMethod(db, partner.partnerId),
+      autopilotEarnings(db, partner.partnerId),
     ]);
     const money = (cents: number) => formatCents(cents, locale);
     const figures: Array<[string, string, string?]> = [
@@ -52,6 +76,7 @@ export function registerEarningsPages(app: FastifyInstance, { config, db, mailer
   ${dailyClicksChart(series, request)}
   <p><a href="/partners/earnings.csv" download>${t('earnings.csv')}</a></p>
 </section>
+${autopilotSection(request, autopilot)}
 <section class="card">
   <h2>${t('earnings.notCounted.title', { days: RECENT_DAYS })}</h2>
   ${notCounted.length === 0

@@ -138,24 +138,59 @@ export async function withdrawTemplate(db: Db, templateId: string, actor: Actor)
   });
 }
 
-export interface TemplateSummary extends PostTemplate, LinkTotals {
-  variants: PostVariant[];
+/** What a post or one of its texts brought: its publications, those out, and their links' figures. */
+export interface PublicationFigures extends LinkTotals {
+  /** Publications prepared with it, whatever became of them. */
+  publications: number;
+  published: number;
+  /** Of those published, how many the autopilot published. */
+  autopilot: number;
+}
+
+export interface VariantSummary extends PostVariant, PublicationFigures {}
+
+export interface TemplateSummary extends PostTemplate, PublicationFigures {
+  /** Its texts, the one that earned most first (then most valid clicks, most published, first written). */
+  variants: VariantSummary[];
   /** Publications by state. */
   states: Partial<Record<PublicationState, number>>;
 }
 
-/** A campaign's posts, newest first, with their texts, publications by state and what they earned. */
+type PublishedRow = { variantId: string; state: PublicationState; autopilot: boolean; linkCode: string };
+
+function figuresOf(rows: PublishedRow[], totals: Map<string, LinkTotals>): PublicationFigures {
+  const published = rows.filter((row) => row.state === 'published');
+  return { publications: rows.length, published: published.length, autopilot: published.filter((row) => row.autopilot).length, ...sumTotals(rows.map((row) => totals.get(row.linkCode))) };
+}
+
+/** The text that earned most first; a tie goes to valid clicks, then publications out, then the text written first. */
+export function byEarnings<T extends PublicationFigures & { createdAt: Date; id: string }>(a: T, b: T): number {
+  return b.earnedCents - a.earnedCents || b.validClicks - a.validClicks || b.published - a.published || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * A campaign's posts, newest first, with their texts, publications by state and what they earned,
+ * in all and per text (a publication carries the text it was made from), so the operator sees which
+ * text earns.
+ */
 export async function campaignTemplates(db: Db, campaignId: string): Promise<TemplateSummary[]> {
   const templates = await db.select().from(postTemplates).where(eq(postTemplates.campaignId, campaignId)).orderBy(sql`${postTemplates.createdAt} desc`, asc(postTemplates.id));
   if (templates.length === 0) return [];
   const ids = templates.map((template) => template.id);
   const variants = await db.select().from(postVariants).where(inArray(postVariants.templateId, ids)).orderBy(asc(postVariants.createdAt), asc(postVariants.id));
-  const published = await db.select({ templateId: publications.templateId, state: publications.state, linkCode: publications.linkCode }).from(publications).where(inArray(publications.templateId, ids));
+  const published = await db
+    .select({ templateId: publications.templateId, variantId: publications.variantId, state: publications.state, autopilot: publications.autopilot, linkCode: publications.linkCode })
+    .from(publications)
+    .where(inArray(publications.templateId, ids));
   const totals = await linkTotals(db, published.map((row) => row.linkCode));
   return templates.map((template) => {
     const own = published.filter((row) => row.templateId === template.id);
     const states: Partial<Record<PublicationState, number>> = {};
     for (const row of own) states[row.state] = (states[row.state] ?? 0) + 1;
-    return { ...template, variants: variants.filter((variant) => variant.templateId === template.id), states, ...sumTotals(own.map((row) => totals.get(row.linkCode))) };
+    const texts = variants
+      .filter((variant) => variant.templateId === template.id)
+      .map((variant) => ({ ...variant, ...figuresOf(own.filter((row) => row.variantId === variant.id), totals) }))
+      .sort(byEarnings);
+    return { ...template, variants: texts, states, ...figuresOf(own, totals) };
   });
 }
