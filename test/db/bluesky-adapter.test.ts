@@ -4,18 +4,21 @@
  * the same DID reconnected); posts read back from the PDS with their facets at the right byte
  * offsets; a repeated key posting nothing twice; lookups; an expired session refreshed and kept,
  * a revoked refresh token replaced by one new login, a deleted app password flagged; the
- * 300-grapheme limit as Bluesky counts it.
+ * 300-grapheme limit as Bluesky counts it; an image uploaded as a blob and embedded with its alt
+ * text and aspect ratio, the blob read back from the PDS, an upload the PDS refuses posting nothing.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { newTid } from '../../src/lib/tid.js';
 import { accountCredentials, connectBluesky, listAccounts, markNeedsReconnect } from '../../src/modules/publishing/accounts.js';
+import { makeImageVariant } from '../../src/modules/publishing/autopilot/image-variants.js';
 import { blueskyClient, type BlueskyAccount } from '../../src/modules/publishing/bluesky-adapter.js';
 import { checkPost, composePost } from '../../src/modules/publishing/post-text.js';
 import { startBlueskyServer, type BlueskyServer } from '../support/bluesky-server.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
 import { addPartner, countRows, refusal } from '../support/fixtures.js';
+import { brandPicture } from '../support/images.js';
 import { testConfig } from '../support/test-app.js';
 
 const config = testConfig();
@@ -94,6 +97,33 @@ describe('the Bluesky adapter against a local PDS', () => {
     const error = await refusal(Promise.resolve().then(() => checkPost(`${longest}é`, { link, locale: 'fr', brand: 'Box bio', rule })));
     expect(error).toMatchObject({ field: 'text', messageKey: 'post.error.tooLong', params: { length: 301, max: 300 } });
     expect(await adapter.publish(account, request(longest, link))).toMatchObject({ kind: 'published' });
+  });
+
+  it('uploads the image as a blob and embeds it with its alt text and aspect ratio; a refused upload posts nothing', async () => {
+    const account = await session();
+    const image = await makeImageVariant(await brandPicture(1200, 900), { seed: 3, disclosure: 'Publicité', brand: 'Box bio', description: 'Une box de légumes', network: 'bluesky' });
+    const link = 'https://pe.example/r/lina42?s=pub10';
+    const text = composePost('En image : {link}', { link, locale: 'fr', brand: 'Box bio' });
+    const key = newTid();
+    expect(await adapter.publish(account, { ...request(text, link, key), image })).toMatchObject({ kind: 'published' });
+    const record = (await server.post(key))! as unknown as { value: { embed: { $type: string; images: Array<{ alt: string; aspectRatio: unknown; image: { $type: string; mimeType: string; size: number; ref: { $link: string } } }> } } };
+    expect(record.value.embed.$type).toBe('app.bsky.embed.images');
+    const [embedded] = record.value.embed.images;
+    expect(embedded!.alt).toBe(image.alt);
+    expect(embedded!.alt.startsWith('Publicité · Box bio — Une box de légumes')).toBe(true);
+    expect(embedded!.aspectRatio).toEqual({ width: image.width, height: image.height });
+    expect(embedded!.image).toMatchObject({ $type: 'blob', mimeType: 'image/jpeg', size: image.data.length });
+    const blob = await fetch(new URL(`/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(server.did)}&cid=${embedded!.image.ref.$link}`, server.service));
+    expect(blob.status).toBe(200);
+    expect(Buffer.from(await blob.arrayBuffer()).equals(image.data)).toBe(true);
+
+    // Over the PDS's blob limit: refused before any record, and nothing posted under the key.
+    const before = (await server.posts()).length;
+    const tooBig = { ...image, data: Buffer.concat([image.data, Buffer.alloc(6 * 1024 * 1024)]) };
+    const other = newTid();
+    expect(await adapter.publish(account, { ...request(text, link, other), image: tooBig })).toMatchObject({ kind: 'rejected', detail: expect.stringContaining('image upload') });
+    expect(await server.post(other)).toBeNull();
+    expect((await server.posts()).length).toBe(before);
   });
 
   it('refreshes an expired access token and keeps the new session, never an empty one', async () => {

@@ -12,13 +12,15 @@
  *   publication's idempotency key (a TID chosen before the first try), so a retry can only hit the
  *   same record: the PDS refuses a second record under that key, and the adapter then finds the
  *   first one and reports it published;
+ * - an image (PublishRequest.image, Bluesky's own variant): `com.atproto.repo.uploadBlob` first,
+ *   then the record embeds it (`app.bsky.embed.images`, with its alt text and aspect ratio);
  * - looking up: `com.atproto.repo.getRecord` by that key.
  * Links and hashtags become facets (UTF-8 byte ranges) through @atproto/api's RichText; its HTTP
  * agent is not used: every call goes through the outbound guard (outbound-http.ts).
  */
 import type { RichText } from '@atproto/api';
 import { TID_FORMAT } from '../../lib/tid.js';
-import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishImage, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
 import { answerObject, retryAt, sendRequest, type HttpAnswer, type NoAnswer, type NotSent } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
@@ -115,13 +117,14 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
   const now = options.now ?? (() => new Date());
 
   /** An XRPC call: a query (GET) or a procedure (POST, with a JSON body or none). */
-  const call = (service: string, nsid: string, init: { method: 'GET' | 'POST'; json?: unknown; query?: Record<string, string>; token?: string }, signal?: AbortSignal): Promise<Answer> => {
+  const call = (service: string, nsid: string, init: { method: 'GET' | 'POST'; json?: unknown; bytes?: { data: Buffer; type: string }; query?: Record<string, string>; token?: string }, signal?: AbortSignal): Promise<Answer> => {
     const url = new URL(`/xrpc/${nsid}`, service);
     if (init.query) url.search = new URLSearchParams(init.query).toString();
+    const type = init.bytes?.type ?? (init.json === undefined ? null : 'application/json');
     return sendRequest(url, {
       method: init.method,
-      body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      headers: { accept: 'application/json', ...(init.json === undefined ? {} : { 'content-type': 'application/json' }), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+      body: init.bytes?.data ?? (init.json === undefined ? undefined : JSON.stringify(init.json)),
+      headers: { accept: 'application/json', ...(type ? { 'content-type': type } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
       policy,
       timeoutMs: options.timeoutMs,
       signal,
@@ -187,6 +190,27 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
     return { kind: 'cannot_tell', detail: describe(answer) };
   }
 
+  /**
+   * The image as a blob of the partner's repository (`com.atproto.repo.uploadBlob`, the bytes as
+   * the body), for the post's `app.bsky.embed.images`. Nothing is posted by it, so whatever goes
+   * wrong is safe to try again (`not_sent`), except a refused credential, a rate limit, or a
+   * refusal of the image itself.
+   */
+  async function uploadImage(account: BlueskyAccount, image: PublishImage, context: AdapterContext<BlueskyAccount>): Promise<{ kind: 'uploaded'; blob: Record<string, unknown>; account: BlueskyAccount } | Exclude<PublishOutcome, { kind: 'published' | 'unknown' }>> {
+    const sent = await withSession(account, context, (token) => call(account.service, 'com.atproto.repo.uploadBlob', { method: 'POST', bytes: { data: image.data, type: image.mime }, token }, context.signal));
+    if (sent.kind === 'refused') return { kind: 'credentials_refused', detail: sent.detail };
+    if (sent.kind === 'rate_limited') return { kind: 'rate_limited', retryAt: sent.retryAt };
+    if (sent.kind === 'unreachable') return { kind: 'not_sent', detail: sent.detail };
+    const { answer } = sent;
+    if (answer.kind !== 'answer') return { kind: 'not_sent', detail: `image upload: ${answer.detail}` };
+    const blob = answerObject(answer)?.blob;
+    if (answer.status === 200 && blob && typeof blob === 'object') return { kind: 'uploaded', blob: blob as Record<string, unknown>, account: sent.account };
+    if (answer.status === 429) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
+    if (isRefused(answer)) return { kind: 'credentials_refused', detail: describe(answer) };
+    if (answer.status === 400 || answer.status === 413) return { kind: 'rejected', detail: `image upload: ${describe(answer)}` };
+    return { kind: 'not_sent', detail: `image upload: ${describe(answer)}` };
+  }
+
   const adapter: NetworkAdapter<BlueskyAccount> = {
     network: 'bluesky',
     lengthRule: () => BLUESKY_LENGTH_RULE,
@@ -194,9 +218,17 @@ export function blueskyClient(policy: OutboundPolicy, options: { timeoutMs?: num
     async publish(account: BlueskyAccount, request: PublishRequest, context: AdapterContext<BlueskyAccount> = {}): Promise<PublishOutcome> {
       // The key is the record key: anything else could not be found again by it.
       if (!TID_FORMAT.test(request.idempotencyKey)) return { kind: 'rejected', detail: 'the idempotency key is not a TID' };
-      const record = { $type: POST_COLLECTION, text: request.text, createdAt: now().toISOString(), facets: await postFacets(request.text), ...(request.locale ? { langs: [request.locale] } : {}) };
-      const sent = await withSession(account, context, (token) =>
-        call(account.service, 'com.atproto.repo.createRecord', { method: 'POST', json: { repo: account.did, collection: POST_COLLECTION, rkey: request.idempotencyKey, record }, token }, context.signal),
+      let signedIn = account;
+      let embed: Record<string, unknown> | null = null;
+      if (request.image) {
+        const uploaded = await uploadImage(account, request.image, context);
+        if (uploaded.kind !== 'uploaded') return uploaded;
+        signedIn = uploaded.account;
+        embed = { $type: 'app.bsky.embed.images', images: [{ alt: request.image.alt, image: uploaded.blob, aspectRatio: { width: request.image.width, height: request.image.height } }] };
+      }
+      const record = { $type: POST_COLLECTION, text: request.text, createdAt: now().toISOString(), facets: await postFacets(request.text), ...(request.locale ? { langs: [request.locale] } : {}), ...(embed ? { embed } : {}) };
+      const sent = await withSession(signedIn, context, (token) =>
+        call(signedIn.service, 'com.atproto.repo.createRecord', { method: 'POST', json: { repo: signedIn.did, collection: POST_COLLECTION, rkey: request.idempotencyKey, record }, token }, context.signal),
       );
       // Renewal failed before createRecord was called again: nothing new was sent.
       if (sent.kind === 'refused') return { kind: 'credentials_refused', detail: sent.detail };

@@ -7,17 +7,25 @@
  *   `characters_reserved_per_url`);
  * - publishing: `POST /api/v1/statuses` with the publication's `Idempotency-Key` (the instance
  *   answers a repeated key with the first status for an hour);
+ * - an image (PublishRequest.image, Mastodon's own variant): `POST /api/v2/media` (multipart, the
+ *   alt text as `description`); a 202 means the instance is still processing it, so
+ *   `GET /api/v1/media/:id` is asked until it answers 200 (206 meanwhile), a few times a second
+ *   apart at most; then the status carries `media_ids[]`. Nothing is posted before the status, so
+ *   an upload that fails is `not_sent` (or a rate limit, a refused credential, a refused image);
  * - looking up: the partner's recent statuses (`GET /api/v1/accounts/:id/statuses`), searched for
  *   the publication's link, which no other publication has (its sub-id).
  * Every call goes through the outbound guard (remote-address.ts): the instance URL was checked
  * when entered and every connection is checked again.
  */
-import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishOutcome, PublishRequest } from './adapter.js';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AdapterContext, CheckOutcome, LookupOutcome, NetworkAdapter, PublishImage, PublishOutcome, PublishRequest } from './adapter.js';
 import type { LengthRule } from './post-text.js';
 import { answerJson, answerObject, retryAt, sendRequest, type HttpAnswer } from './outbound-http.js';
 import type { OutboundPolicy } from './remote-address.js';
 
-export const MASTODON_SCOPES = 'read:accounts read:statuses write:statuses';
+/** `write:media` for a post's image: an account connected before it asked for images gets a 403 on upload, and is asked to reconnect. */
+export const MASTODON_SCOPES = 'read:accounts read:statuses write:statuses write:media';
 
 export interface MastodonAccount {
   instanceUrl: string;
@@ -47,15 +55,28 @@ const describe = (answer: HttpAnswer) => {
   return `${answer.status}${typeof error === 'string' ? `: ${error.slice(0, 300)}` : ''}`;
 };
 
-export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: number; now?: () => Date } = {}) {
+/** A multipart/form-data body (RFC 7578): text fields, then one file. */
+function multipartBody(fields: Record<string, string>, file: { name: string; filename: string; type: string; data: Buffer }): { body: Buffer; type: string } {
+  const boundary = `PlugAndEarn${randomBytes(16).toString('hex')}`;
+  const quoted = (value: string) => value.replace(/["\r\n]/g, (c) => encodeURIComponent(c));
+  const parts: Buffer[] = Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`, 'utf8'));
+  parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${quoted(file.name)}"; filename="${quoted(file.filename)}"\r\ncontent-type: ${file.type}\r\n\r\n`, 'utf8'), file.data, Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'));
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** How often, and how many times, an image still processing is asked about. */
+const MEDIA_POLL = { attempts: 10, intervalMs: 1000 };
+
+export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: number; now?: () => Date; mediaPollMs?: number } = {}) {
   const now = options.now ?? (() => new Date());
-  const call = (instanceUrl: string, path: string, init: { method: 'GET' | 'POST'; form?: Record<string, string>; token?: string; headers?: Record<string, string> }, signal?: AbortSignal) =>
+  const call = (instanceUrl: string, path: string, init: { method: 'GET' | 'POST'; form?: Record<string, string>; multipart?: { body: Buffer; type: string }; token?: string; headers?: Record<string, string> }, signal?: AbortSignal) =>
     sendRequest(new URL(path, instanceUrl), {
       method: init.method,
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      body: init.multipart?.body ?? (init.form ? new URLSearchParams(init.form).toString() : undefined),
       headers: {
         accept: 'application/json',
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(init.multipart ? { 'content-type': init.multipart.type } : {}),
         ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
         ...init.headers,
       },
@@ -73,12 +94,53 @@ export function mastodonClient(policy: OutboundPolicy, options: { timeoutMs?: nu
   }
   const failed = (value: Record<string, unknown> | Failure): value is Failure => value.kind === 'failed' && 'detail' in value && 'status' in value;
 
+  type Upload = { kind: 'ready'; id: string } | Exclude<PublishOutcome, { kind: 'published' | 'unknown' }>;
+  /** What an answer about an image says when it is not the image itself; nothing was posted. */
+  const uploadFailure = (answer: HttpAnswer): Upload => {
+    if (answer.status === 429 || answer.status === 503) return { kind: 'rate_limited', retryAt: retryAt(answer.headers, now()) };
+    if (answer.status === 401 || answer.status === 403) return { kind: 'credentials_refused', detail: `image upload: ${describe(answer)}` };
+    if (answer.status === 422 || answer.status === 413 || answer.status === 400) return { kind: 'rejected', detail: `image upload: ${describe(answer)}` };
+    return { kind: 'not_sent', detail: `image upload: ${describe(answer)}` };
+  };
+
+  /** The image uploaded and processed, ready to attach: its media id, or why not. */
+  async function uploadMedia(account: MastodonAccount, image: PublishImage, signal?: AbortSignal): Promise<Upload> {
+    const extension = image.mime === 'image/png' ? 'png' : 'jpg';
+    const multipart = multipartBody({ description: image.alt }, { name: 'file', filename: `image.${extension}`, type: image.mime, data: image.data });
+    const answer = await call(account.instanceUrl, '/api/v2/media', { method: 'POST', token: account.accessToken, multipart }, signal);
+    if (answer.kind !== 'answer') return { kind: 'not_sent', detail: `image upload: ${answer.detail}` };
+    const media = answerObject(answer);
+    if ((answer.status !== 200 && answer.status !== 202) || typeof media?.id !== 'string') return uploadFailure(answer);
+    // 200 with its url: processed. 202 (url null): asked again until GET answers 200.
+    if (answer.status === 200 && media.url !== null) return { kind: 'ready', id: media.id };
+    const path = `/api/v1/media/${encodeURIComponent(media.id)}`;
+    for (let attempt = 0; attempt < MEDIA_POLL.attempts; attempt++) {
+      try {
+        await sleep(options.mediaPollMs ?? MEDIA_POLL.intervalMs, undefined, { signal });
+      } catch {
+        return { kind: 'not_sent', detail: 'image upload: stopped while the instance processed the image' };
+      }
+      const polled = await call(account.instanceUrl, path, { method: 'GET', token: account.accessToken }, signal);
+      if (polled.kind !== 'answer') return { kind: 'not_sent', detail: `image upload: ${polled.detail}` };
+      if (polled.status === 200) return { kind: 'ready', id: media.id };
+      if (polled.status !== 206) return uploadFailure(polled);
+    }
+    return { kind: 'not_sent', detail: `image upload: still processing after ${MEDIA_POLL.attempts} checks` };
+  }
+
   const adapter: NetworkAdapter<MastodonAccount> = {
     network: 'mastodon',
     lengthRule: (account): LengthRule => ({ kind: 'code-points-short-links', max: account.maxCharacters, urlLength: account.charactersReservedPerUrl }),
 
     async publish(account: MastodonAccount, request: PublishRequest, context: AdapterContext<MastodonAccount> = {}): Promise<PublishOutcome> {
-      const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form: { status: request.text, visibility: 'public' }, headers: { 'idempotency-key': request.idempotencyKey } }, context.signal);
+      let media: string | null = null;
+      if (request.image) {
+        const uploaded = await uploadMedia(account, request.image, context.signal);
+        if (uploaded.kind !== 'ready') return uploaded;
+        media = uploaded.id;
+      }
+      const form = { status: request.text, visibility: 'public', ...(media ? { 'media_ids[]': media } : {}) };
+      const answer = await call(account.instanceUrl, '/api/v1/statuses', { method: 'POST', token: account.accessToken, form, headers: { 'idempotency-key': request.idempotencyKey } }, context.signal);
       if (answer.kind === 'not_sent') return { kind: 'not_sent', detail: answer.detail };
       if (answer.kind === 'no_answer') return { kind: 'unknown', detail: answer.detail };
       const body = answerObject(answer);

@@ -35,7 +35,7 @@ const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EADDR
 
 export function sendRequest(
   url: URL,
-  options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; policy: Pick<OutboundPolicy, 'allowLoopback' | 'requireHttps'>; timeoutMs?: number; signal?: AbortSignal },
+  options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string | Buffer; policy: Pick<OutboundPolicy, 'allowLoopback' | 'requireHttps'>; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<HttpAnswer | NotSent | NoAnswer> {
   return new Promise((resolve) => {
     if (url.protocol !== 'https:' && (url.protocol !== 'http:' || options.policy.requireHttps)) {
