@@ -3,23 +3,31 @@
  * removed with an audit entry; every bad file or text refused with its field and nothing kept; each
  * publication's image made from the publication alone (the same bytes every time, another
  * partner's different, « Publicité » or "Ad" by its language, none on a network that takes no
- * image); a partner reads only their own.
+ * image); a partner reads only their own; the worker's job posts it to Mastodon, attached with its
+ * alt text.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { connectedAccounts, postImages, publications } from '../../src/db/schema.js';
 import { perceptualHash, hammingDistance } from '../../src/modules/publishing/autopilot/image-variants.js';
 import { getTemplateImage, partnerPublicationImage, publicationImage, publicationImageAlts, removeTemplateImage, setTemplateImage, templateImages } from '../../src/modules/publishing/post-images.js';
-import { preparePublications } from '../../src/modules/publishing/publications.js';
+import { claimJobs, finishJob } from '../../src/modules/jobs/job-queue.js';
+import { finishMastodonConnection, startMastodonConnection } from '../../src/modules/publishing/accounts.js';
+import { publishingAdapters } from '../../src/modules/publishing/adapters.js';
+import { mastodonClient } from '../../src/modules/publishing/mastodon-adapter.js';
+import { approvePublication, preparePublications, PUBLISH_JOB, type PublishingDeps } from '../../src/modules/publishing/publications.js';
+import { publishingHandlers } from '../../src/modules/publishing/publishing-worker.js';
 import { createTemplate, withdrawTemplate } from '../../src/modules/publishing/templates.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
 import { addCampaign, addPartner, countRows, operator, refusal } from '../support/fixtures.js';
 import { brandPicture } from '../support/images.js';
-import { testConfig } from '../support/test-app.js';
+import { startFakeMastodon } from '../support/mastodon-server.js';
+import { CapturingMailer, testConfig } from '../support/test-app.js';
 
-const config = testConfig();
+const config = testConfig({ PUBLISHING_ALLOW_LOOPBACK: 'true' });
+const local = { requireHttps: false, allowLoopback: true, ownHosts: [] };
 
 describe.each(ENGINES)('post images on %s', (engine) => {
   let database: TestDatabase;
@@ -161,5 +169,39 @@ describe.each(ENGINES)('post images on %s', (engine) => {
     expect(await refusal(partnerPublicationImage(database.db, omar, linaBluesky.id))).toMatchObject({ status: 404 });
     expect(await refusal(partnerPublicationImage(database.db, lina, linaTelegram.id))).toMatchObject({ status: 404 });
     expect(await refusal(partnerPublicationImage(database.db, lina, 'not-an-id'))).toMatchObject({ status: 404 });
+  }, 60_000);
+
+  it('is posted by the worker to Mastodon with its alt text, the image the partner saw', async () => {
+    const instance = await startFakeMastodon();
+    try {
+      const db = database.db;
+      const post = await newPost('Maison Lumière');
+      await setTemplateImage(db, post.id, { image: picture, description: 'Une lampe de chevet' }, operator);
+      const partner = await addPartner(db, 'worker-img@example.com');
+      const client = mastodonClient(local, { timeoutMs: 5_000 });
+      const { authorizeUrl } = await startMastodonConnection(db, config, partner, { instance: instance.origin }, client, local);
+      const back = new URL((await fetch(authorizeUrl, { redirect: 'manual' })).headers.get('location')!);
+      await finishMastodonConnection(db, config, partner, { state: back.searchParams.get('state'), code: back.searchParams.get('code') }, client);
+      await preparePublications(db, config, partner);
+      const [publication] = await db.select().from(publications).where(and(eq(publications.partnerId, partner), eq(publications.templateId, post.id)));
+      const deps: PublishingDeps = { config, adapters: publishingAdapters(local, { timeoutMs: 5_000 }) };
+      await approvePublication(db, deps, partner, publication!.id);
+      const handlers = publishingHandlers(db, deps, new CapturingMailer(), { error: () => undefined });
+      for (;;) {
+        const [job] = await claimJobs(db, 'test-worker', [PUBLISH_JOB], { limit: 1, leaseMs: 60_000 });
+        if (!job) break;
+        await finishJob(db, job, 'test-worker', await handlers[job.kind]!(job, { signal: new AbortController().signal, extendLease: async () => true }));
+      }
+      const [after] = await db.select().from(publications).where(eq(publications.id, publication!.id));
+      expect(after!.state).toBe('published');
+      const seen = await partnerPublicationImage(db, partner, publication!.id);
+      const [status] = instance.statuses;
+      expect(status!.media_attachments).toHaveLength(1);
+      expect(status!.media_attachments[0]!.description).toBe(seen.alt);
+      expect(seen.alt.startsWith('Publicité · Maison Lumière — Une lampe de chevet')).toBe(true);
+      expect(instance.media[0]!.data.equals(seen.data)).toBe(true);
+    } finally {
+      await instance.close();
+    }
   }, 60_000);
 });

@@ -21,6 +21,7 @@ import type { Job, JobOutcome } from '../jobs/job-queue.js';
 import { retryDelayMs, type JobContext } from '../jobs/worker.js';
 import type { LookupOutcome, PublishOutcome, PublishRequest } from './adapter.js';
 import { accountCredentials, markNeedsReconnect, saveAccountCredentials } from './accounts.js';
+import { publicationImage } from './post-images.js';
 import { publicationLink, type Publication, type PublishingDeps } from './publications.js';
 
 export interface PublishJobEvents {
@@ -81,7 +82,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
       await settle(db, publicationId, { state: 'failed', detail: 'campaign_inactive' }, false);
       return { kind: 'done' };
     }
-    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: publicationLink(publication, deps.config.baseUrl), locale: publication.locale };
+    const request: PublishRequest = { text: publication.text, idempotencyKey: publication.idempotencyKey, publicationId, link: publicationLink(publication, deps.config.baseUrl), locale: publication.locale, image: (await publicationImage(db, publication, started.network)) ?? undefined };
     const adapterContext = { signal: context.signal, saveCredentials: (next: unknown) => saveAccountCredentials(db, deps.config, publication.accountId, next) };
 
     // Step 2: an earlier attempt may have reached the network.
