@@ -85,7 +85,7 @@ export async function enqueueJob(db: Db, kind: string, payload: Record<string, u
  * time has come, and running jobs whose lease has ended (their worker died or hung). A job that
  * has used all its attempts is not claimed again: it is marked failed.
  */
-export async function claimJobs(db: Db, workerId: string, kinds: readonly string[], options: { limit?: number; leaseMs: number }): Promise<Job[]> {
+export async function claimJobs(db: Db, workerId: string, kinds: readonly string[], options: { limit?: number; leaseMs: number; dueBy?: Date }): Promise<Job[]> {
   if (kinds.length === 0) return [];
   const kindList = sql.join(kinds.map((kind) => sql`${kind}`), sql`, `);
   return db.transaction(async (tx) => {
@@ -99,7 +99,7 @@ export async function claimJobs(db: Db, workerId: string, kinds: readonly string
                          locked_until = now() + make_interval(secs => ${options.leaseMs / 1000})
            where id in (select id from jobs
                          where kind in (${kindList})
-                           and ((status = 'queued' and run_at <= now()) or (status = 'running' and locked_until < now()))
+                           and ((status = 'queued' and run_at <= coalesce(${options.dueBy?.toISOString() ?? null}::timestamptz, now())) or (status = 'running' and locked_until < now()))
                          order by run_at, id
                          limit ${options.limit ?? 1}
                          for update skip locked)

@@ -26,6 +26,11 @@ export interface WorkerOptions {
   leaseMs?: number;
   logger: { error(obj: unknown, msg?: string): void };
   workerId?: string;
+  /**
+   * Which jobs are due: those whose time is before this clock's now. Absent, the database's clock
+   * decides (production); a test moves a clock of its own to see a scheduled job run.
+   */
+  clock?: () => Date;
 }
 
 export interface Worker {
@@ -79,7 +84,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       let claimed: Job[] = [];
       if (inFlight.size < concurrency) {
         try {
-          claimed = await claimJobs(db, id, kinds, { limit: concurrency - inFlight.size, leaseMs });
+          claimed = await claimJobs(db, id, kinds, { limit: concurrency - inFlight.size, leaseMs, dueBy: options.clock?.() });
         } catch (error) {
           if (!controller.signal.aborted) options.logger.error({ err: error }, 'could not claim jobs');
         }

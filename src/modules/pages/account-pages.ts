@@ -15,6 +15,8 @@ import { requirePartner } from '../../http/guards.js';
 import { HTML_TYPE } from '../../http/html.js';
 import { DomainError } from '../../lib/errors.js';
 import { testAccount } from '../publishing/account-check.js';
+import { saveAutopilot, type AutopilotForm } from '../publishing/autopilot/autopilot-settings.js';
+import { resumeAccount } from '../publishing/autopilot/holds.js';
 import type { AccountsForm } from '../publishing/account-views.js';
 import { connectAssisted } from '../publishing/assisted-accounts.js';
 import type { PublishingDeps } from '../publishing/publications.js';
@@ -30,6 +32,21 @@ const body = (field: string) =>
 /** A form of several text fields and its CSRF token. */
 const fields = (...names: string[]) => ({ type: 'object', properties: Object.fromEntries([...names.map((name) => [name, { type: 'string', maxLength: 2000 }]), [CSRF_FIELD, { type: 'string' }]]) }) as const;
 const CONNECTED = '/partner/portal?accounts=connected#accounts-done';
+const short = { type: 'string', maxLength: 100 } as const;
+/** The autopublish form: a checkbox, numbers as typed, the ticked days (one is a string, several an array). */
+const AUTOPILOT_BODY = {
+  type: 'object',
+  properties: {
+    enabled: short,
+    dailyCap: short,
+    startHour: short,
+    endHour: short,
+    days: { anyOf: [short, { type: 'array', maxItems: 7, items: short }] },
+    timeZone: short,
+    spacingMinutes: short,
+    [CSRF_FIELD]: { type: 'string' },
+  },
+} as const;
 
 export function registerAccountRoutes(
   app: FastifyInstance,
@@ -116,6 +133,24 @@ export function registerAccountRoutes(
     const partner = requirePartner(request);
     return submitForm(request, reply, () => testAccount(db, publishing, partner.partnerId, request.params.id), {
       done: async ({ label }) => reply.type(HTML_TYPE).send(await portalPage(request, { tested: label })),
+      render: (error) => portalPage(request, { error: { ...error, field: null } }),
+    });
+  });
+
+  app.post<{ Params: { id: string }; Body: AutopilotForm & Record<string, unknown> }>('/partner/accounts/:id/autopilot', { schema: { body: AUTOPILOT_BODY } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    const { [CSRF_FIELD]: _csrf, ...values } = request.body;
+    const accountId = request.params.id;
+    return submitForm(request, reply, () => saveAutopilot(db, publishing, partner.partnerId, accountId, values), {
+      done: async (saved) => reply.type(HTML_TYPE).send(await portalPage(request, { autopilot: { accountId, saved } })),
+      render: (error) => portalPage(request, { autopilot: { accountId, error: { field: error.field, message: error.message }, values } }),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/partner/accounts/:id/resume', { schema: { body: body('unused') } }, async (request, reply) => {
+    const partner = requirePartner(request);
+    return submitForm(request, reply, () => resumeAccount(db, publishing, partner.partnerId, request.params.id), {
+      done: () => reply.redirect('/partner/portal?accounts=resumed#accounts-done', 303),
       render: (error) => portalPage(request, { error: { ...error, field: null } }),
     });
   });

@@ -21,6 +21,7 @@ import { emptyFigures, LINK_PERIODS, NOT_COUNTED_DAYS, partnerLinkStats, type Li
 import { getPartner, setPseudonym } from '../partners/partners.js';
 import { accountsSection, type AccountsForm } from '../publishing/account-views.js';
 import { listAccounts } from '../publishing/accounts.js';
+import { partnerAutopilots } from '../publishing/autopilot/autopilot-settings.js';
 import { registerAccountRoutes } from './account-pages.js';
 import { portalPublishing } from '../publishing/publications.js';
 
@@ -88,12 +89,13 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
   async function portalPage(request: FastifyRequest, form: { pseudonym?: string; error?: string; saved?: boolean; accounts?: AccountsForm } = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [links, me, stats, accounts, publishing] = await Promise.all([
+    const [links, me, stats, accounts, publishing, autopilots] = await Promise.all([
       partnerLinks(db, partner.partnerId, { activeOnly: true }),
       getPartner(db, partner.partnerId),
       partnerLinkStats(db, partner.partnerId),
       listAccounts(db, partner.partnerId),
-      portalPublishing(db, config, partner.partnerId),
+      portalPublishing(db, app.publishing, partner.partnerId),
+      partnerAutopilots(db, partner.partnerId),
     ]);
     const cards = links.map((link) => {
       const url = linkUrl(config.baseUrl, link.code);
@@ -120,7 +122,7 @@ ${request.isAdmin ? html`<p>${t('portal.role.admin')} <a href="/admin">${t('nav.
 <p>${t('portal.intro')}</p>
 ${publishing.waiting > 0 ? html`<p class="notice posts-waiting"><strong>${t('portal.posts.waiting', { n: publishing.waiting })}</strong> <a href="/partner/posts">${t('portal.posts.link')}</a></p>` : ''}
 ${cards.length ? cards : html`<p class="notice">${t('portal.noCampaign')}</p>`}
-${accountsSection(request, accounts, form.accounts, publishing.last)}
+${accountsSection(request, accounts, form.accounts, publishing.last, { accounts: autopilots, vetoHours: config.autopublishVetoMs / 3_600_000 })}
 <section class="card" id="settings" aria-labelledby="settings-title">
   <h2 id="settings-title">${t('portal.settings')}</h2>
   <form method="post" action="/partner/pseudonym">
@@ -138,7 +140,7 @@ ${accountsSection(request, accounts, form.accounts, publishing.last)}
   }
 
   app.get<{ Querystring: { saved?: string; accounts?: string } }>('/partner/portal', async (request, reply) => {
-    const done = request.query.accounts === 'connected' || request.query.accounts === 'removed' ? request.query.accounts : undefined;
+    const done = request.query.accounts === 'connected' || request.query.accounts === 'removed' || request.query.accounts === 'resumed' ? request.query.accounts : undefined;
     return reply.type(HTML_TYPE).send(await portalPage(request, { saved: request.query.saved === '1', accounts: { done } }));
   });
   registerAccountRoutes(app, { config, db, publishing: app.publishing, portalPage: (request, accounts) => portalPage(request, { accounts }) });

@@ -12,12 +12,13 @@ import { requirePartner } from '../../http/guards.js';
 import { HTML_TYPE } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { approvePublication, confirmPublished, declinePublication, partnerPosts, publishAgain, type PublishingDeps } from '../publishing/publications.js';
+import { cancelScheduled, editScheduled, rescheduleScheduled } from '../publishing/autopilot/veto.js';
 import { POSTS_DONE, postsBody, type PostsDone, type PostsForm } from '../publishing/posts-views.js';
 
-const body = { type: 'object', properties: { text: { type: 'string', maxLength: 20000 }, url: { type: 'string', maxLength: 4000 }, [CSRF_FIELD]: { type: 'string' } } } as const;
+const body = { type: 'object', properties: { text: { type: 'string', maxLength: 20000 }, url: { type: 'string', maxLength: 4000 }, at: { type: 'string', maxLength: 100 }, [CSRF_FIELD]: { type: 'string' } } } as const;
 
 /** Each decision, and what the page then says was done. */
-type Decision = (db: Db, deps: PublishingDeps, partnerId: string, id: string, input: { text?: string; url?: string }) => Promise<PostsDone>;
+type Decision = (db: Db, deps: PublishingDeps, partnerId: string, id: string, input: { text?: string; url?: string; at?: string }) => Promise<PostsDone>;
 
 const DECISIONS: Record<string, Decision> = {
   // A post shared by hand, once approved, waits on the page to be shared.
@@ -25,6 +26,10 @@ const DECISIONS: Record<string, Decision> = {
   decline: async (db, _deps, partnerId, id) => (await declinePublication(db, partnerId, id), 'declined'),
   published: async (db, _deps, partnerId, id, input) => (await confirmPublished(db, partnerId, id, { url: input.url }), 'confirmed'),
   again: async (db, deps, partnerId, id) => (await publishAgain(db, deps, partnerId, id), 'again'),
+  // The autopilot's scheduled ones, until claimed (the veto window).
+  cancel: async (db, _deps, partnerId, id) => (await cancelScheduled(db, partnerId, id), 'cancelled'),
+  edit: async (db, deps, partnerId, id, input) => (await editScheduled(db, deps, partnerId, id, { text: input.text }), 'edited'),
+  reschedule: async (db, deps, partnerId, id, input) => (await rescheduleScheduled(db, deps, partnerId, id, { at: input.at }), 'rescheduled'),
 };
 
 export function registerPostsPages(app: FastifyInstance, { db, publishing }: { db: Db; publishing: PublishingDeps }): void {
@@ -40,13 +45,13 @@ export function registerPostsPages(app: FastifyInstance, { db, publishing }: { d
     return reply.type(HTML_TYPE).header('cache-control', 'no-store').send(await postsPage(request, { done }));
   });
 
-  app.post<{ Params: { id: string; decision: string }; Body: { text?: string; url?: string } }>('/partner/posts/:id/:decision', { schema: { body } }, async (request, reply: FastifyReply) => {
+  app.post<{ Params: { id: string; decision: string }; Body: { text?: string; url?: string; at?: string } }>('/partner/posts/:id/:decision', { schema: { body } }, async (request, reply: FastifyReply) => {
     const partner = requirePartner(request);
     const decision = Object.hasOwn(DECISIONS, request.params.decision) ? DECISIONS[request.params.decision]! : null;
     if (!decision) return reply.callNotFound();
     return submitForm(request, reply, () => decision(db, publishing, partner.partnerId, request.params.id, request.body), {
       done: (done) => reply.redirect(`/partner/posts?done=${done}#posts-done`, 303),
-      render: (error: FormError) => postsPage(request, { error: { publicationId: request.params.id, field: error.field, message: error.message, text: request.body.text, url: request.body.url } }),
+      render: (error: FormError) => postsPage(request, { error: { publicationId: request.params.id, field: error.field, message: error.message, text: request.body.text, url: request.body.url, at: request.body.at } }),
     });
   });
 }

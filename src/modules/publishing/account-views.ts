@@ -5,6 +5,8 @@ import { html, type Html } from '../../http/html.js';
 import { formatDate } from '../../lib/dates.js';
 import { ASSISTED_NETWORKS } from '../../db/schema.js';
 import type { ConnectedAccount } from './accounts.js';
+import type { AccountAutopilot } from './autopilot/autopilot-settings.js';
+import { autopilotBlock, pausedAccountLine, type AutopilotFormState } from './autopilot/autopilot-views.js';
 import { isAssisted, type LastPublication } from './publications.js';
 
 export interface AccountsForm {
@@ -15,14 +17,22 @@ export interface AccountsForm {
   /** A webhook's secret, shown this once. */
   secret?: string;
   /** What just happened (connected, removed). */
-  done?: 'connected' | 'removed';
+  done?: 'connected' | 'removed' | 'resumed';
   /** An account's test passed (its label). */
   tested?: string;
   /** Where the partner goes to approve a Mastodon connection. */
   authorize?: { url: string; instance: string };
+  /** An account's autopublish form just sent: its refusal, or what saving did. */
+  autopilot?: AutopilotFormState;
 }
 
-export function accountsSection(request: FastifyRequest, accounts: ConnectedAccount[], form: AccountsForm = {}, last: Map<string, LastPublication> = new Map()): Html {
+/** Each account's autopublish settings, and the veto window in hours. */
+export interface PortalAutopilots {
+  accounts: Map<string, AccountAutopilot>;
+  vetoHours: number;
+}
+
+export function accountsSection(request: FastifyRequest, accounts: ConnectedAccount[], form: AccountsForm = {}, last: Map<string, LastPublication> = new Map(), autopilots: PortalAutopilots = { accounts: new Map(), vetoHours: 12 }): Html {
   const { t, locale } = request;
   const csrf = html`<input type="hidden" name="${CSRF_FIELD}" value="${request.csrfToken()}">`;
   const fieldError = (field: string) => (form.error?.field === field ? html`<p class="error" id="acc-${field}-error" role="alert">${form.error.message}</p>` : '');
@@ -49,12 +59,14 @@ export function accountsSection(request: FastifyRequest, accounts: ConnectedAcco
   <div><strong>${t(`accounts.network.${account.network}`)}</strong> · <span class="account-label">${account.label}</span></div>
   <div><span class="status status-account-${account.state}">${t(`accounts.state.${account.state}`)}</span> <small>${t('accounts.since', { date: formatDate(account.createdAt, locale) })}</small></div>
   ${account.state === 'needs_reconnect' ? html`<p class="help">${t('accounts.reconnect.help')}</p>` : ''}
+  ${pausedAccountLine(request, account)}
   ${lastLine(request, last.get(account.id))}
   ${isAssisted(account.network) ? html`<p class="help">${t('accounts.assisted.note')}</p>` : ''}
   <div class="actions">
     ${isAssisted(account.network) || account.state !== 'connected' ? '' : html`<form method="post" action="/partner/accounts/${account.id}/test" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.test.label', { label: account.label })}">${t('accounts.test')}</button></form>`}
     <form method="post" action="/partner/accounts/${account.id}/remove" class="inline">${csrf}<button type="submit" class="quiet" aria-label="${t('accounts.remove.label', { label: account.label })}">${t('accounts.remove')}</button></form>
   </div>
+  ${autopilotBlock(request, account, autopilots.accounts.get(account.id), autopilots.vetoHours, form.autopilot)}
 </li>`,
   );
   return html`<section class="card" id="accounts" aria-labelledby="accounts-title">

@@ -9,12 +9,16 @@ import { html, type Html } from '../../http/html.js';
 import { formatDate } from '../../lib/dates.js';
 import { formatCents } from '../../lib/money.js';
 import { shareLinks } from '../campaigns/share-links.js';
+import { formatInZone } from './autopilot/autopilot-views.js';
+import { instantToWall } from './autopilot/schedule.js';
 import { countLength, type LengthRule } from './post-text.js';
 import { isAssisted, type PublicationView } from './publications.js';
 
 export interface PostsPageData {
   hasAccounts: boolean;
   pending: Array<PublicationView & { rule: LengthRule }>;
+  /** The autopilot's, until a worker claims them: the partner's veto (cancel, edit, move). */
+  scheduled: Array<PublicationView & { rule: LengthRule; timeZone: string }>;
   toShare: PublicationView[];
   toCheck: PublicationView[];
   failed: PublicationView[];
@@ -24,11 +28,11 @@ export interface PostsPageData {
 
 export interface PostsForm {
   /** The publication a refusal is about, its message, and what the partner typed. */
-  error?: { publicationId: string; field: string | null; message: string; text?: string; url?: string };
+  error?: { publicationId: string; field: string | null; message: string; text?: string; url?: string; at?: string };
   done?: PostsDone;
 }
 
-export const POSTS_DONE = ['approved', 'declined', 'shared', 'confirmed', 'again'] as const;
+export const POSTS_DONE = ['approved', 'declined', 'shared', 'confirmed', 'again', 'cancelled', 'edited', 'rescheduled'] as const;
 export type PostsDone = (typeof POSTS_DONE)[number];
 
 export function postsBody(request: FastifyRequest, data: PostsPageData, form: PostsForm = {}): Html {
@@ -59,6 +63,34 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
       <button type="submit" class="secondary" formaction="/partner/posts/${publication.id}/decline">${t('posts.decline')}</button>
     </div>
   </form>
+</article>`;
+  };
+
+  const scheduledCard = (publication: PostsPageData['scheduled'][number]) => {
+    const error = errorFor(publication);
+    const textError = error && error.field !== 'at' ? error : undefined;
+    const atError = error?.field === 'at' ? error : undefined;
+    const text = textError?.text ?? publication.text;
+    const held = publication.stateDetail?.startsWith('held:') ? publication.stateDetail.slice(5) : null;
+    return html`<article class="card publication" id="post-${publication.id}">
+  ${heading(publication)}
+  <p class="publication-when"><strong>${t('posts.scheduled.when', { when: formatInZone(publication.scheduledAt!, locale, publication.timeZone) })}</strong></p>
+  ${held ? html`<p class="notice">${t('posts.scheduled.held')}</p>` : ''}
+  <form method="post" action="/partner/posts/${publication.id}/edit" novalidate>
+    ${csrf}
+    <label for="text-${publication.id}">${t('posts.text')}</label>
+    <textarea id="text-${publication.id}" name="text" rows="6" maxlength="10000" aria-describedby="${textError ? `err-${publication.id} ` : ''}help-${publication.id}"${textError ? html` aria-invalid="true" autofocus` : ''}>${text}</textarea>
+    ${textError ? html`<p class="error" role="alert" id="err-${publication.id}">${textError.message}</p>` : ''}
+    <p class="help" id="help-${publication.id}">${t('posts.limit', { length: countLength(text, publication.rule), max: publication.rule.max })} ${t('posts.keep')}</p>
+    <button type="submit" class="secondary">${t('posts.scheduled.save')}</button>
+  </form>
+  <form method="post" action="/partner/posts/${publication.id}/reschedule" class="reschedule" novalidate>
+    ${csrf}
+    <label for="at-${publication.id}">${t('posts.scheduled.move', { zone: publication.timeZone })}</label>
+    <div class="copy-row"><input id="at-${publication.id}" name="at" type="datetime-local" step="60" value="${atError?.at ?? instantToWall(publication.scheduledAt!, publication.timeZone)}"${atError ? html` aria-invalid="true" aria-describedby="at-err-${publication.id}" autofocus` : ''}><button type="submit" class="secondary">${t('posts.scheduled.moveSubmit')}</button></div>
+    ${atError ? html`<p class="error" role="alert" id="at-err-${publication.id}">${atError.message}</p>` : ''}
+  </form>
+  <form method="post" action="/partner/posts/${publication.id}/cancel" class="inline">${csrf}<button type="submit" class="quiet">${t('posts.scheduled.cancel')}</button></form>
 </article>`;
   };
 
@@ -125,8 +157,9 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
 <p>${t('posts.intro')}</p>
 ${form.done ? html`<p class="ok" role="status" id="posts-done" tabindex="-1" data-arrival>${t(`posts.done.${form.done}`)}</p>` : ''}
 ${form.error && !allShown(data).some((publication) => publication.id === form.error!.publicationId) ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
-${!data.hasAccounts ? html`<p class="notice">${t('posts.noAccounts')} <a href="/partner/portal#accounts">${t('posts.connect')}</a></p>` : data.pending.length + data.toShare.length + data.toCheck.length + data.failed.length === 0 ? html`<p class="notice">${t('posts.nothing')}</p>` : ''}
+${!data.hasAccounts ? html`<p class="notice">${t('posts.noAccounts')} <a href="/partner/portal#accounts">${t('posts.connect')}</a></p>` : data.pending.length + data.scheduled.length + data.toShare.length + data.toCheck.length + data.failed.length === 0 ? html`<p class="notice">${t('posts.nothing')}</p>` : ''}
 ${section('pending', t('posts.pending'), data.pending.length, data.pending.map(pendingCard))}
+${section('scheduled', t('posts.scheduled'), data.scheduled.length, data.scheduled.map(scheduledCard), t('posts.scheduled.intro'))}
 ${section('share', t('posts.share'), data.toShare.length, data.toShare.map(shareCard), t('posts.share.intro'))}
 ${section('check', t('posts.check'), data.toCheck.length, data.toCheck.map(checkCard))}
 ${section('failed', t('posts.failed'), data.failed.length, data.failed.map(failedCard))}
@@ -134,7 +167,7 @@ ${section('progress', t('posts.progress'), data.inProgress.length, html`<ul clas
 ${section('published', t('posts.published'), data.published.length, html`<ul class="publications-list">${data.published.map(row)}</ul>`)}`;
 }
 
-const allShown = (data: PostsPageData) => [...data.pending, ...data.toShare, ...data.toCheck, ...data.failed];
+const allShown = (data: PostsPageData) => [...data.pending, ...data.scheduled, ...data.toShare, ...data.toCheck, ...data.failed];
 
 const FAILURES = ['credentials_refused', 'account_removed', 'rate_limited', 'worker_stopped', 'account_unavailable', 'campaign_inactive'] as const;
 

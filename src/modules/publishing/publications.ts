@@ -23,6 +23,8 @@ import { cancelQueuedJobs, enqueueJob } from '../jobs/job-queue.js';
 import { partnerContacts } from '../partners/partners.js';
 import { accountCredentials, listAccounts, type ConnectedAccount } from './accounts.js';
 import type { AdapterRegistry } from './adapters.js';
+import { partnerAutopilots } from './autopilot/autopilot-settings.js';
+import { schedulePartner } from './autopilot/scheduler.js';
 import { checkPost, composePost, NETWORK_LENGTH_RULES, type LengthRule } from './post-text.js';
 
 export type Publication = typeof publications.$inferSelect;
@@ -50,7 +52,11 @@ export interface PublishingDeps {
   adapters: AdapterRegistry;
   /** Called after a job was queued, so this process's worker looks now rather than at its next poll. */
   wakeWorker?: () => void;
+  /** The time now (tests move it to see a scheduled publication go out); the system's clock when absent. */
+  clock?: () => Date;
 }
+
+export const nowFor = (deps: Pick<PublishingDeps, 'clock'>): Date => deps.clock?.() ?? new Date();
 
 interface MissingPair {
   template_id: string;
@@ -106,6 +112,13 @@ export async function preparePublications(db: Db, config: Config, partnerId: str
       });
     if (created) made++;
   }
+  return made;
+}
+
+/** The partner's missing publications prepared, then those of their autopublish accounts scheduled. */
+export async function prepareAndSchedule(db: Db, deps: PublishingDeps, partnerId: string): Promise<number> {
+  const made = await preparePublications(db, deps.config, partnerId);
+  await schedulePartner(db, deps, partnerId);
   return made;
 }
 
@@ -166,14 +179,14 @@ export async function listPublications(db: Db, config: Config, partnerId: string
   });
 }
 
-interface Locked {
+export interface Locked {
   publication: Publication;
   account: { id: string; network: NetworkName; state: ConnectedAccount['state'] };
   campaignActive: boolean;
 }
 
 /** The partner's own publication under its row lock; anyone else's is not found, as an unknown id. */
-async function lockOwn(tx: Db, partnerId: string, id: string): Promise<Locked> {
+export async function lockOwn(tx: Db, partnerId: string, id: string): Promise<Locked> {
   if (!isUuid(id)) throw new NotFoundError('publication');
   const [publication] = await tx.select().from(publications).where(and(eq(publications.id, id), eq(publications.partnerId, partnerId))).for('update');
   if (!publication) throw new NotFoundError('publication');
@@ -193,7 +206,7 @@ export async function accountLengthRule(db: Db, deps: PublishingDeps, account: {
 }
 
 /** The final text after an edit (or the prepared one): disclosure, brand, link and limit checked. */
-async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: unknown): Promise<{ text: string; edited: boolean }> {
+export async function finalText(db: Db, deps: PublishingDeps, locked: Locked, edited: unknown): Promise<{ text: string; edited: boolean }> {
   const { publication } = locked;
   if (edited !== undefined && (typeof edited !== 'string' || edited.length > 10_000)) throw new InputError('text', 'post.error.tooLong', { length: typeof edited === 'string' ? edited.length : 0, max: 10_000 });
   const text = typeof edited === 'string' ? edited.replace(/\r\n?/g, '\n') : publication.text;
@@ -207,6 +220,7 @@ function assertAccountUsable(locked: Locked): void {
   if (!locked.campaignActive) throw new ConflictError('campaign_inactive', 'publication.error.campaignInactive');
   if (locked.account.state === 'disconnected') throw new ConflictError('account_removed', 'publication.error.accountRemoved');
   if (locked.account.state === 'needs_reconnect') throw new ConflictError('account_needs_reconnect', 'publication.error.reconnect');
+  if (locked.account.state === 'paused') throw new ConflictError('account_paused', 'publication.error.accountPaused');
 }
 
 /** Queues the publishing of an approval (one job per approval, by its time). */
@@ -335,16 +349,23 @@ export async function pendingCount(db: Db, partnerId: string): Promise<number> {
 /** Everything the partner's posts page shows, their missing publications prepared first. */
 export async function partnerPosts(db: Db, deps: PublishingDeps, partnerId: string) {
   const accounts = await listAccounts(db, partnerId);
-  if (accounts.length > 0) await preparePublications(db, deps.config, partnerId);
+  if (accounts.length > 0) await prepareAndSchedule(db, deps, partnerId);
   const list = (states: readonly PublicationState[], limit?: number) => listPublications(db, deps.config, partnerId, states, { limit });
   const rules = new Map<string, LengthRule>();
   for (const account of accounts) rules.set(account.id, await accountLengthRule(db, deps, account));
   // What waits for the partner or the worker in one read; what is over, the latest of each.
-  const waiting = await list(['pending_review', 'approved', 'publishing', 'unconfirmed']);
+  const waiting = await list(['pending_review', 'scheduled', 'approved', 'publishing', 'unconfirmed']);
   const handShared = (publication: PublicationView) => publication.state === 'approved' && isAssisted(publication.account.network);
+  const ruleOf = (publication: PublicationView) => rules.get(publication.accountId) ?? NETWORK_LENGTH_RULES[publication.account.network];
+  const autopilots = await partnerAutopilots(db, partnerId);
+  const zoneOf = (publication: PublicationView) => autopilots.get(publication.accountId)?.settings.timeZone ?? 'Europe/Paris';
   return {
     hasAccounts: accounts.length > 0,
-    pending: waiting.filter((publication) => publication.state === 'pending_review').map((publication) => ({ ...publication, rule: rules.get(publication.accountId) ?? NETWORK_LENGTH_RULES[publication.account.network] })),
+    pending: waiting.filter((publication) => publication.state === 'pending_review').map((publication) => ({ ...publication, rule: ruleOf(publication) })),
+    scheduled: waiting
+      .filter((publication) => publication.state === 'scheduled')
+      .sort((a, b) => a.scheduledAt!.getTime() - b.scheduledAt!.getTime())
+      .map((publication) => ({ ...publication, rule: ruleOf(publication), timeZone: zoneOf(publication) })),
     toShare: waiting.filter(handShared),
     inProgress: waiting.filter((publication) => (publication.state === 'approved' || publication.state === 'publishing') && !handShared(publication)),
     toCheck: waiting.filter((publication) => publication.state === 'unconfirmed'),
@@ -372,7 +393,7 @@ export async function lastPublications(db: Db, partnerId: string): Promise<Map<s
 }
 
 /** What the portal shows of publishing: posts waiting (prepared first) and each account's last publication. */
-export async function portalPublishing(db: Db, config: Config, partnerId: string): Promise<{ waiting: number; last: Map<string, LastPublication> }> {
-  await preparePublications(db, config, partnerId);
+export async function portalPublishing(db: Db, deps: PublishingDeps, partnerId: string): Promise<{ waiting: number; last: Map<string, LastPublication> }> {
+  await prepareAndSchedule(db, deps, partnerId);
   return { waiting: await pendingCount(db, partnerId), last: await lastPublications(db, partnerId) };
 }

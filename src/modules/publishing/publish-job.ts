@@ -18,28 +18,56 @@ import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { connectedAccounts, publications, type PublicationState } from '../../db/schema.js';
 import type { Job, JobOutcome } from '../jobs/job-queue.js';
+import { HELD, holdReason, recordAccountOutcome } from './autopilot/holds.js';
 import { retryDelayMs, type JobContext } from '../jobs/worker.js';
 import type { LookupOutcome, PublishOutcome, PublishRequest } from './adapter.js';
 import { accountCredentials, markNeedsReconnect, saveAccountCredentials } from './accounts.js';
 import { publicationImage } from './post-images.js';
-import { publicationLink, type Publication, type PublishingDeps } from './publications.js';
+import { nowFor, publicationLink, type Publication, type PublishingDeps } from './publications.js';
 
 export interface PublishJobEvents {
   /** An account's credential was refused: tell the partner (after the change committed). */
   accountNeedsReconnect?(accountId: string): void;
+  /** An account failed twice in a row and is paused: tell the partner. */
+  accountPaused?(accountId: string): void;
 }
 
 type Settled = { state: Extract<PublicationState, 'published' | 'failed' | 'unconfirmed' | 'approved'>; detail: string | null; remote?: { remoteId: string; remoteUrl: string | null } };
 
-/** Step 1: the claim of this attempt, committed; null when there is nothing (left) to do. */
-async function startAttempt(db: Db, publicationId: string): Promise<{ publication: Publication; network: string; accountState: string; campaignActive: boolean; resumed: boolean } | null> {
+/**
+ * Step 1: the claim of this attempt, committed; null when there is nothing (left) to do now. A
+ * scheduled publication is claimed at its time only, by the job queued for that time (a job left
+ * from before a reschedule does nothing); one that must wait (a pause, an account to reconnect) is
+ * held, state kept, for releaseHeld. A scheduled one whose campaign stopped paying goes back to
+ * the review queue (it comes back when the campaign is active again).
+ */
+async function startAttempt(db: Db, deps: PublishingDeps, job: Job): Promise<{ publication: Publication; network: string; accountState: string; campaignActive: boolean; resumed: boolean } | { notBefore: Date } | null> {
+  const publicationId = typeof job.payload.publicationId === 'string' ? job.payload.publicationId : '';
   return db.transaction(async (tx) => {
     const [publication] = await tx.select().from(publications).where(eq(publications.id, publicationId)).for('update');
-    if (!publication || (publication.state !== 'approved' && publication.state !== 'publishing')) return null;
+    if (!publication || (publication.state !== 'approved' && publication.state !== 'publishing' && publication.state !== 'scheduled')) return null;
+    if (publication.state === 'scheduled') {
+      if (job.payload.scheduledAt !== publication.scheduledAt?.getTime()) return null;
+      // Claimed early (the database's clock ahead of the app's): again at its time.
+      if (publication.scheduledAt!.getTime() > nowFor(deps).getTime() + 1000) return { notBefore: publication.scheduledAt! };
+    }
     const [account] = await tx.select({ network: connectedAccounts.network, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, publication.accountId));
     const [campaign] = await queryRows<{ status: string }>(tx, sql`select status from campaigns where id = ${publication.campaignId}`);
     const resumed = publication.state === 'publishing';
-    await tx.update(publications).set({ state: 'publishing', updatedAt: new Date() }).where(eq(publications.id, publicationId));
+    if (!resumed) {
+      const hold = await holdReason(tx, publication);
+      if (hold) {
+        await tx.update(publications).set({ stateDetail: `${HELD}${hold}`, updatedAt: new Date() }).where(eq(publications.id, publicationId));
+        return null;
+      }
+      if (publication.state === 'scheduled' && campaign?.status !== 'active') {
+        await tx.update(publications).set({ state: 'pending_review', scheduledAt: null, autopilot: false, notifiedAt: null, stateDetail: 'campaign_inactive', updatedAt: new Date() }).where(eq(publications.id, publicationId));
+        return null;
+      }
+    }
+    // The autopilot's publication is approved by its schedule, when claimed.
+    const approvedAt = publication.state === 'scheduled' ? { approvedAt: new Date() } : {};
+    await tx.update(publications).set({ state: 'publishing', ...approvedAt, updatedAt: new Date() }).where(eq(publications.id, publicationId));
     return { publication, network: account?.network ?? '', accountState: account?.state ?? 'disconnected', campaignActive: campaign?.status === 'active', resumed };
   });
 }
@@ -65,8 +93,9 @@ const published = (found: { remoteId: string; remoteUrl: string | null }): Settl
 export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJobEvents = {}) {
   return async function runPublishJob(job: Job, context: JobContext): Promise<JobOutcome> {
     const publicationId = typeof job.payload.publicationId === 'string' ? job.payload.publicationId : '';
-    const started = await startAttempt(db, publicationId);
+    const started = await startAttempt(db, deps, job);
     if (!started) return { kind: 'done' };
+    if ('notBefore' in started) return { kind: 'retry', at: started.notBefore, error: 'not_due_yet' };
     const { publication, resumed } = started;
     const lastAttempt = job.attempts >= job.maxAttempts;
     const adapter = deps.adapters[started.network];
@@ -90,6 +119,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
       const found: LookupOutcome = await adapter.lookup(credentials, request, adapterContext);
       if (found.kind === 'published') {
         await settle(db, publicationId, published(found), false);
+        await recordAccountOutcome(db, publication.accountId, true);
         return { kind: 'done' };
       }
       if (found.kind === 'cannot_tell') {
@@ -101,12 +131,17 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
 
     // Step 3: the one call.
     const outcome: PublishOutcome = await adapter.publish(credentials, request, adapterContext);
+    const countFailure = async () => {
+      if (await recordAccountOutcome(db, publication.accountId, false)) events.accountPaused?.(publication.accountId);
+    };
     switch (outcome.kind) {
       case 'published':
         await settle(db, publicationId, published(outcome), true);
+        await recordAccountOutcome(db, publication.accountId, true);
         return { kind: 'done' };
       case 'rejected':
         await settle(db, publicationId, { state: 'failed', detail: outcome.detail }, true);
+        await countFailure();
         return { kind: 'done' };
       case 'credentials_refused':
         await settle(db, publicationId, { state: 'failed', detail: 'credentials_refused' }, true);
@@ -119,6 +154,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
         const detail = outcome.kind === 'rate_limited' ? 'rate_limited' : outcome.detail;
         if (lastAttempt) {
           await settle(db, publicationId, { state: 'failed', detail }, true);
+          await countFailure();
           return { kind: 'failed', error: detail };
         }
         await settle(db, publicationId, { state: 'approved', detail }, true);

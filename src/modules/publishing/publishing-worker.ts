@@ -12,8 +12,10 @@ import { enqueueJob, type JobOutcome } from '../jobs/job-queue.js';
 import { startWorker, type JobHandler, type Worker } from '../jobs/worker.js';
 import type { Mailer } from '../mail/mailer.js';
 import { partnerContacts } from '../partners/partners.js';
-import { pendingCount, preparePublications, PUBLISH_JOB, type PublishingDeps } from './publications.js';
-import { postsDigestMail, reconnectMail } from './publishing-mail.js';
+import { HELD } from './autopilot/holds.js';
+import { NOTICE_JOB, takeUnannounced } from './autopilot/scheduler.js';
+import { pendingCount, prepareAndSchedule, PUBLISH_JOB, type PublishingDeps } from './publications.js';
+import { accountPausedMail, postsDigestMail, reconnectMail, scheduledNoticeMail } from './publishing-mail.js';
 import { publishJobHandler } from './publish-job.js';
 
 export const PREPARE_JOB = 'posts.prepare';
@@ -39,23 +41,40 @@ export function publishingHandlers(db: Db, deps: PublishingDeps, mailer: Mailer,
     const contact = (await partnerContacts(db, [partnerId])).get(partnerId);
     if (contact) await mailer.send(build(contact));
   };
+  // After the change committed, in the background: an email never holds up the job.
+  const tellAboutAccount = (accountId: string, mail: typeof reconnectMail, failure: string) => {
+    void (async () => {
+      const [account] = await db.select({ partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId));
+      if (account) await send(account.partnerId, (contact) => mail(deps.config, contact, account));
+    })().catch((error: unknown) => log.error({ err: error, account: accountId }, failure));
+  };
 
   return {
     [PUBLISH_JOB]: publishJobHandler(db, deps, {
       accountNeedsReconnect(accountId) {
-        void (async () => {
-          const [account] = await db.select({ partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, label: connectedAccounts.label }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId));
-          if (account) await send(account.partnerId, (contact) => reconnectMail(deps.config, contact, account));
-        })().catch((error: unknown) => log.error({ err: error, account: accountId }, 'could not email the partner about an account to reconnect'));
+        tellAboutAccount(accountId, reconnectMail, 'could not email the partner about an account to reconnect');
+      },
+      accountPaused(accountId) {
+        tellAboutAccount(accountId, accountPausedMail, 'could not email the partner about a paused account');
       },
     }),
+
+    async [NOTICE_JOB](job): Promise<JobOutcome> {
+      const partnerId = String(job.payload.partnerId ?? '');
+      const contact = (await partnerContacts(db, [partnerId])).get(partnerId);
+      if (!contact) return { kind: 'done' };
+      // Marked as told in the same step: a retry after a crash tells again rather than never.
+      const scheduled = await takeUnannounced(db, partnerId, new Date());
+      if (scheduled.length > 0) await mailer.send(scheduledNoticeMail(deps.config, contact, scheduled));
+      return { kind: 'done' };
+    },
 
     async [PREPARE_JOB](): Promise<JobOutcome> {
       // Every partner with an account gets their missing publications (any post, not only this one).
       const partners = await queryRows<{ partner_id: string }>(db, sql`select distinct partner_id from connected_accounts where state <> 'disconnected'`);
       const now = new Date();
       for (const { partner_id: partnerId } of partners) {
-        if ((await preparePublications(db, deps.config, partnerId)) > 0) {
+        if ((await prepareAndSchedule(db, deps, partnerId)) > 0) {
           await enqueueJob(db, DIGEST_JOB, { partnerId }, { dedupeKey: `digest:${partnerId}:${utcDay(now)}`, runAt: new Date(now.getTime() + DIGEST_DELAY_MS) });
         }
       }
@@ -82,6 +101,8 @@ export async function settleAbandonedPublications(db: Db, olderThan = new Date(D
     db,
     sql`select p.id, p.state from publications p join connected_accounts a on a.id = p.account_id
          where p.state in ('approved', 'publishing') and p.updated_at < ${olderThan.toISOString()}::timestamptz
+           -- Held by a pause: no job on purpose, until the pause ends.
+           and (p.state_detail is null or p.state_detail not like ${`${HELD}%`})
            and a.network in (${sql.join(AUTOMATED_NETWORKS.map((network) => sql`${network}`), sql`, `)})
            and not exists (select 1 from jobs j where j.dedupe_key like 'publication:' || p.id::text || ':%' and j.status in ('queued', 'running'))`,
   );
@@ -103,6 +124,7 @@ export function startPublishingWorker(db: Db, deps: PublishingDeps, mailer: Mail
     pollMs: options.pollMs ?? deps.config.publishingPollMs,
     leaseMs: options.leaseMs ?? deps.config.publishingLeaseMs,
     workerId: options.workerId,
+    clock: deps.clock,
   });
   const sweep = () => {
     settleAbandonedPublications(db).catch((error: unknown) => log.error({ err: error }, 'could not sweep abandoned publications'));

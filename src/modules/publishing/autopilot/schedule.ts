@@ -338,3 +338,50 @@ export function nextSlot(settings: AutopilotSettings, taken: readonly Date[], no
   }
   return null;
 }
+
+/** Why a time the partner chose does not fit their settings (null: it fits). */
+export type SlotRefusal = 'window' | 'cap' | 'spacing';
+
+/**
+ * Whether `candidate` fits the settings as a slot of the account: on an allowed local day, in the
+ * allowed hours, on a day with room under the cap, and at least the spacing from every `taken`
+ * instant (the account's other publications scheduled or out).
+ */
+export function checkSlot(settings: AutopilotSettings, taken: readonly Date[], candidate: Date): SlotRefusal | null {
+  const t = candidate.getTime();
+  const local = t + offsetAt(settings.timeZone, t);
+  const day = Math.floor(local / DAY);
+  const weekday = ((((day + 3) % 7) + 7) % 7) + 1;
+  const hour = Math.floor((local - day * DAY) / HOUR);
+  if (!settings.days.includes(weekday as IsoWeekday) || hour < settings.startHour || hour >= settings.endHour) return 'window';
+  const sameDay = taken.filter((other) => Math.floor((other.getTime() + offsetAt(settings.timeZone, other.getTime())) / DAY) === day).length;
+  if (sameDay >= settings.dailyCap) return 'cap';
+  const spacing = settings.spacingMinutes * MINUTE;
+  if (taken.some((other) => Math.abs(other.getTime() - t) < spacing)) return 'spacing';
+  return null;
+}
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+
+/**
+ * The instant a local date and time (an `<input type="datetime-local">` value, "2026-12-03T14:30")
+ * names in the zone, or null when it is malformed or does not exist there (the hour skipped in
+ * spring). A time repeated in autumn names its first instant.
+ */
+export function wallToInstant(value: string, timeZone: string): Date | null {
+  const match = WALL.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  if (Number.isNaN(wall) || new Date(wall).getUTCDate() !== day || hour > 23 || minute > 59) return null;
+  // The instant is wall − offset, with the offset of that instant: try both offsets around it.
+  const candidates = [...new Set([wall - offsetAt(timeZone, wall - 14 * HOUR), wall - offsetAt(timeZone, wall + 14 * HOUR), wall - offsetAt(timeZone, wall)])].sort((a, b) => a - b);
+  const found = candidates.find((t) => t + offsetAt(timeZone, t) === wall);
+  return found === undefined ? null : new Date(found);
+}
+
+/** The local date and time of an instant in the zone, as "2026-12-03T14:30" (to the minute). */
+export function instantToWall(instant: Date, timeZone: string): string {
+  const local = new Date(Math.floor(instant.getTime() / MINUTE) * MINUTE + offsetAt(timeZone, instant.getTime()));
+  return local.toISOString().slice(0, 16);
+}
