@@ -17,7 +17,7 @@ export const imagesEn = {
   // The operator's "Posts" section: a post's image.
   'template.image': 'Image',
   'template.image.none': 'No image: the post goes out as text.',
-  'template.image.networks': 'On Bluesky and Mastodon, each partner posts their own variant of the image, with "Ad" written on it and first in its alt text. Telegram, Discord and webhooks get the text alone.',
+  'template.image.networks': 'On Bluesky and Mastodon, each partner posts their own variant of the image, with “Ad” written on it and first in its alt text. Telegram, Discord and webhooks get the text alone.',
   'template.image.original': 'Original image',
   'template.image.sample': 'A partner’s variant, for example',
   'template.image.originalAlt': 'The post’s original image: {description}',
@@ -28,7 +28,7 @@ export const imagesEn = {
   'template.image.file': 'Image file',
   'template.image.file.help': 'JPEG, PNG, WebP, AVIF or GIF, at least {min} pixels a side, {max} MB at most.',
   'template.image.description': 'Image description',
-  'template.image.description.help': 'What the image shows, read to people who cannot see it (after "Ad · {brand} — ").',
+  'template.image.description.help': 'What the image shows, read to people who cannot see it (after “Ad · {brand} — ”).',
   'template.image.caption': 'Caption (optional)',
   'template.image.caption.help': 'One short line in the band, under the brand ({max} characters at most).',
   'template.image.submit': 'Save the image',
@@ -41,5 +41,5 @@ export const imagesEn = {
   'confirm.imageRemove.published': 'Those already published keep their image.',
   'confirm.imageRemove.button': 'Yes, remove the image',
   // The partner's card.
-  'posts.image': 'Your image, yours alone',
+  'posts.image': 'Your image: a variant made for you, with “Ad” on it.',
 } as const;

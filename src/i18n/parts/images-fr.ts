@@ -41,5 +41,5 @@ export const imagesFr = {
   'confirm.imageRemove.published': 'Celles déjà publiées gardent leur image.',
   'confirm.imageRemove.button': 'Oui, retirer l’image',
   // The partner's card.
-  'posts.image': 'Ton image, rien qu’à toi',
+  'posts.image': 'Ton image : une variante faite pour toi, avec « Publicité » dessus.',
 } as const;

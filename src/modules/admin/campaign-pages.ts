@@ -15,7 +15,9 @@ import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.j
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
 import { campaignFigures } from './campaign-figures.js';
 import { campaignReport, parseReportPeriod } from './operator-reports.js';
+import { templateImages } from '../publishing/post-images.js';
 import { campaignTemplates } from '../publishing/templates.js';
+import { registerTemplateImagePages } from './template-image-pages.js';
 import { postsSection, registerTemplatePages, type TemplateForm } from './template-pages.js';
 
 /** What an operator just did to a campaign, said in full on its page. */
@@ -90,6 +92,7 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
     const { t, locale } = request;
     const report = await campaignReport(db, campaign.id, parseReportPeriod(form.days));
     const templates = await campaignTemplates(db, campaign.id);
+    const images = await templateImages(db, templates.map((template) => template.id));
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts, brand: campaign.brand ?? '' };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
     return renderPage(request, {
@@ -101,7 +104,7 @@ ${form.error && form.error.field === null ? html`<p class="error" role="alert">$
 <p>${t('campaign.statusLine', { status: statusLabel(t, campaign.status), rate: formatCents(campaign.rateCents, locale) })}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
 ${campaignFigures(request, campaign.id, report)}
-${postsSection(request, campaign, templates, { form: form.posts, done: form.done })}
+${postsSection(request, campaign, templates, { form: form.posts, done: form.done, images })}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
   ${hidden(request)}
@@ -113,6 +116,7 @@ ${postsSection(request, campaign, templates, { form: form.posts, done: form.done
   }
 
   registerTemplatePages(app, { config, db }, campaignPage);
+  registerTemplateImagePages(app, { db }, campaignPage);
 
   app.get<{ Params: { id: string }; Querystring: { done?: string; days?: string } }>('/admin/campaigns/:id', async (request, reply) => {
     requireOperator(request);

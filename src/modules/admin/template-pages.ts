@@ -21,16 +21,20 @@ import { formatCents } from '../../lib/money.js';
 import { getCampaign, type Campaign } from '../campaigns/campaigns.js';
 import { formatCount } from '../../lib/numbers.js';
 import { addTemplateTexts, brandOf, byEarnings, campaignTemplates, createTemplate, getTemplate, withdrawTemplate, type PublicationFigures, type TemplateSummary, type TemplateTextsInput } from '../publishing/templates.js';
+import type { PostImageInfo } from '../publishing/post-images.js';
 import { hidden, sendPage as send } from './admin-common.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
+import { templateImageBlock } from './template-image-pages.js';
 
 /** What an operator just did to a post, said at the top of the section. */
-export const TEMPLATE_DONE = { template_created: 'template.done.created', template_texts: 'template.done.texts', template_withdrawn: 'template.done.withdrawn' } as const satisfies Record<string, MessageKey>;
+export const TEMPLATE_DONE = { template_created: 'template.done.created', template_texts: 'template.done.texts', template_withdrawn: 'template.done.withdrawn', template_image: 'template.done.image', template_image_removed: 'template.done.imageRemoved' } as const satisfies Record<string, MessageKey>;
 
 /** A refused form of the section: the post it is about (null: « Nouveau post »), what was typed, why. */
 export interface TemplateForm {
   templateId: string | null;
-  values: TemplateTextsInput;
+  /** The post's image form (template-image-pages.ts) rather than its texts'. */
+  kind?: 'image';
+  values: TemplateTextsInput & { description?: unknown; caption?: unknown };
   error: FormError;
 }
 
@@ -99,9 +103,9 @@ function bestText(request: FastifyRequest, templates: TemplateSummary[]): Html |
 /** Characters of the best text quoted at the top of the section. */
 const BEST_EXCERPT = 80;
 
-function templateCard(request: FastifyRequest, campaign: Campaign, template: TemplateSummary, form: TemplateForm | undefined): Html {
+function templateCard(request: FastifyRequest, campaign: Campaign, template: TemplateSummary, form: TemplateForm | undefined, image: PostImageInfo | undefined): Html {
   const { t, locale } = request;
-  const mine = form?.templateId === template.id ? form : undefined;
+  const mine = form?.templateId === template.id && form.kind !== 'image' ? form : undefined;
   const states = STATE_ORDER.filter((state) => (template.states[state] ?? 0) > 0).map((state) => t(`template.count.${state}`, { n: template.states[state]! }));
   const withdrawn = template.status === 'withdrawn';
   // The text that earned most first (campaignTemplates sorts them), each with its own figures.
@@ -120,6 +124,7 @@ ${mine && mine.error.field === null ? html`<p class="error" role="alert">${mine.
 </dl>
 <h4>${template.variants.length > 1 ? t('opAuto.texts.ranked') : t('template.texts.of')}</h4>
 <ol class="template-texts">${texts}</ol>
+${templateImageBlock(request, campaign, template, image, form?.templateId === template.id && form.kind === 'image' ? form : undefined)}
 ${withdrawn
   ? ''
   : html`<details class="template-add"${mine && mine.error.field !== null ? html` open` : ''}><summary>${t('template.add')}</summary>
@@ -133,7 +138,7 @@ ${withdrawn
 }
 
 /** The section, under the campaign's figures. */
-export function postsSection(request: FastifyRequest, campaign: Campaign, templates: TemplateSummary[], options: { form?: TemplateForm; done?: string } = {}): Html {
+export function postsSection(request: FastifyRequest, campaign: Campaign, templates: TemplateSummary[], options: { form?: TemplateForm; done?: string; images?: Map<string, PostImageInfo> } = {}): Html {
   const { t } = request;
   const doneKey = options.done && Object.hasOwn(TEMPLATE_DONE, options.done) ? TEMPLATE_DONE[options.done as keyof typeof TEMPLATE_DONE] : null;
   const creating = options.form?.templateId === null ? options.form : undefined;
@@ -142,7 +147,7 @@ export function postsSection(request: FastifyRequest, campaign: Campaign, templa
 ${doneKey ? html`<p class="ok" role="status">${t(doneKey)}</p>` : ''}
 <p class="help">${t('template.intro', { brand: brandOf(campaign) })}</p>
 ${bestText(request, templates)}
-${templates.length ? html`<ol class="templates">${templates.map((template) => templateCard(request, campaign, template, options.form))}</ol>` : html`<p>${t('template.none')}</p>`}
+${templates.length ? html`<ol class="templates">${templates.map((template) => templateCard(request, campaign, template, options.form, options.images?.get(template.id)))}</ol>` : html`<p>${t('template.none')}</p>`}
 ${campaign.status === 'ended'
   ? creating ? html`<p class="error" role="alert">${creating.error.message}</p>` : html`<p>${t('template.error.ended')}</p>`
   : html`<form method="post" action="/admin/campaigns/${campaign.id}/templates#new-post" id="new-post" class="card" novalidate>

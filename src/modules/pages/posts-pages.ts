@@ -13,6 +13,7 @@ import { HTML_TYPE } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
 import { approvePublication, confirmPublished, declinePublication, partnerPosts, publishAgain, type PublishingDeps } from '../publishing/publications.js';
 import { cancelScheduled, editScheduled, rescheduleScheduled } from '../publishing/autopilot/veto.js';
+import { partnerPublicationImage, publicationImageAlts } from '../publishing/post-images.js';
 import { POSTS_DONE, postsBody, type PostsDone, type PostsForm } from '../publishing/posts-views.js';
 
 const body = { type: 'object', properties: { text: { type: 'string', maxLength: 20000 }, url: { type: 'string', maxLength: 4000 }, at: { type: 'string', maxLength: 100 }, [CSRF_FIELD]: { type: 'string' } } } as const;
@@ -36,13 +37,22 @@ export function registerPostsPages(app: FastifyInstance, { db, publishing }: { d
   async function postsPage(request: FastifyRequest, form: PostsForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const data = await partnerPosts(db, publishing, partner.partnerId);
-    return renderPage(request, { title: request.t('posts.title'), body: postsBody(request, data, form) });
+    const shown = [...data.pending, ...data.toCheck, ...data.failed, ...data.inProgress, ...data.published];
+    const images = await publicationImageAlts(db, shown.map((publication) => ({ ...publication, network: publication.account.network })));
+    return renderPage(request, { title: request.t('posts.title'), body: postsBody(request, { ...data, images }, form) });
   }
 
   app.get<{ Querystring: { done?: string } }>('/partner/posts', async (request, reply) => {
     requirePartner(request);
     const done = (POSTS_DONE as readonly string[]).includes(request.query.done ?? '') ? (request.query.done as PostsDone) : undefined;
     return reply.type(HTML_TYPE).header('cache-control', 'no-store').send(await postsPage(request, { done }));
+  });
+
+  // The partner's own publication's image, as it goes out; anyone else's is not found.
+  app.get<{ Params: { id: string } }>('/partner/posts/:id/image', async (request, reply) => {
+    const partner = requirePartner(request);
+    const image = await partnerPublicationImage(db, partner.partnerId, request.params.id);
+    return reply.type(image.mime).header('cache-control', 'private, max-age=300').send(image.data);
   });
 
   app.post<{ Params: { id: string; decision: string }; Body: { text?: string; url?: string; at?: string } }>('/partner/posts/:id/:decision', { schema: { body } }, async (request, reply: FastifyReply) => {

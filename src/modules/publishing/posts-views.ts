@@ -24,6 +24,8 @@ export interface PostsPageData {
   failed: PublicationView[];
   inProgress: PublicationView[];
   published: PublicationView[];
+  /** The alt text of each publication's own image, for those that go out with one (post-images.ts). */
+  images?: Map<string, string>;
 }
 
 export interface PostsForm {
@@ -43,7 +45,12 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
     const error = errorFor(publication);
     return error ? html`<p class="error" role="alert" id="${id}">${error.message}</p>` : '';
   };
-  const heading = (publication: PublicationView) => html`<p class="publication-meta"><strong>${t(`accounts.network.${publication.account.network}`)}</strong> · ${publication.account.label} · ${publication.campaignName}</p>`;
+  // The partner's own variant of the post's image, as it goes out, with its alt text.
+  const picture = (publication: PublicationView) => {
+    const alt = data.images?.get(publication.id);
+    return alt ? html`<figure class="publication-image"><img src="/partner/posts/${publication.id}/image" alt="${alt}" loading="lazy"><figcaption>${t('posts.image')}</figcaption></figure>` : '';
+  };
+  const heading = (publication: PublicationView) => html`<p class="publication-meta"><strong>${t(`accounts.network.${publication.account.network}`)}</strong> · ${publication.account.label} · ${publication.campaignName}</p>${picture(publication)}`;
   const figures = (publication: PublicationView) => html`<p class="publication-figures">${t('posts.figures', { clicks: publication.clicks, valid: publication.validClicks, euros: formatCents(publication.earnedCents, locale) })}</p>`;
 
   const pendingCard = (publication: PublicationView & { rule: LengthRule }) => {
