@@ -42,6 +42,7 @@ const AUTOPILOT_BODY = {
     startHour: short,
     endHour: short,
     days: { anyOf: [short, { type: 'array', maxItems: 7, items: short }] },
+    daysShown: short,
     timeZone: short,
     spacingMinutes: short,
     [CSRF_FIELD]: { type: 'string' },

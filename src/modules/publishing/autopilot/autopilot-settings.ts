@@ -39,6 +39,8 @@ export async function partnerAutopilots(db: Db, partnerId: string): Promise<Map<
 export interface AutopilotForm extends Omit<AutopilotSettingsInput, 'network'> {
   /** A checkbox: 'on' (or true) turns it on; absent turns it off. */
   enabled?: unknown;
+  /** Sent by the page's form with its day boxes: no box ticked then means no day, not the default. */
+  daysShown?: unknown;
 }
 
 const isOn = (value: unknown) => value === true || value === 'on' || value === 'true' || value === '1';
@@ -64,7 +66,8 @@ export async function saveAutopilot(db: Db, deps: PublishingDeps, partnerId: str
     return { enabled: false, scheduled: 0, unscheduled };
   }
   // Refused before anything is written: a bad cap, hours, days, zone or spacing changes nothing.
-  const settings = checkAutopilotSettings({ ...form, network: account.network });
+  const days = form.daysShown !== undefined && form.days === undefined ? [] : form.days;
+  const settings = checkAutopilotSettings({ ...form, days, network: account.network });
   const values = { enabled: true, dailyCap: settings.dailyCap, startHour: settings.startHour, endHour: settings.endHour, days: [...settings.days], timeZone: settings.timeZone, spacingMinutes: settings.spacingMinutes, updatedAt: new Date() };
   await db.transaction(async (tx) => {
     await tx.select({ id: connectedAccounts.id }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId)).for('update');

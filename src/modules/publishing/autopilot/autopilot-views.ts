@@ -52,7 +52,7 @@ export function autopilotBlock(request: FastifyRequest, account: ConnectedAccoun
     const typed = values[field];
     return typeof typed === 'string' ? typed : String(fallback);
   };
-  const typedDays = values.days === undefined ? null : ([] as unknown[]).concat(values.days).map(String);
+  const typedDays = values.days === undefined ? (values.daysShown === undefined ? null : []) : ([] as unknown[]).concat(values.days).map(String);
   const dayChecked = (day: number) => (typedDays ? typedDays.includes(String(day)) : settings.days.includes(day as 1));
   const enabled = mine?.values ? values.enabled === 'on' : autopilot.enabled;
   const id = (field: string) => `ap-${account.id}-${field}`;
@@ -84,6 +84,7 @@ export function autopilotBlock(request: FastifyRequest, account: ConnectedAccoun
     ${error('startHour')}${error('endHour')}
     <fieldset class="days">
       <legend>${t('autopilot.days')}</legend>
+      <input type="hidden" name="daysShown" value="1">
       ${WEEKDAYS.map((day) => html`<label class="check"><input type="checkbox" name="days" value="${day}"${dayChecked(day) ? html` checked` : ''}> ${weekdayName(day, locale)}</label>`)}
     </fieldset>
     ${error('days')}
