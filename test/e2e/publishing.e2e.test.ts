@@ -12,7 +12,7 @@ import { createCampaign } from '../../src/modules/campaigns/campaigns.js';
 import { startPublishingWorker } from '../../src/modules/publishing/publishing-worker.js';
 import { createTemplate } from '../../src/modules/publishing/templates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
+import { connectBlueskyInBrowser, SCREENSHOTS, signInInBrowser, startBrowserSuite, type BrowserSuite } from '../support/browser.js';
 import { startBlueskyServer, type BlueskyServer } from '../support/bluesky-server.js';
 import { CapturingMailer, testConfig } from '../support/test-app.js';
 
@@ -62,13 +62,7 @@ describe('publishing a post in a real browser', () => {
     await signInInBrowser(page, origin, 'lina@example.com', mailer);
 
     // Connect: handle, app password, and the server (folded, as most partners use bsky.social).
-    await page.locator('#accounts details.connect > summary', { hasText: 'Bluesky' }).click();
-    await page.getByLabel('Ton identifiant Bluesky').fill(bluesky.handle);
-    await page.getByLabel('Mot de passe d’application').fill(bluesky.appPassword);
-    await page.locator('#accounts summary', { hasText: 'Serveur (facultatif)' }).click();
-    await page.locator('#acc-service').fill(bluesky.service);
-    await page.getByRole('button', { name: 'Connecter Bluesky' }).click();
-    await page.waitForSelector('text=Compte connecté.');
+    await connectBlueskyInBrowser(page, bluesky);
     expect(await page.locator('li.account', { hasText: `@${bluesky.handle}` }).count()).toBe(1);
 
     // The post is waiting; the partner approves it as it is.

@@ -42,6 +42,20 @@ export async function signInInBrowser(page: Page, origin: string, email: string,
   await page.waitForURL(`${origin}/partner/portal`);
 }
 
+/**
+ * Connects a Bluesky account from the portal's « Comptes connectés »: handle, app password, and the
+ * server (folded, as most partners use bsky.social), then waits for « Compte connecté. ».
+ */
+export async function connectBlueskyInBrowser(page: Page, account: { handle: string; appPassword: string; service: string }): Promise<void> {
+  await page.locator('#accounts details.connect > summary', { hasText: 'Bluesky' }).click();
+  await page.getByLabel('Ton identifiant Bluesky').fill(account.handle);
+  await page.getByLabel('Mot de passe d’application').fill(account.appPassword);
+  await page.locator('#accounts summary', { hasText: 'Serveur (facultatif)' }).click();
+  await page.locator('#acc-service').fill(account.service);
+  await page.getByRole('button', { name: 'Connecter Bluesky' }).click();
+  await page.waitForSelector('text=Compte connecté.');
+}
+
 export interface BrowserSuite {
   origin: string;
   browser: Browser;
