@@ -327,4 +327,49 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     expect(await recordAccountOutcome(db, accountId, true)).toBe(false);
     expect(await recordAccountOutcome(db, accountId, false)).toBe(false);
   });
+
+  it('spreads 5 texts with alternatives over 200 partners and reports how many share each exact text', async () => {
+    const db = database.db;
+    await db.execute(sql`update post_templates set status = 'withdrawn', withdrawn_at = now() where status = 'active'`);
+    const campaign = await addCampaign(db, '0.10', `Box variations ${engine}`);
+    const texts = [
+      '{Découvre|Essaie|Teste} la box bio du mois : {link}',
+      'Ma box bio est arrivée, {franchement top|je recommande} : {link}',
+      'Des légumes de saison livrés chez toi {link} #bio',
+      '{Petit|Joli} panier bio de décembre, {à tester|à découvrir} : {link}',
+      'Je teste la box bio : {link}',
+    ].join('\n---\n');
+    await createTemplate(db, config, campaign.id, { locale: 'fr', texts }, operator);
+    const partners: string[] = [];
+    for (let index = 0; index < 200; index++) {
+      const partner = await addPartner(db, `variation-${index}-${engine}@example.com`);
+      await db.execute(sql`insert into connected_accounts (partner_id, network, label, credentials_sealed) values (${partner}, 'telegram', ${`@canal${index}`}, '')`);
+      partners.push(partner);
+    }
+    // One partner with a second account gets another text for it.
+    await db.execute(sql`insert into connected_accounts (partner_id, network, label, credentials_sealed) values (${partners[0]}, 'discord', 'salon', '')`);
+    for (const partner of partners) await preparePublications(db, config, partner);
+    const rows = await queryRows<{ partner_id: string; variant_id: string; text: string; link_code: string }>(
+      db,
+      sql`select p.partner_id, p.variant_id, p.text, p.link_code from publications p join post_templates t on t.id = p.template_id where t.campaign_id = ${campaign.id}`,
+    );
+    expect(rows).toHaveLength(201);
+    // The exact text, the partner's own link aside.
+    const exact = new Map<string, number>();
+    for (const row of rows.filter((row) => row.partner_id !== partners[0])) {
+      const text = row.text.replace(new RegExp(`https?://\\S*/r/${row.link_code}`), '{link}');
+      exact.set(text, (exact.get(text) ?? 0) + 1);
+    }
+    const perVariant = new Map<string, number>();
+    for (const row of rows) perVariant.set(row.variant_id, (perVariant.get(row.variant_id) ?? 0) + 1);
+    const shares = [...exact.values()].sort((a, b) => b - a);
+    console.log(`[${engine}] 5 texts × 199 partners: ${exact.size} distinct exact texts; partners per text: ${shares.join(', ')}`);
+    // Each text used by 40 or 41 of the 201 publications (least used first).
+    expect([...perVariant.values()].every((count) => count === 40 || count === 41)).toBe(true);
+    // 3 + 2 + 1 + 4 + 1 = 11 possible texts, each given: alternatives spread evenly inside a text.
+    expect(exact.size).toBe(11);
+    expect(shares[0]).toBeLessThanOrEqual(41);
+    const mine = rows.filter((row) => row.partner_id === partners[0]);
+    expect(new Set(mine.map((row) => row.variant_id)).size).toBe(2);
+  }, 300_000);
 });

@@ -1,17 +1,21 @@
 /**
  * The operator's side of the autopilot (issue 16), on both engines: which text of a post earns
  * (figures per post and per text, the best first), and what the autopilot brought a partner over 7
- * and 30 UTC days, exact to the cent, from its publications' own links only.
+ * and 30 UTC days, exact to the cent, from its publications' own links only; the operator's pauses
+ * of a campaign's or a partner's publishing, audited, refused twice, releasing what was held.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/client.js';
 import { autopilotEarnings } from '../../src/modules/earnings/autopilot-earnings.js';
+import { publishingAdapters } from '../../src/modules/publishing/adapters.js';
+import { pausePublishing, publishingCounts, resumePublishing } from '../../src/modules/publishing/publishing-pauses.js';
 import { connectAssisted } from '../../src/modules/publishing/assisted-accounts.js';
-import { listPublications, preparePublications } from '../../src/modules/publishing/publications.js';
+import { listPublications, preparePublications, PUBLISH_JOB, type PublishingDeps } from '../../src/modules/publishing/publications.js';
 import { campaignTemplates, createTemplate } from '../../src/modules/publishing/templates.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addCampaign, addPartner, click, linkCode, operator } from '../support/fixtures.js';
+import { addCampaign, addPartner, click, countRows, linkCode, operator, refusal } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const config = testConfig();
@@ -102,5 +106,69 @@ describe.each(ENGINES)('the autopilot’s figures for operators and partners, on
     });
     // Another partner sees none of it.
     expect((await autopilotEarnings(db, await addPartner(db, `other-${engine}@example.com`), { now })).month).toEqual({ publications: 0, validClicks: 0, earnedCents: 0 });
+  });
+
+  const deps: PublishingDeps = { config, adapters: publishingAdapters(config.outboundPolicy) };
+  const pausedAt = async (table: 'campaigns' | 'partners', id: string) => {
+    const [row] = await queryRows<{ at: string | Date | null }>(database.db, sql`select publishing_paused_at as at from ${sql.identifier(table)} where id = ${id}`);
+    return row!.at === null ? null : new Date(row!.at);
+  };
+  const audit = (action: string, subject: string) => countRows(database.db, sql`audit_log where action = ${action} and subject = ${subject}`);
+  /** Holds an approved publication as the worker does when its campaign or partner is paused. */
+  const hold = (id: string, why: string) => database.db.execute(sql`update publications set state = 'approved', approved_at = now(), state_detail = ${`held:${why}`} where id = ${id}`);
+  const detailOf = async (id: string) => (await queryRows<{ state: string; state_detail: string | null }>(database.db, sql`select state, state_detail from publications where id = ${id}`))[0]!;
+
+  it('pauses and resumes a campaign’s publishing once each, audited, releasing what was held', async () => {
+    const { db, campaign, partner, publications } = await setUp('pause-campaign', 'En pause : {link}', ['x', 'instagram']);
+    const [held, other] = publications;
+    await db.execute(sql`update publications set state = 'approved', approved_at = now() where id = ${other!.id}`);
+    const subject = `campaign:${campaign.id}`;
+
+    const { pausedAt: since } = await pausePublishing(db, { campaignId: campaign.id }, operator);
+    expect(since).toBeInstanceOf(Date);
+    expect((await pausedAt('campaigns', campaign.id))?.getTime()).toBe(since.getTime());
+    expect(await audit('campaign_publishing_paused', subject)).toBe(1);
+    // Twice: a conflict, the first time kept, nothing audited again.
+    expect(await refusal(pausePublishing(db, { campaignId: campaign.id }, operator))).toMatchObject({ code: 'publishing_paused', status: 409, messageKey: 'opAuto.error.campaignPaused' });
+    expect((await pausedAt('campaigns', campaign.id))?.getTime()).toBe(since.getTime());
+    expect(await audit('campaign_publishing_paused', subject)).toBe(1);
+
+    await hold(held!.id, 'campaign_paused');
+    expect(await publishingCounts(db, { campaignId: campaign.id })).toEqual({ waiting: 1, held: 1 });
+    expect(await publishingCounts(db, { partnerId: partner })).toEqual({ waiting: 1, held: 1 });
+    const jobsBefore = await countRows(db, sql`jobs where kind = ${PUBLISH_JOB} and payload->>'publicationId' = ${held!.id}`);
+
+    expect(await resumePublishing(db, deps, { campaignId: campaign.id }, operator)).toEqual({ released: 1 });
+    expect(await pausedAt('campaigns', campaign.id)).toBeNull();
+    expect(await audit('campaign_publishing_resumed', subject)).toBe(1);
+    expect(await detailOf(held!.id)).toEqual({ state: 'approved', state_detail: null });
+    expect(await countRows(db, sql`jobs where kind = ${PUBLISH_JOB} and payload->>'publicationId' = ${held!.id}`)).toBe(jobsBefore + 1);
+    // Not paused any more: resuming again is a conflict, nothing audited.
+    expect(await refusal(resumePublishing(db, deps, { campaignId: campaign.id }, operator))).toMatchObject({ code: 'publishing_not_paused', status: 409, messageKey: 'opAuto.error.campaignNotPaused' });
+    expect(await audit('campaign_publishing_resumed', subject)).toBe(1);
+    // Unknown or malformed ids are not found.
+    expect((await refusal(pausePublishing(db, { campaignId: '00000000-0000-0000-0000-000000000000' }, operator))).status).toBe(404);
+    expect((await refusal(pausePublishing(db, { campaignId: 'nope' }, operator))).status).toBe(404);
+  });
+
+  it('pauses a partner’s publishing apart from the campaign’s: a publication held by both waits until both are resumed', async () => {
+    const { db, campaign, partner, publications } = await setUp('pause-partner', 'Deux pauses : {link}', ['x']);
+    const [publication] = publications;
+    const subject = `partner:${partner}`;
+    await pausePublishing(db, { partnerId: partner }, operator);
+    await pausePublishing(db, { campaignId: campaign.id }, operator);
+    expect(await audit('partner_publishing_paused', subject)).toBe(1);
+    expect((await queryRows<{ partner_id: string | null }>(db, sql`select partner_id from audit_log where action = 'partner_publishing_paused' and subject = ${subject}`))[0]!.partner_id).toBe(partner);
+    expect(await refusal(pausePublishing(db, { partnerId: partner }, operator))).toMatchObject({ code: 'publishing_paused', messageKey: 'opAuto.error.partnerPaused' });
+    await hold(publication!.id, 'partner_paused');
+
+    // The partner resumed, the campaign still paused: it stays held.
+    expect(await resumePublishing(db, deps, { partnerId: partner }, operator)).toEqual({ released: 0 });
+    expect(await pausedAt('partners', partner)).toBeNull();
+    expect((await detailOf(publication!.id)).state_detail).toMatch(/^held:/);
+    expect(await refusal(resumePublishing(db, deps, { partnerId: partner }, operator))).toMatchObject({ code: 'publishing_not_paused', messageKey: 'opAuto.error.partnerNotPaused' });
+    expect(await resumePublishing(db, deps, { campaignId: campaign.id }, operator)).toEqual({ released: 1 });
+    expect(await detailOf(publication!.id)).toEqual({ state: 'approved', state_detail: null });
+    expect((await refusal(resumePublishing(db, deps, { partnerId: '00000000-0000-0000-0000-000000000000' }, operator))).status).toBe(404);
   });
 });

@@ -190,6 +190,12 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
     case 'template_image_set':
       lines.push(t('audit.detail.templateImage', { width: Number(p.width ?? 0), height: Number(p.height ?? 0), replaced: p.replaced === true ? t('audit.detail.templateImage.replaced') : '' }));
       break;
+    case 'campaign_publishing_paused':
+    case 'campaign_publishing_resumed':
+    case 'partner_publishing_paused':
+    case 'partner_publishing_resumed':
+      lines.push(t('audit.detail.publishing', { waiting: Number(p.waiting ?? 0), held: Number(p.held ?? 0) }));
+      break;
     case 'account_connected':
     case 'account_reconnected':
     case 'account_removed':

@@ -19,6 +19,9 @@ import { templateImages } from '../publishing/post-images.js';
 import { campaignTemplates } from '../publishing/templates.js';
 import { registerTemplateImagePages } from './template-image-pages.js';
 import { postsSection, registerTemplatePages, type TemplateForm } from './template-pages.js';
+import { answerPauseForm, pauseBody, pauseCounts, pauseSection, type PauseTarget } from './publishing-pause-pages.js';
+
+const pauseTarget = (campaign: Campaign): PauseTarget => ({ kind: 'campaign', id: campaign.id, name: campaign.name, pausedAt: campaign.publishingPausedAt });
 
 /** What an operator just did to a campaign, said in full on its page. */
 const CAMPAIGN_DONE = ['created', 'saved', ...CAMPAIGN_STATUSES] as const;
@@ -92,6 +95,8 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
     const { t, locale } = request;
     const report = await campaignReport(db, campaign.id, parseReportPeriod(form.days));
     const templates = await campaignTemplates(db, campaign.id);
+    const pause = pauseTarget(campaign);
+    const pauseFigures = await pauseCounts(db, pause);
     const images = await templateImages(db, templates.map((template) => template.id));
     const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts, brand: campaign.brand ?? '' };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
@@ -103,6 +108,7 @@ ${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">$
 ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
 <p>${t('campaign.statusLine', { status: statusLabel(t, campaign.status), rate: formatCents(campaign.rateCents, locale) })}</p>
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
+${pauseSection(request, pause, pauseFigures, form.done)}
 ${campaignFigures(request, campaign.id, report)}
 ${postsSection(request, campaign, templates, { form: form.posts, done: form.done, images })}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
@@ -116,6 +122,12 @@ ${postsSection(request, campaign, templates, { form: form.posts, done: form.done
   }
 
   registerTemplatePages(app, { config, db }, campaignPage);
+
+  app.post<{ Params: { id: string }; Body: { action?: string } }>('/admin/campaigns/:id/publishing', { schema: { body: pauseBody } }, async (request, reply) => {
+    requireOperator(request);
+    const campaign = await getCampaign(db, request.params.id);
+    return answerPauseForm(request, reply, { db, publishing: app.publishing, target: pauseTarget(campaign), render: (error) => campaignPage(request, campaign, { error }) });
+  });
   registerTemplateImagePages(app, { db }, campaignPage);
 
   app.get<{ Params: { id: string }; Querystring: { done?: string; days?: string } }>('/admin/campaigns/:id', async (request, reply) => {

@@ -18,6 +18,9 @@ import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.j
 import { formatCount } from '../../lib/numbers.js';
 import { formatDate } from '../../lib/dates.js';
 import { listPublications } from '../publishing/publications.js';
+import { answerPauseForm, pauseBody, pauseCounts, pauseSection, type PauseTarget } from './publishing-pause-pages.js';
+
+const pauseTarget = (partner: Partner): PauseTarget => ({ kind: 'partner', id: partner.id, email: partner.email, pausedAt: partner.publishingPausedAt });
 
 /** The partner's latest publications shown to the operator, whatever their state. */
 const PUBLICATIONS_SHOWN = 30;
@@ -55,6 +58,8 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">E
     const { t, locale } = request;
     const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
     const publications = await listPublications(db, config, partner.id, PUBLICATION_STATES, { limit: PUBLICATIONS_SHOWN });
+    const pause = pauseTarget(partner);
+    const pauseFigures = await pauseCounts(db, pause);
     const money = (cents: number) => formatCents(cents, locale);
     const error = form.error;
     const reasonError = error?.field === 'reason' ? error : undefined;
@@ -97,6 +102,7 @@ ${publications.length === 0
 ${publications.map((publication) => html`<tr><td data-label="${t('admin.partner.publications.account')}" class="wrap">${t(`accounts.network.${publication.account.network}`)} · ${publication.account.label}</td><td data-label="${t('admin.partner.publications.campaign')}" class="wrap">${publication.campaignName}</td><td data-label="${t('admin.partner.publications.state')}">${t(`publication.state.${publication.state}`)}${publication.publishedAt ? html` · ${formatDate(publication.publishedAt, locale)}` : ''}${publication.remoteUrl ? html` · <a href="${publication.remoteUrl}" rel="noopener noreferrer" target="_blank">${t('posts.published.see')}</a>` : ''}</td><td data-label="${t('admin.partner.publications.clicks')}" class="num">${t('admin.partner.publications.clicksValue', { valid: publication.validClicks, clicks: publication.clicks })}</td><td data-label="${t('admin.partner.publications.earned')}" class="num">${money(publication.earnedCents)}</td></tr>`)}
 </tbody></table>`}
 </section>
+${pauseSection(request, pause, pauseFigures, form.done)}
 ${partner.status === 'active' ? statusForms : ''}`,
     });
   }
@@ -104,6 +110,12 @@ ${partner.status === 'active' ? statusForms : ''}`,
   app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/partners/:id', async (request, reply) => {
     requireOperator(request);
     return send(reply, await partnerPage(request, await getPartner(db, request.params.id), { done: request.query.done }));
+  });
+
+  app.post<{ Params: { id: string }; Body: { action?: string } }>('/admin/partners/:id/publishing', { schema: { body: pauseBody } }, async (request, reply) => {
+    requireOperator(request);
+    const partner = await getPartner(db, request.params.id);
+    return answerPauseForm(request, reply, { db, publishing: app.publishing, target: pauseTarget(partner), render: (error) => partnerPage(request, partner, { error }) });
   });
 
   app.post<{ Params: { id: string }; Body: { status?: string; reason?: string } }>('/admin/partners/:id/status', { schema: { body: statusForm } }, async (request, reply) => {

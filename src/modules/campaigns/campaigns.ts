@@ -157,6 +157,22 @@ export async function setCampaignStatus(db: Db, id: string, status: string, acto
   });
 }
 
+/**
+ * Stops (`paused`) or resumes all publishing of a campaign: sets or clears `publishing_paused_at`,
+ * which the publishing worker reads before anything goes out. Pausing a paused campaign, or resuming
+ * one that is not, is a conflict and changes nothing. Pass the transaction that audits it
+ * (publishing/publishing-pauses.ts); the row is locked until it ends.
+ */
+export async function setCampaignPublishingPause(db: Db, id: string, paused: boolean): Promise<{ before: Campaign; after: Campaign }> {
+  assertCampaignId(id);
+  const [before] = await db.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+  if (!before) throw new NotFoundError('campaign');
+  if (paused && before.publishingPausedAt) throw new ConflictError('publishing_paused', 'opAuto.error.campaignPaused');
+  if (!paused && !before.publishingPausedAt) throw new ConflictError('publishing_not_paused', 'opAuto.error.campaignNotPaused');
+  const [after] = await db.update(campaigns).set({ publishingPausedAt: paused ? sql`now()` : null, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
+  return { before, after: after! };
+}
+
 export async function listCampaigns(db: Db): Promise<Campaign[]> {
   return db.select().from(campaigns).orderBy(asc(sql`case ${campaigns.status} when 'active' then 0 when 'paused' then 1 else 2 end`), desc(campaigns.createdAt));
 }

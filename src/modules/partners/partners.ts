@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { pgArray } from '../../db/pg-array.js';
 import { partners, pseudonymKeys } from '../../db/schema.js';
 import { normaliseEmail } from '../../lib/email.js';
-import { InputError, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { endSessionsOf } from '../auth/sessions.js';
@@ -126,6 +126,22 @@ export async function changePartnerStatus(db: Db, id: string, requested: string,
 /** changePartnerStatus, for callers that need only the partner as it is now. */
 export async function setPartnerStatus(db: Db, id: string, requested: string, actor: Actor, reason?: unknown): Promise<Partner> {
   return (await changePartnerStatus(db, id, requested, actor, reason)).after;
+}
+
+/**
+ * Stops (`paused`) or resumes all publishing of a partner: sets or clears `publishing_paused_at`,
+ * which the publishing worker reads before anything goes out. Pausing a paused partner, or resuming
+ * one who is not, is a conflict and changes nothing. Pass the transaction that audits it
+ * (publishing/publishing-pauses.ts); the row is locked until it ends.
+ */
+export async function setPartnerPublishingPause(db: Db, id: string, paused: boolean): Promise<{ before: Partner; after: Partner }> {
+  if (!isUuid(id)) throw new NotFoundError('partner');
+  const before = await lockPartner(db, id, 'update');
+  if (!before) throw new NotFoundError('partner');
+  if (paused && before.publishingPausedAt) throw new ConflictError('publishing_paused', 'opAuto.error.partnerPaused');
+  if (!paused && !before.publishingPausedAt) throw new ConflictError('publishing_not_paused', 'opAuto.error.partnerNotPaused');
+  const [after] = await db.update(partners).set({ publishingPausedAt: paused ? sql`now()` : null }).where(eq(partners.id, id)).returning();
+  return { before, after: after! };
 }
 
 /**

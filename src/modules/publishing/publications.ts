@@ -25,6 +25,7 @@ import { accountCredentials, listAccounts, type ConnectedAccount } from './accou
 import type { AdapterRegistry } from './adapters.js';
 import { partnerAutopilots } from './autopilot/autopilot-settings.js';
 import { schedulePartner } from './autopilot/scheduler.js';
+import { chooseCombination, chooseVariant as pickVariant, combinationAt, parseSpintax, type ParsedSpintax } from './autopilot/variation.js';
 import { checkPost, composePost, NETWORK_LENGTH_RULES, type LengthRule } from './post-text.js';
 
 export type Publication = typeof publications.$inferSelect;
@@ -93,13 +94,14 @@ export async function preparePublications(db: Db, config: Config, partnerId: str
       .transaction(async (tx) => {
         // One preparation at a time per post, so each sees the others' choices of text.
         await tx.select({ id: postTemplates.id }).from(postTemplates).where(eq(postTemplates.id, pair.template_id)).for('update');
-        const variant = await chooseVariant(tx, pair.template_id, locale, pair.network);
-        if (!variant) tx.rollback();
+        const chosen = await chooseVariant(tx, pair.template_id, partnerId, locale, pair.network);
+        if (!chosen) tx.rollback();
+        const { variant, body, combination } = chosen!;
         const code = await createPublicationLink(tx, partnerId, pair.campaign_id);
-        const text = composePost(variant!.body, { link: linkUrl(config.baseUrl, code), locale: variant!.locale, brand: pair.brand });
+        const text = composePost(body, { link: linkUrl(config.baseUrl, code), locale: variant.locale, brand: pair.brand });
         const [row] = await tx
           .insert(publications)
-          .values({ partnerId, accountId: pair.account_id, templateId: pair.template_id, variantId: variant!.id, campaignId: pair.campaign_id, linkCode: code, idempotencyKey: newTid(), locale: variant!.locale, brand: pair.brand, text })
+          .values({ partnerId, accountId: pair.account_id, templateId: pair.template_id, variantId: variant.id, campaignId: pair.campaign_id, linkCode: code, idempotencyKey: newTid(), locale: variant.locale, brand: pair.brand, text, combination })
           .onConflictDoNothing()
           .returning({ id: publications.id });
         // Prepared meanwhile by another request: this link is not needed.
@@ -125,20 +127,39 @@ export async function prepareAndSchedule(db: Db, deps: PublishingDeps, partnerId
 /**
  * The text a partner gets: in their language if the post has one (else the other), the account's
  * network's own text if there is one (else the general one), and among those the one fewest
- * publications use so far, so partners do not all post the same words.
+ * publications of the post use so far and not the partner's previous one (variation.ts
+ * chooseVariant); then, if the text has alternatives ({Découvre|Essaie}), the combination fewest
+ * of its publications got. Partners do not all post the same words.
  */
-async function chooseVariant(db: Db, templateId: string, locale: Locale, network: NetworkName) {
+async function chooseVariant(db: Db, templateId: string, partnerId: string, locale: Locale, network: NetworkName): Promise<{ variant: typeof postVariants.$inferSelect; body: string; combination: string | null } | null> {
   const variants = await db.select().from(postVariants).where(eq(postVariants.templateId, templateId)).orderBy(asc(postVariants.createdAt), asc(postVariants.id));
   const inLocale = variants.filter((variant) => variant.locale === locale);
   const pool = inLocale.length > 0 ? inLocale : variants;
   const own = pool.filter((variant) => variant.network === network);
   const candidates = own.length > 0 ? own : pool.filter((variant) => variant.network === null);
   if (candidates.length === 0) return null;
-  const uses = await db.select({ variantId: publications.variantId, count: sql<number>`count(*)::integer` }).from(publications).where(eq(publications.templateId, templateId)).groupBy(publications.variantId);
-  const used = new Map(uses.map((row) => [row.variantId, Number(row.count)]));
-  const fewest = Math.min(...candidates.map((variant) => used.get(variant.id) ?? 0));
-  const least = candidates.filter((variant) => (used.get(variant.id) ?? 0) === fewest);
-  return least[Math.floor(Math.random() * least.length)]!;
+  const made = await db
+    .select({ variantId: publications.variantId, partnerId: publications.partnerId, combination: publications.combination })
+    .from(publications)
+    .where(eq(publications.templateId, templateId))
+    .orderBy(desc(publications.createdAt));
+  const usage = new Map<string, number>();
+  for (const row of made) usage.set(row.variantId, (usage.get(row.variantId) ?? 0) + 1);
+  // The partner's own earlier texts of this post (their other accounts), newest first: never the same twice in a row.
+  const history = made.filter((row) => row.partnerId === partnerId).map((row) => row.variantId);
+  const chosenId = pickVariant(candidates.map((variant) => variant.id), usage, history, Math.random);
+  const variant = candidates.find((candidate) => candidate.id === chosenId)!;
+  let parsed: ParsedSpintax;
+  try {
+    parsed = parseSpintax(variant.body);
+  } catch {
+    // Written before alternatives existed, with a brace of its own: the text as it is.
+    return { variant, body: variant.body, combination: null };
+  }
+  if (parsed.combinations === 1) return { variant, body: combinationAt(parsed, 0).text, combination: null };
+  const used = made.filter((row) => row.variantId === variant.id && row.combination !== null).map((row) => row.combination!);
+  const combination = chooseCombination(parsed, used, Math.random);
+  return { variant, body: combination.text, combination: combination.key };
 }
 
 export interface PublicationView extends Publication, LinkTotals {

@@ -17,7 +17,8 @@ import { getCampaign, splitPosts, type Campaign } from '../campaigns/campaigns.j
 import { linkTotals, sumTotals, type LinkTotals } from '../earnings/link-stats.js';
 import { LINK_CODE_LENGTH, linkUrl } from '../campaigns/tracked-links.js';
 import { cancelQueuedJobs } from '../jobs/job-queue.js';
-import { checkPost, composePost, countLength, NETWORK_LENGTH_RULES } from './post-text.js';
+import { combinationAt, longestPostLength, parseSpintax } from './autopilot/variation.js';
+import { checkPost, composePost, NETWORK_LENGTH_RULES } from './post-text.js';
 import { queuePreparation } from './publishing-worker.js';
 
 export type PostTemplate = typeof postTemplates.$inferSelect;
@@ -57,7 +58,9 @@ function cleanTexts(input: TemplateTextsInput, config: Config, campaign: Campaig
   const link = linkUrl(config.baseUrl, 'x'.repeat(LINK_CODE_LENGTH));
   const networks = clean.network ? [clean.network] : AUTOMATED_NETWORKS.filter((name) => name !== 'webhook');
   for (const [index, body] of bodies.entries()) {
-    const post = composePost(body, { link, locale: clean.locale, brand: brandOf(campaign) });
+    // Alternatives ({Découvre|Essaie}) read first: a bad one is refused with where it is.
+    const parsed = parseSpintax(body);
+    const post = composePost(combinationAt(parsed, 0).text, { link, locale: clean.locale, brand: brandOf(campaign) });
     // The link must stay a link in every partner's text: `{link}x` would glue it to other characters.
     try {
       checkPost(post, { link, locale: clean.locale, brand: brandOf(campaign), rule: { kind: 'utf16', max: Number.MAX_SAFE_INTEGER } });
@@ -65,8 +68,9 @@ function cleanTexts(input: TemplateTextsInput, config: Config, campaign: Campaig
       throw new InputError('texts', 'template.error.linkGlued', { n: index + 1 });
     }
     for (const name of networks) {
+      // The longest text its alternatives can make must fit.
       const rule = NETWORK_LENGTH_RULES[name];
-      const length = countLength(post, rule);
+      const length = longestPostLength(parsed, { link, locale: clean.locale, brand: brandOf(campaign), rule });
       if (length > rule.max) throw new InputError('texts', clean.network ? 'template.error.tooLong' : 'template.error.tooLongGeneral', { n: index + 1, network: name, length, max: rule.max });
     }
   }
