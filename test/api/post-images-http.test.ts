@@ -70,7 +70,7 @@ describe.each(ENGINES)('a post’s image over HTTP, on %s', (engine) => {
     expect(saved.headers.location).toBe(`/admin/campaigns/${campaign.id}?done=template_image#template-${post.id}`);
     const shown = await ops.get(saved.headers.location as string);
     expect(shown.body).toContain('Image enregistrée. Les publications à venir de ce post la porteront.');
-    expect(shown.body).toMatch(new RegExp(`<img src="/admin/templates/${post.id}/image/original\\?v=\\d+" alt="Image d’origine du post : Une lampe de chevet en laiton" width="640" height="480" loading="lazy">`));
+    expect(shown.body).toMatch(new RegExp(`<img src="/admin/templates/${post.id}/image/original\\?v=\\d+" alt="Image d’origine du post : Une lampe de chevet en laiton" width="640" height="480">`));
     expect(shown.body).toContain('alt="Exemple de variante : Publicité · Maison Lumière — Une lampe de chevet en laiton"');
     expect(shown.body).toContain('800 × 600 px');
     expect(shown.body).toContain('Remplacer l’image');

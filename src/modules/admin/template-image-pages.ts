@@ -67,8 +67,8 @@ export function templateImageBlock(request: FastifyRequest, campaign: Campaign, 
 <h4>${t('template.image')}</h4>
 ${image
   ? html`<div class="template-image-previews">
-  <figure><img src="/admin/templates/${template.id}/image/original?v=${version}" alt="${t('template.image.originalAlt', { description: image.description })}" width="${Math.round(image.width * scale)}" height="${Math.round(image.height * scale)}" loading="lazy"><figcaption>${t('template.image.original')} · ${t('template.image.facts', { width: image.width, height: image.height, size: size(image.bytes, locale) })}</figcaption></figure>
-  <figure><img src="/admin/templates/${template.id}/image/sample?v=${version}&amp;l=${locale}" alt="${t('template.image.sampleAlt', { alt: sampleAlt })}" loading="lazy"><figcaption>${t('template.image.sample')}</figcaption></figure>
+  <figure><img src="/admin/templates/${template.id}/image/original?v=${version}" alt="${t('template.image.originalAlt', { description: image.description })}" width="${Math.round(image.width * scale)}" height="${Math.round(image.height * scale)}"><figcaption>${t('template.image.original')} · ${t('template.image.facts', { width: image.width, height: image.height, size: size(image.bytes, locale) })}</figcaption></figure>
+  <figure><img src="/admin/templates/${template.id}/image/sample?v=${version}&amp;l=${locale}" alt="${t('template.image.sampleAlt', { alt: sampleAlt })}"><figcaption>${t('template.image.sample')}</figcaption></figure>
 </div>`
   : html`<p>${t('template.image.none')}</p>`}
 <p class="help">${t('template.image.networks')}</p>

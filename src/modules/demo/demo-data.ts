@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import sharp from 'sharp';
 import type { Config, Locale } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
@@ -22,6 +23,7 @@ import { confirmPayoutMethodChange, requestPayoutMethodChange } from '../withdra
 import { requestWithdrawal, transitionWithdrawal } from '../withdrawals/withdrawals.js';
 import { connectAssisted } from '../publishing/assisted-accounts.js';
 import { approvePublication, confirmPublished, preparePublications } from '../publishing/publications.js';
+import { setTemplateImage } from '../publishing/post-images.js';
 import { addTemplateTexts, createTemplate } from '../publishing/templates.js';
 
 const DEMO_ACTOR: Actor = { id: null, label: 'system (demo)' };
@@ -217,6 +219,18 @@ async function demoWithdrawals(db: Db, config: Config, partnerId: string, now: D
   await confirmPayoutMethodChange(db, token, daysAgo(7, -1));
 }
 
+/** The demo post's picture: a box of vegetables on a wooden table, drawn as an SVG and made a JPEG. */
+function demoPicture(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="900">
+<rect width="1200" height="900" fill="#c8a27a"/>${[0, 1, 2, 3, 4, 5].map((i) => `<rect y="${i * 150}" width="1200" height="6" fill="#a9825a"/>`).join('')}
+<rect x="250" y="330" width="700" height="420" rx="18" fill="#8d5a2b"/><rect x="250" y="330" width="700" height="70" fill="#a86b35"/>
+${[0, 1, 2, 3].map((i) => `<polygon points="${330 + i * 90},300 ${370 + i * 90},300 ${350 + i * 90},520" fill="#f08a24"/><path d="M${350 + i * 90} 300 l-20 -70 M${350 + i * 90} 300 l0 -80 M${350 + i * 90} 300 l20 -70" stroke="#3f8f3a" stroke-width="10"/>`).join('')}
+${[0, 1, 2].map((i) => `<circle cx="${720 + i * 70}" cy="${330 + (i % 2) * 30}" r="34" fill="#d1335b"/><path d="M${720 + i * 70} 296 l-10 -50 M${720 + i * 70} 296 l12 -50" stroke="#3f8f3a" stroke-width="8"/>`).join('')}
+<ellipse cx="600" cy="330" rx="110" ry="85" fill="#f2b134"/><rect x="590" y="230" width="20" height="30" fill="#6b4a2a"/>
+</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+}
+
 /**
  * Each campaign's posts, written some days ago, through the operator's services; the first partner
  * shares by hand on X (an assisted account holds no credential), so their publications wait for
@@ -235,6 +249,8 @@ async function demoPosts(db: Db, config: Config, campaigns: Campaign[], partnerI
       written.push({ id: template.id, daysAgo: post.daysAgo });
     }
   }
+  // The first post with a picture drawn here (no image file in the repository).
+  if (written[0]) await setTemplateImage(db, written[0].id, { image: await demoPicture(), description: 'Une box de légumes de saison : carottes, radis et courge sur une table en bois', caption: 'Livrée chez toi chaque semaine' }, DEMO_ACTOR);
   await connectAssisted(db, partnerId, { network: 'x', handle: '@lina_demo' });
   await preparePublications(db, config, partnerId);
   const oldest = written.reduce((a, b) => (b.daysAgo > a.daysAgo ? b : a), written[0]!);
