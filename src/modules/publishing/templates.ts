@@ -167,9 +167,13 @@ function figuresOf(rows: PublishedRow[], totals: Map<string, LinkTotals>): Publi
   return { publications: rows.length, published: published.length, autopilot: published.filter((row) => row.autopilot).length, ...sumTotals(rows.map((row) => totals.get(row.linkCode))) };
 }
 
-/** The text that earned most first; a tie goes to valid clicks, then publications out, then the text written first. */
-export function byEarnings<T extends PublicationFigures & { createdAt: Date; id: string }>(a: T, b: T): number {
-  return b.earnedCents - a.earnedCents || b.validClicks - a.validClicks || b.published - a.published || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * The text that earned most first; a tie goes to valid clicks, then publications out. Texts still
+ * tied keep the order they come in (the sort is stable): the order they were written in, to the
+ * microsecond the database keeps and a Date does not.
+ */
+export function byEarnings(a: PublicationFigures, b: PublicationFigures): number {
+  return b.earnedCents - a.earnedCents || b.validClicks - a.validClicks || b.published - a.published;
 }
 
 /**
