@@ -114,9 +114,14 @@ export class Visitor {
     return csrfTokenIn(this.lastPage);
   }
 
-  /** Posts a form with the CSRF token of the last page (unless `_csrf` is given, even empty). */
-  post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    const body = new URLSearchParams({ _csrf: '_csrf' in fields ? '' : this.csrf(), ...fields }).toString();
+  /** Posts a form with the CSRF token of the last page (unless `_csrf` is given, even empty); an array is a field sent once per value (ticked boxes). */
+  post(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+    const form = new URLSearchParams({ _csrf: '_csrf' in fields ? '' : this.csrf() });
+    for (const [name, value] of Object.entries(fields)) {
+      form.delete(name);
+      for (const one of ([] as string[]).concat(value)) form.append(name, one);
+    }
+    const body = form.toString();
     return this.request({
       method: 'POST',
       url,

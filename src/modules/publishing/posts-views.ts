@@ -89,15 +89,15 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
     <textarea id="text-${publication.id}" name="text" rows="6" maxlength="10000" aria-describedby="${textError ? `err-${publication.id} ` : ''}help-${publication.id}"${textError ? html` aria-invalid="true" autofocus` : ''}>${text}</textarea>
     ${textError ? html`<p class="error" role="alert" id="err-${publication.id}">${textError.message}</p>` : ''}
     <p class="help" id="help-${publication.id}">${t('posts.limit', { length: countLength(text, publication.rule), max: publication.rule.max })} ${t('posts.keep')}</p>
-    <button type="submit" class="secondary">${t('posts.scheduled.save')}</button>
+    <button type="submit">${t('posts.scheduled.save')}</button>
   </form>
   <form method="post" action="/partner/posts/${publication.id}/reschedule" class="reschedule" novalidate>
     ${csrf}
     <label for="at-${publication.id}">${t('posts.scheduled.move', { zone: publication.timeZone })}</label>
-    <div class="copy-row"><input id="at-${publication.id}" name="at" type="datetime-local" step="60" value="${atError?.at ?? instantToWall(publication.scheduledAt!, publication.timeZone)}"${atError ? html` aria-invalid="true" aria-describedby="at-err-${publication.id}" autofocus` : ''}><button type="submit" class="secondary">${t('posts.scheduled.moveSubmit')}</button></div>
+    <div class="copy-row"><input id="at-${publication.id}" name="at" type="datetime-local" step="60" value="${atError?.at ?? instantToWall(publication.scheduledAt!, publication.timeZone)}"${atError ? html` aria-invalid="true" aria-describedby="at-err-${publication.id}" autofocus` : ''}><button type="submit" class="quiet">${t('posts.scheduled.moveSubmit')}</button></div>
     ${atError ? html`<p class="error" role="alert" id="at-err-${publication.id}">${atError.message}</p>` : ''}
   </form>
-  <form method="post" action="/partner/posts/${publication.id}/cancel" class="inline">${csrf}<button type="submit" class="quiet">${t('posts.scheduled.cancel')}</button></form>
+  <form method="post" action="/partner/posts/${publication.id}/cancel" class="inline">${csrf}<button type="submit" class="secondary">${t('posts.scheduled.cancel')}</button></form>
 </article>`;
   };
 

@@ -407,7 +407,7 @@ export async function lastPublications(db: Db, partnerId: string): Promise<Map<s
     db,
     sql`select distinct on (account_id) account_id, state, coalesce(published_at, updated_at) as at, remote_url
           from publications
-         where partner_id = ${partnerId} and state not in ('pending_review', 'declined', 'withdrawn')
+         where partner_id = ${partnerId} and state not in ('pending_review', 'scheduled', 'declined', 'withdrawn')
          order by account_id, updated_at desc`,
   );
   return new Map(rows.map((row) => [row.account_id, { state: row.state, at: new Date(row.at), remoteUrl: row.remote_url }]));

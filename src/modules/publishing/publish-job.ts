@@ -66,15 +66,14 @@ async function startAttempt(db: Db, deps: PublishingDeps, job: Job): Promise<{ p
       }
     }
     // The autopilot's publication is approved by its schedule, when claimed.
-    const approvedAt = publication.state === 'scheduled' ? { approvedAt: new Date() } : {};
+    const approvedAt = publication.state === 'scheduled' ? { approvedAt: nowFor(deps) } : {};
     await tx.update(publications).set({ state: 'publishing', ...approvedAt, updatedAt: new Date() }).where(eq(publications.id, publicationId));
     return { publication, network: account?.network ?? '', accountState: account?.state ?? 'disconnected', campaignActive: campaign?.status === 'active', resumed };
   });
 }
 
 /** Records the outcome, only from `publishing` (nothing else may have moved it meanwhile). */
-async function settle(db: Db, publicationId: string, outcome: Settled, countAttempt: boolean): Promise<void> {
-  const now = new Date();
+async function settle(db: Db, publicationId: string, outcome: Settled, countAttempt: boolean, now = new Date()): Promise<void> {
   await db
     .update(publications)
     .set({
@@ -118,7 +117,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
     if (resumed) {
       const found: LookupOutcome = await adapter.lookup(credentials, request, adapterContext);
       if (found.kind === 'published') {
-        await settle(db, publicationId, published(found), false);
+        await settle(db, publicationId, published(found), false, nowFor(deps));
         await recordAccountOutcome(db, publication.accountId, true);
         return { kind: 'done' };
       }
@@ -136,7 +135,7 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
     };
     switch (outcome.kind) {
       case 'published':
-        await settle(db, publicationId, published(outcome), true);
+        await settle(db, publicationId, published(outcome), true, nowFor(deps));
         await recordAccountOutcome(db, publication.accountId, true);
         return { kind: 'done' };
       case 'rejected':

@@ -12,9 +12,9 @@ import { enqueueJob, type JobOutcome } from '../jobs/job-queue.js';
 import { startWorker, type JobHandler, type Worker } from '../jobs/worker.js';
 import type { Mailer } from '../mail/mailer.js';
 import { partnerContacts } from '../partners/partners.js';
-import { HELD } from './autopilot/holds.js';
+import { HELD, releaseHeld } from './autopilot/holds.js';
 import { NOTICE_JOB, takeUnannounced } from './autopilot/scheduler.js';
-import { pendingCount, prepareAndSchedule, PUBLISH_JOB, type PublishingDeps } from './publications.js';
+import { nowFor, pendingCount, prepareAndSchedule, PUBLISH_JOB, type PublishingDeps } from './publications.js';
 import { accountPausedMail, postsDigestMail, reconnectMail, scheduledNoticeMail } from './publishing-mail.js';
 import { publishJobHandler } from './publish-job.js';
 
@@ -64,7 +64,7 @@ export function publishingHandlers(db: Db, deps: PublishingDeps, mailer: Mailer,
       const contact = (await partnerContacts(db, [partnerId])).get(partnerId);
       if (!contact) return { kind: 'done' };
       // Marked as told in the same step: a retry after a crash tells again rather than never.
-      const scheduled = await takeUnannounced(db, partnerId, new Date());
+      const scheduled = await takeUnannounced(db, partnerId, nowFor(deps));
       if (scheduled.length > 0) await mailer.send(scheduledNoticeMail(deps.config, contact, scheduled));
       return { kind: 'done' };
     },
@@ -128,6 +128,9 @@ export function startPublishingWorker(db: Db, deps: PublishingDeps, mailer: Mail
   });
   const sweep = () => {
     settleAbandonedPublications(db).catch((error: unknown) => log.error({ err: error }, 'could not sweep abandoned publications'));
+    // Holds whose cause ended without releasing them: an account reconnected, or a process that
+    // stopped between lifting a pause and releasing what it held.
+    releaseHeld(db, deps, {}).catch((error: unknown) => log.error({ err: error }, 'could not release held publications'));
   };
   const timer = setInterval(sweep, SWEEP_EVERY_MS);
   timer.unref();

@@ -32,7 +32,8 @@ const weekdayName = (day: number, locale: Locale) =>
   // 2024-01-01 was a Monday.
   new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, day)));
 
-const hourLabel = (hour: number, locale: Locale) => (locale === 'fr' ? `${hour} h` : `${String(hour).padStart(2, '0')}:00`);
+// A no-break space: « 9 h » never splits across lines.
+const hourLabel = (hour: number, locale: Locale) => (locale === 'fr' ? `${hour}\u00a0h` : `${String(hour).padStart(2, '0')}:00`);
 
 function spacingLabel(minutes: number, locale: Locale): string {
   const hours = Math.floor(minutes / 60);
@@ -82,7 +83,7 @@ export function autopilotBlock(request: FastifyRequest, account: ConnectedAccoun
       <select id="${id('endHour')}" name="endHour"${invalid('endHour')}>${hourOptions('endHour', 1, 23, value('endHour', settings.endHour))}</select>
     </fieldset>
     ${error('startHour')}${error('endHour')}
-    <fieldset class="days">
+    <fieldset class="days" id="${id('days')}"${mine?.error?.field === 'days' ? html` aria-describedby="${id('days')}-error"` : ''}>
       <legend>${t('autopilot.days')}</legend>
       <input type="hidden" name="daysShown" value="1">
       ${WEEKDAYS.map((day) => html`<label class="check"><input type="checkbox" name="days" value="${day}"${dayChecked(day) ? html` checked` : ''}> ${weekdayName(day, locale)}</label>`)}
