@@ -175,6 +175,32 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     expect(mailer.sent).toHaveLength(1);
   });
 
+  it('schedules across the spring clock change in the partner’s zone: no time that does not exist, the cap per local day', async () => {
+    const { db, partner, accountId } = await setUp('dst', 9);
+    // Friday 26 March 2027, 13:00 in Paris; on Sunday the 28th, 02:00 becomes 03:00.
+    now = new Date('2027-03-26T12:00:00Z');
+    await saveAutopilot(db, deps, partner, accountId, { ...SETTINGS, dailyCap: '3', startHour: '1', endHour: '4', spacingMinutes: '60' });
+    const scheduled = await scheduledOf(db, accountId);
+    expect(scheduled).toHaveLength(9);
+    const perDay = new Map<string, number>();
+    for (const slot of scheduled) {
+      const wall = paris(slot.at);
+      // Every time is a real Paris time between 01:00 and 04:00, never in the skipped hour's place.
+      expect(Number(wall.slice(11, 13))).toBeGreaterThanOrEqual(1);
+      expect(Number(wall.slice(11, 13))).toBeLessThan(4);
+      if (wall.startsWith('2027-03-28')) expect(wall.slice(11, 13)).not.toBe('02');
+      perDay.set(wall.slice(0, 10), (perDay.get(wall.slice(0, 10)) ?? 0) + 1);
+    }
+    // From Saturday on (Friday's window is before the veto ends), never more than 3 on a local day;
+    // random times an hour apart in a three-hour window leave room for 2 or 3.
+    expect([...perDay.keys()].sort()[0]).toBe('2027-03-27');
+    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(3);
+    expect(perDay.size).toBeLessThanOrEqual(6);
+    // Spacing holds in real time across the change (the 28th's window is two hours long).
+    const times = scheduled.map((slot) => slot.at.getTime()).sort((a, b) => a - b);
+    for (let index = 1; index < times.length; index++) expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(60 * 60_000);
+  });
+
   it('keeps the cap when schedulers run at once (separate connections on PostgreSQL)', async () => {
     const { db, partner, accountId } = await setUp('concurrent', 12);
     await db.execute(sql`insert into autopilot_settings (account_id, enabled, daily_cap, start_hour, end_hour, days, time_zone, spacing_minutes)
