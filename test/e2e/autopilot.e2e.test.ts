@@ -97,7 +97,7 @@ describe('the autopilot in a real browser', () => {
     // The post already waiting is scheduled at once.
     await page.waitForSelector('text=Autopublication enregistrée : 1 post programmé.');
     const saved = page.locator('li.account', { hasText: `@${bluesky.handle}` }).locator('details.autopilot');
-    expect(await saved.locator('summary').textContent()).toContain('activée, 2 par jour au plus, de 9 h à 21 h');
+    expect(await saved.locator('summary').textContent()).toContain('activée, 2 par jour au plus, de 9\u00a0h à 21\u00a0h');
     await page.screenshot({ path: shot('portal-block-fr-390'), fullPage: true });
     await saved.screenshot({ path: shot('portal-block-only-fr-390') });
 

@@ -83,9 +83,9 @@ export function autopilotBlock(request: FastifyRequest, account: ConnectedAccoun
       <select id="${id('endHour')}" name="endHour"${invalid('endHour')}>${hourOptions('endHour', 1, 23, value('endHour', settings.endHour))}</select>
     </fieldset>
     ${error('startHour')}${error('endHour')}
+    <input type="hidden" name="daysShown" value="1">
     <fieldset class="days" id="${id('days')}"${mine?.error?.field === 'days' ? html` aria-describedby="${id('days')}-error"` : ''}>
       <legend>${t('autopilot.days')}</legend>
-      <input type="hidden" name="daysShown" value="1">
       ${WEEKDAYS.map((day) => html`<label class="check"><input type="checkbox" name="days" value="${day}"${dayChecked(day) ? html` checked` : ''}> ${weekdayName(day, locale)}</label>`)}
     </fieldset>
     ${error('days')}
