@@ -162,7 +162,16 @@ describe('the autopilot in a real browser', () => {
     await page.goto(`${origin}/partner/portal#accounts`);
     await page.locator('li.account', { hasText: `@${bluesky.handle}` }).locator('details.autopilot > summary').click();
     await page.screenshot({ path: shot('portal-block-fr-1366'), fullPage: true });
+    // The same in English, on a phone: the block and the scheduled post.
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('a[hreflang="en"]').click();
+    await page.locator('li.account', { hasText: `@${bluesky.handle}` }).locator('details.autopilot > summary').click();
+    expect(await page.locator('li.account details.autopilot > summary').first().textContent()).toContain('on, at most 2 a day, from 09:00 to 21:00');
+    await page.locator('li.account details.autopilot').first().screenshot({ path: shot('portal-block-only-en-390') });
+    await page.goto(`${origin}/partner/posts`);
+    expect(await page.locator('#scheduled-title').textContent()).toContain('Scheduled by autopublish');
+    await page.screenshot({ path: shot('posts-scheduled-en-390'), fullPage: true });
+    await page.locator('a[hreflang="fr"]').click();
     // Nothing has gone out before its time.
     expect(await bluesky.posts()).toEqual([]);
 
