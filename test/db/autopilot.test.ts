@@ -317,6 +317,15 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     await runDueJobs();
     expect(await countRows(db, sql`publications where id = ${second!.id} and state = 'scheduled' and state_detail = 'held:account_needs_reconnect'`)).toBe(1);
     expect(instance.statuses.length).toBe(before);
+    // Reconnected: the sweep's release (no scope) plans it anew, and it goes out at its new time, once.
+    await db.execute(sql`update connected_accounts set state = 'connected' where id = ${accountId}`);
+    expect(await releaseHeld(db, deps, {})).toBe(1);
+    const next = (await scheduledOf(db, accountId)).find((slot) => slot.id === second!.id)!;
+    now = new Date(Math.max(next.at.getTime(), replanned.at.getTime()) + 1000);
+    await runDueJobs();
+    await runDueJobs();
+    expect(instance.statuses.length).toBe(before + 2);
+    expect(await countRows(db, sql`publications where account_id = ${accountId} and state = 'published' and autopilot`)).toBe(2);
   });
 
   it('pauses an account after two failures in a row, tells the partner, and resumes it', async () => {
