@@ -11,7 +11,8 @@ import type { Config, Locale } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import type { NetworkName } from '../../db/schema.js';
-import { backdatePublication, backdateTemplate, firstPublicationOf } from '../publishing/demo-dates.js';
+import { saveAutopilot } from '../publishing/autopilot/autopilot-settings.js';
+import { backdatePublication, backdateTemplate, connectDemoWebhook, firstPublicationOf } from '../publishing/demo-dates.js';
 import { centsToDecimalString } from '../../lib/money.js';
 import type { Actor } from '../audit/actor.js';
 import { writeAudit } from '../audit/audit-log.js';
@@ -261,6 +262,10 @@ async function demoPosts(db: Db, config: Config, campaigns: Campaign[], partnerI
   await confirmPublished(db, partnerId, publication.id, { url: 'https://x.com/lina_demo/status/1862000000000000000' });
   const out = oldest.daysAgo - 2;
   await backdatePublication(db, publication.id, daysAgo(oldest.daysAgo), daysAgo(out));
+  // An automation webhook with autopublish on: its posts scheduled ahead, to cancel, edit or move.
+  const hook = await connectDemoWebhook(db, config, partnerId);
+  await preparePublications(db, config, partnerId);
+  await saveAutopilot(db, { ...deps, clock: () => now }, partnerId, hook, { enabled: 'on', dailyCap: '2', startHour: '10', endHour: '20' });
   const campaign = campaigns.find((one) => one.id === publication.campaignId)!;
   return { code: publication.linkCode, campaignId: campaign.id, rateCents: campaign.rateCents, daysAgo: out };
 }
