@@ -32,7 +32,6 @@ import { CapturingMailer, testConfig } from '../support/test-app.js';
 
 const config = testConfig({ PUBLISHING_ALLOW_LOOPBACK: 'true' });
 const local = { requireHttps: false, allowLoopback: true, ownHosts: [] };
-const HOUR = 3_600_000;
 const VETO = config.autopublishVetoMs;
 
 /** The local day (YYYY-MM-DD) and hour of an instant in Paris. */
