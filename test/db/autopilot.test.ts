@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, type Database, type Db } from '../../src/db/client.js';
 import { claimJobs, finishJob } from '../../src/modules/jobs/job-queue.js';
 import { type JobHandler } from '../../src/modules/jobs/worker.js';
-import { connectWebhook, finishMastodonConnection, startMastodonConnection } from '../../src/modules/publishing/accounts.js';
+import { connectWebhook, finishMastodonConnection, removeAccount, startMastodonConnection } from '../../src/modules/publishing/accounts.js';
 import { publishingAdapters } from '../../src/modules/publishing/adapters.js';
 import { connectAssisted } from '../../src/modules/publishing/assisted-accounts.js';
 import { saveAutopilot } from '../../src/modules/publishing/autopilot/autopilot-settings.js';
@@ -24,7 +24,7 @@ import { cancelScheduled, editScheduled, rescheduleScheduled } from '../../src/m
 import { mastodonClient } from '../../src/modules/publishing/mastodon-adapter.js';
 import { listPublications, preparePublications, PUBLISH_JOB, type PublishingDeps } from '../../src/modules/publishing/publications.js';
 import { publishingHandlers } from '../../src/modules/publishing/publishing-worker.js';
-import { createTemplate } from '../../src/modules/publishing/templates.js';
+import { createTemplate, withdrawTemplate } from '../../src/modules/publishing/templates.js';
 import { createTestDatabase, ENGINES, quietLogger, type TestDatabase } from '../support/databases.js';
 import { addCampaign, addPartner, countRows, operator, refusal } from '../support/fixtures.js';
 import { startFakeMastodon, type FakeMastodon } from '../support/mastodon-server.js';
@@ -84,9 +84,9 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     }
   }
 
-  async function connectMastodon(db: Db, partnerId: string): Promise<string> {
+  async function connectMastodon(db: Db, partnerId: string, on: FakeMastodon = instance): Promise<string> {
     const client = mastodonClient(local, { timeoutMs: 5_000 });
-    const { authorizeUrl } = await startMastodonConnection(db, config, partnerId, { instance: instance.origin }, client, local);
+    const { authorizeUrl } = await startMastodonConnection(db, config, partnerId, { instance: on.origin }, client, local);
     const back = new URL((await fetch(authorizeUrl, { redirect: 'manual' })).headers.get('location')!);
     return (await finishMastodonConnection(db, config, partnerId, { state: back.searchParams.get('state'), code: back.searchParams.get('code') }, client)).id;
   }
@@ -198,6 +198,21 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     // Spacing holds in real time across the change (the 28th's window is two hours long).
     const times = scheduled.map((slot) => slot.at.getTime()).sort((a, b) => a - b);
     for (let index = 1; index < times.length; index++) expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(60 * 60_000);
+  });
+
+  it('leaves out a text over the account’s own limit, with the reason, for the partner to shorten', async () => {
+    const { db, campaign, partner } = await setUp('limit', 0);
+    const small = await startFakeMastodon({ maxCharacters: 80 });
+    try {
+      await createTemplate(db, config, campaign.id, { locale: 'fr', texts: 'Court : {link}' }, operator);
+      await createTemplate(db, config, campaign.id, { locale: 'fr', texts: `Un texte bien trop long pour cette petite instance, qui compte serré : {link}` }, operator);
+      const accountId = await connectMastodon(db, partner, small);
+      await preparePublications(db, config, partner);
+      expect(await saveAutopilot(db, deps, partner, accountId, SETTINGS)).toMatchObject({ scheduled: 1 });
+      expect(await countRows(db, sql`publications where account_id = ${accountId} and state = 'pending_review' and state_detail = 'breaks_account_rules'`)).toBe(1);
+    } finally {
+      await small.close();
+    }
   });
 
   it('keeps the cap when schedulers run at once (separate connections on PostgreSQL)', async () => {
@@ -335,7 +350,7 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     mailer.sent.length = 0;
     try {
       now = new Date(slots[1]!.at.getTime() + 1000);
-      await runDueJobs([PUBLISH_JOB]);
+      await runDueJobs();
     } finally {
       hookStatus = 200;
     }
@@ -345,7 +360,7 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     // The third waits while paused.
     now = new Date(slots[2]!.at.getTime() + 1000);
     const calls = hookCalls;
-    await runDueJobs([PUBLISH_JOB]);
+    await runDueJobs();
     expect(hookCalls).toBe(calls);
     expect(await countRows(db, sql`publications where id = ${slots[2]!.id} and state_detail = 'held:account_paused'`)).toBe(1);
     // Resumed: the count starts again, the held one is planned anew (its time passed).
@@ -354,7 +369,7 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     expect((await refusal(resumeAccount(db, deps, partner, accountId))).messageKey).toBe('autopilot.error.notPaused');
     const [again] = await scheduledOf(db, accountId);
     now = new Date(again!.at.getTime() + 1000);
-    await runDueJobs([PUBLISH_JOB]);
+    await runDueJobs();
     expect(hookCalls).toBe(calls + 1);
     // A success sets the count back: one failure alone does not pause.
     expect(await recordAccountOutcome(db, accountId, false)).toBe(false);
@@ -406,4 +421,87 @@ describe.each(ENGINES)('the autopilot on %s', (engine) => {
     const mine = rows.filter((row) => row.partner_id === partners[0]);
     expect(new Set(mine.map((row) => row.variant_id)).size).toBe(2);
   }, 300_000);
+
+  it('never strands or doubles a scheduled post: withdrawn post, removed account, same minute drawn again, moved while held, failed notice, suspended partner', async () => {
+    const { db, partner, accountId } = await setUp('edges', 4);
+    await saveAutopilot(db, deps, partner, accountId, { ...SETTINGS, dailyCap: '1' });
+    const [first, second, third, fourth] = await scheduledOf(db, accountId);
+    const liveJobs = (id: string) => countRows(db, sql`jobs where status = 'queued' and payload->>'publicationId' = ${id}`);
+
+    // The operator withdraws the first post: its scheduled copy is withdrawn with it.
+    const [{ template_id: templateId }] = (await queryRows<{ template_id: string }>(db, sql`select template_id from publications where id = ${first!.id}`)) as [{ template_id: string }];
+    expect(await withdrawTemplate(db, templateId, operator)).toEqual({ withdrawn: 1 });
+    expect(await countRows(db, sql`publications where id = ${first!.id} and state = 'withdrawn'`)).toBe(1);
+    expect(await liveJobs(first!.id)).toBe(0);
+
+    // Re-planned twice drawing the same minutes: each still has its one job.
+    await scheduleAccount(db, deps, accountId, { replan: true, random: () => 0.5 });
+    await scheduleAccount(db, deps, accountId, { replan: true, random: () => 0.5 });
+    for (const slot of await scheduledOf(db, accountId)) expect(await liveJobs(slot.id)).toBe(1);
+
+    // Moved while its partner's publishing is paused: one job when released, not two.
+    await db.execute(sql`update partners set publishing_paused_at = now() where id = ${partner}`);
+    const [a] = await scheduledOf(db, accountId);
+    now = new Date(a!.at.getTime() + 1000);
+    await runDueJobs();
+    expect(await countRows(db, sql`publications where id = ${a!.id} and state_detail = 'held:partner_paused'`)).toBe(1);
+    const later = new Date(a!.at.getTime() + 4 * 86_400_000);
+    await rescheduleScheduled(db, deps, partner, a!.id, { at: `${paris(later).slice(0, 10)}T11:00` });
+    expect(await liveJobs(a!.id)).toBe(0);
+    await db.execute(sql`update partners set publishing_paused_at = null where id = ${partner}`);
+    expect(await releaseHeld(db, deps, { partnerId: partner })).toBeGreaterThanOrEqual(1);
+    expect(await liveJobs(a!.id)).toBe(1);
+
+    // A suspended partner's due post waits, held, and nothing is sent.
+    const calls = hookCalls;
+    await db.execute(sql`update partners set status = 'suspended', status_reason = 'test' where id = ${partner}`);
+    now = new Date(later.getTime() + 86_400_000);
+    await runDueJobs();
+    expect(hookCalls).toBe(calls);
+    expect(await countRows(db, sql`publications where id = ${a!.id} and state_detail = 'held:partner_suspended'`)).toBe(1);
+    await db.execute(sql`update partners set status = 'active', status_reason = null where id = ${partner}`);
+
+    // The account removed: what is scheduled on it is withdrawn, nothing left to go out.
+    await removeAccount(db, partner, accountId);
+    expect(await countRows(db, sql`publications where account_id = ${accountId} and state = 'scheduled'`)).toBe(0);
+    for (const id of [second!.id, third!.id, fourth!.id]) expect(await liveJobs(id)).toBe(0);
+  });
+
+  it('announces again when the email failed, and sends nothing unannounced', async () => {
+    const { db, partner, accountId } = await setUp('notice', 1);
+    let failNext = true;
+    const flaky = new CapturingMailer();
+    const send = flaky.send.bind(flaky);
+    flaky.send = async (message) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('SMTP down');
+      }
+      await send(message);
+    };
+    const flakyHandlers = publishingHandlers(database.db, deps, flaky, quietLogger);
+    await saveAutopilot(db, deps, partner, accountId, SETTINGS);
+    now = new Date(now.getTime() + 2 * 60_000);
+    const run = async () => {
+      for (;;) {
+        const [job] = await claimJobs(db, 'flaky-worker', [NOTICE_JOB], { limit: 1, leaseMs: 60_000, dueBy: new Date(now.getTime() + 3_600_000) });
+        if (!job) return;
+        const outcome = await flakyHandlers[job.kind]!(job, { signal: new AbortController().signal, extendLease: async () => true }).catch((error: unknown) => ({ kind: 'retry' as const, at: now, error: String(error) }));
+        await finishJob(db, job, 'flaky-worker', outcome);
+      }
+    };
+    await run();
+    expect(flaky.sent).toHaveLength(1);
+    expect((await scheduledOf(db, accountId))[0]!.notified).toBe(true);
+
+    // A post whose notice never went out is not published: it is planned again, with a notice.
+    await db.execute(sql`update publications set notified_at = null where account_id = ${accountId}`);
+    const [slot] = await scheduledOf(db, accountId);
+    now = new Date(slot!.at.getTime() + 1000);
+    const calls = hookCalls;
+    await runDueJobs([PUBLISH_JOB]);
+    expect(hookCalls).toBe(calls);
+    const [again] = await scheduledOf(db, accountId);
+    expect(again!.at.getTime()).toBeGreaterThanOrEqual(now.getTime() + VETO);
+  });
 });

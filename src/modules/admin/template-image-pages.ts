@@ -95,6 +95,10 @@ export function registerTemplateImagePages(app: FastifyInstance, { db }: { db: D
   void app.register(async (scope) => {
     // Multipart for these routes only; one file, a few short fields.
     await scope.register(multipart, { attachFieldsToBody: 'keyValues', throwFileSizeLimit: false, limits: { fileSize: MAX_INPUT_BYTES + 1, files: 1, fields: 6, parts: 7, fieldSize: 16 * 1024 } });
+    // Only an operator's upload is read at all: refused before multipart buffers up to 20 MB.
+    scope.addHook('onRequest', async (request) => {
+      requireOperator(request);
+    });
     // The stored-text rule (app.ts) runs before multipart fills the body: its text fields are checked here.
     scope.addHook('preValidation', async (request) => {
       const texts = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, value]) => !Buffer.isBuffer(value)));

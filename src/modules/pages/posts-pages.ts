@@ -37,7 +37,7 @@ export function registerPostsPages(app: FastifyInstance, { db, publishing }: { d
   async function postsPage(request: FastifyRequest, form: PostsForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const data = await partnerPosts(db, publishing, partner.partnerId);
-    const shown = [...data.pending, ...data.toCheck, ...data.failed, ...data.inProgress, ...data.published];
+    const shown = [...data.pending, ...data.scheduled, ...data.toCheck, ...data.failed, ...data.inProgress, ...data.published];
     const images = await publicationImageAlts(db, shown.map((publication) => ({ ...publication, network: publication.account.network })));
     return renderPage(request, { title: request.t('posts.title'), body: postsBody(request, { ...data, images }, form) });
   }

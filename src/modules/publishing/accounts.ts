@@ -112,7 +112,7 @@ export async function finishMastodonConnection(db: Db, config: Config, partnerId
   return db.transaction(async (tx) => {
     const [same] = await tx.select(visible).from(connectedAccounts).where(and(eq(connectedAccounts.partnerId, partnerId), eq(connectedAccounts.network, 'mastodon'), eq(connectedAccounts.label, label), ne(connectedAccounts.state, 'disconnected')));
     const [account] = same
-      ? await tx.update(connectedAccounts).set({ credentialsSealed: sealed, state: 'connected', stateDetail: null, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
+      ? await tx.update(connectedAccounts).set({ credentialsSealed: sealed, state: 'connected', stateDetail: null, consecutiveFailures: 0, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
       : await tx.insert(connectedAccounts).values({ partnerId, network: 'mastodon', label, endpoint: connection.endpoint, credentialsSealed: sealed }).returning(visible);
     await writeAudit(tx, { ...auditActor(actorOf(partnerId)), action: same ? 'account_reconnected' : 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network: 'mastodon', label } });
     return account!;
@@ -158,7 +158,7 @@ export async function connectBluesky(
     const mine = await tx.select({ id: connectedAccounts.id, sealed: connectedAccounts.credentialsSealed }).from(connectedAccounts).where(and(eq(connectedAccounts.partnerId, partnerId), eq(connectedAccounts.network, 'bluesky'), ne(connectedAccounts.state, 'disconnected')));
     const same = mine.find((row) => row.sealed !== '' && unseal<BlueskyAccount>(row.sealed, config.credentialsKey).did === connected.did);
     const [account] = same
-      ? await tx.update(connectedAccounts).set({ label, endpoint: service, credentialsSealed: sealed, state: 'connected', stateDetail: null, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
+      ? await tx.update(connectedAccounts).set({ label, endpoint: service, credentialsSealed: sealed, state: 'connected', stateDetail: null, consecutiveFailures: 0, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
       : await tx.insert(connectedAccounts).values({ partnerId, network: 'bluesky', label, endpoint: service, credentialsSealed: sealed }).returning(visible);
     await writeAudit(tx, { ...auditActor(actorOf(partnerId)), action: same ? 'account_reconnected' : 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network: 'bluesky', label } });
     return account!;

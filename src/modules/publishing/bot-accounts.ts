@@ -78,7 +78,7 @@ async function keep(db: Db, config: Config, partnerId: string, found: { network:
   const sealed = seal(found.credentials, config.credentialsKey);
   return db.transaction(async (tx) => {
     const [account] = same
-      ? await tx.update(connectedAccounts).set({ label, credentialsSealed: sealed, state: 'connected', stateDetail: null, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
+      ? await tx.update(connectedAccounts).set({ label, credentialsSealed: sealed, state: 'connected', stateDetail: null, consecutiveFailures: 0, updatedAt: new Date() }).where(eq(connectedAccounts.id, same.id)).returning(visible)
       : await tx.insert(connectedAccounts).values({ partnerId, network: found.network, label, endpoint: found.endpoint, credentialsSealed: sealed }).returning(visible);
     await writeAudit(tx, { actorId: partnerId, actorLabel: 'partner', action: same ? 'account_reconnected' : 'account_connected', subject: `partner:${partnerId}`, partnerId, params: { network: found.network, label } });
     return account!;

@@ -59,6 +59,7 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
     const describedBy = `${error ? `err-${publication.id} ` : ''}help-${publication.id}`;
     return html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
+  ${publication.stateDetail === 'breaks_account_rules' ? html`<p class="notice">${t('posts.autopilot.skipped')}</p>` : ''}
   <form method="post" action="/partner/posts/${publication.id}/approve" novalidate>
     ${csrf}
     <label for="${textId}">${t('posts.text')}</label>
@@ -79,25 +80,28 @@ export function postsBody(request: FastifyRequest, data: PostsPageData, form: Po
     const atError = error?.field === 'at' ? error : undefined;
     const text = textError?.text ?? publication.text;
     const held = publication.stateDetail?.startsWith('held:') ? publication.stateDetail.slice(5) : null;
+    const when = formatInZone(publication.scheduledAt!, locale, publication.timeZone);
+    // Each card's buttons say which post they act on (a list of cards reads as one list of buttons).
+    const which = { label: publication.account.label, when };
     return html`<article class="card publication" id="post-${publication.id}">
   ${heading(publication)}
-  <p class="publication-when"><strong>${t('posts.scheduled.when', { when: formatInZone(publication.scheduledAt!, locale, publication.timeZone) })}</strong></p>
-  ${held ? html`<p class="notice">${t('posts.scheduled.held')}</p>` : ''}
+  <p class="publication-when"><strong>${t('posts.scheduled.when', { when })}</strong></p>
+  ${held ? html`<p class="notice">${t('posts.scheduled.held')} ${HELD_CAUSES.includes(held as (typeof HELD_CAUSES)[number]) ? t(`posts.held.${held as (typeof HELD_CAUSES)[number]}`) : ''}</p>` : ''}
   <form method="post" action="/partner/posts/${publication.id}/edit" novalidate>
     ${csrf}
     <label for="text-${publication.id}">${t('posts.text')}</label>
     <textarea id="text-${publication.id}" name="text" rows="6" maxlength="10000" aria-describedby="${textError ? `err-${publication.id} ` : ''}help-${publication.id}"${textError ? html` aria-invalid="true" autofocus` : ''}>${text}</textarea>
     ${textError ? html`<p class="error" role="alert" id="err-${publication.id}">${textError.message}</p>` : ''}
     <p class="help" id="help-${publication.id}">${t('posts.limit', { length: countLength(text, publication.rule), max: publication.rule.max })} ${t('posts.keep')}</p>
-    <button type="submit">${t('posts.scheduled.save')}</button>
+    <button type="submit" aria-label="${t('posts.scheduled.save.label', which)}">${t('posts.scheduled.save')}</button>
   </form>
   <form method="post" action="/partner/posts/${publication.id}/reschedule" class="reschedule" novalidate>
     ${csrf}
     <label for="at-${publication.id}">${t('posts.scheduled.move', { zone: publication.timeZone })}</label>
-    <div class="copy-row"><input id="at-${publication.id}" name="at" type="datetime-local" step="60" value="${atError?.at ?? instantToWall(publication.scheduledAt!, publication.timeZone)}"${atError ? html` aria-invalid="true" aria-describedby="at-err-${publication.id}" autofocus` : ''}><button type="submit" class="quiet">${t('posts.scheduled.moveSubmit')}</button></div>
+    <div class="copy-row"><input id="at-${publication.id}" name="at" type="datetime-local" step="60" value="${atError?.at ?? instantToWall(publication.scheduledAt!, publication.timeZone)}"${atError ? html` aria-invalid="true" aria-describedby="at-err-${publication.id}" autofocus` : ''}><button type="submit" class="quiet" aria-label="${t('posts.scheduled.moveSubmit.label', which)}">${t('posts.scheduled.moveSubmit')}</button></div>
     ${atError ? html`<p class="error" role="alert" id="at-err-${publication.id}">${atError.message}</p>` : ''}
   </form>
-  <form method="post" action="/partner/posts/${publication.id}/cancel" class="inline">${csrf}<button type="submit" class="secondary">${t('posts.scheduled.cancel')}</button></form>
+  <form method="post" action="/partner/posts/${publication.id}/cancel" class="inline">${csrf}<button type="submit" class="secondary" aria-label="${t('posts.scheduled.cancel.label', which)}">${t('posts.scheduled.cancel')}</button></form>
 </article>`;
   };
 
@@ -173,6 +177,9 @@ ${section('failed', t('posts.failed'), data.failed.length, data.failed.map(faile
 ${section('progress', t('posts.progress'), data.inProgress.length, html`<ul class="publications-list">${data.inProgress.map(row)}</ul>`)}
 ${section('published', t('posts.published'), data.published.length, html`<ul class="publications-list">${data.published.map(row)}</ul>`)}`;
 }
+
+/** Why a scheduled publication waits (holds.ts HoldReason), said on its card. */
+const HELD_CAUSES = ['campaign_paused', 'partner_paused', 'partner_suspended', 'account_paused', 'account_needs_reconnect'] as const;
 
 const allShown = (data: PostsPageData) => [...data.pending, ...data.scheduled, ...data.toShare, ...data.toCheck, ...data.failed];
 

@@ -351,7 +351,7 @@ export async function withdrawAccountPublications(tx: Db, accountId: string): Pr
   const gone = await tx
     .update(publications)
     .set({ state: 'withdrawn', stateDetail: 'account_removed', updatedAt: new Date() })
-    .where(and(eq(publications.accountId, accountId), inArray(publications.state, ['pending_review', 'approved'])))
+    .where(and(eq(publications.accountId, accountId), inArray(publications.state, ['pending_review', 'scheduled', 'approved'])))
     .returning({ id: publications.id });
   await cancelQueuedJobs(tx, gone.map((row) => `publication:${row.id}:`));
   return gone.length;

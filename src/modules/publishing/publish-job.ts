@@ -19,6 +19,7 @@ import { queryRows } from '../../db/client.js';
 import { connectedAccounts, publications, type PublicationState } from '../../db/schema.js';
 import type { Job, JobOutcome } from '../jobs/job-queue.js';
 import { HELD, holdReason, recordAccountOutcome } from './autopilot/holds.js';
+import { scheduleAccount } from './autopilot/scheduler.js';
 import { retryDelayMs, type JobContext } from '../jobs/worker.js';
 import type { LookupOutcome, PublishOutcome, PublishRequest } from './adapter.js';
 import { accountCredentials, markNeedsReconnect, saveAccountCredentials } from './accounts.js';
@@ -41,19 +42,33 @@ type Settled = { state: Extract<PublicationState, 'published' | 'failed' | 'unco
  * held, state kept, for releaseHeld. A scheduled one whose campaign stopped paying goes back to
  * the review queue (it comes back when the campaign is active again).
  */
-async function startAttempt(db: Db, deps: PublishingDeps, job: Job): Promise<{ publication: Publication; network: string; accountState: string; campaignActive: boolean; resumed: boolean } | { notBefore: Date } | null> {
+async function startAttempt(db: Db, deps: PublishingDeps, job: Job): Promise<{ publication: Publication; network: string; accountState: string; campaignActive: boolean; resumed: boolean } | { notBefore: Date } | { replan: string } | null> {
   const publicationId = typeof job.payload.publicationId === 'string' ? job.payload.publicationId : '';
   return db.transaction(async (tx) => {
     const [publication] = await tx.select().from(publications).where(eq(publications.id, publicationId)).for('update');
     if (!publication || (publication.state !== 'approved' && publication.state !== 'publishing' && publication.state !== 'scheduled')) return null;
     if (publication.state === 'scheduled') {
       if (job.payload.scheduledAt !== publication.scheduledAt?.getTime()) return null;
-      // Claimed early (the database's clock ahead of the app's): again at its time.
-      if (publication.scheduledAt!.getTime() > nowFor(deps).getTime() + 1000) return { notBefore: publication.scheduledAt! };
+      // The queue's clock says when a job is due; only a test's own clock is asked again here
+      // (asking the app's clock would retry, attempt after attempt, a job the database found due).
+      if (deps.clock && publication.scheduledAt!.getTime() > deps.clock().getTime() + 1000) return { notBefore: publication.scheduledAt! };
+      if (publication.notifiedAt === null) {
+        // Never announced (the email kept failing): not out unannounced; planned again, with its notice.
+        await tx.update(publications).set({ state: 'pending_review', scheduledAt: null, autopilot: false, stateDetail: 'not_announced', updatedAt: new Date() }).where(eq(publications.id, publicationId));
+        return { replan: publication.accountId };
+      }
     }
     const [account] = await tx.select({ network: connectedAccounts.network, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, publication.accountId));
-    const [campaign] = await queryRows<{ status: string }>(tx, sql`select status from campaigns where id = ${publication.campaignId}`);
+    const [campaign] = await queryRows<{ status: string; template_status: string }>(
+      tx,
+      sql`select c.status, t.status as template_status from campaigns c, post_templates t where c.id = ${publication.campaignId} and t.id = ${publication.templateId}`,
+    );
     const resumed = publication.state === 'publishing';
+    if (!resumed && campaign?.template_status !== 'active') {
+      // The operator withdrew the post meanwhile.
+      await tx.update(publications).set({ state: 'withdrawn', stateDetail: 'template_withdrawn', updatedAt: new Date() }).where(eq(publications.id, publicationId));
+      return null;
+    }
     if (!resumed) {
       const hold = await holdReason(tx, publication);
       if (hold) {
@@ -95,6 +110,10 @@ export function publishJobHandler(db: Db, deps: PublishingDeps, events: PublishJ
     const started = await startAttempt(db, deps, job);
     if (!started) return { kind: 'done' };
     if ('notBefore' in started) return { kind: 'retry', at: started.notBefore, error: 'not_due_yet' };
+    if ('replan' in started) {
+      await scheduleAccount(db, deps, started.replan);
+      return { kind: 'done' };
+    }
     const { publication, resumed } = started;
     const lastAttempt = job.attempts >= job.maxAttempts;
     const adapter = deps.adapters[started.network];

@@ -13,7 +13,7 @@ import { startWorker, type JobHandler, type Worker } from '../jobs/worker.js';
 import type { Mailer } from '../mail/mailer.js';
 import { partnerContacts } from '../partners/partners.js';
 import { HELD, releaseHeld } from './autopilot/holds.js';
-import { NOTICE_JOB, takeUnannounced } from './autopilot/scheduler.js';
+import { announceScheduled, NOTICE_JOB, queueScheduled } from './autopilot/scheduler.js';
 import { nowFor, pendingCount, prepareAndSchedule, PUBLISH_JOB, type PublishingDeps } from './publications.js';
 import { accountPausedMail, postsDigestMail, reconnectMail, scheduledNoticeMail } from './publishing-mail.js';
 import { publishJobHandler } from './publish-job.js';
@@ -63,9 +63,8 @@ export function publishingHandlers(db: Db, deps: PublishingDeps, mailer: Mailer,
       const partnerId = String(job.payload.partnerId ?? '');
       const contact = (await partnerContacts(db, [partnerId])).get(partnerId);
       if (!contact) return { kind: 'done' };
-      // Marked as told in the same step: a retry after a crash tells again rather than never.
-      const scheduled = await takeUnannounced(db, partnerId, nowFor(deps));
-      if (scheduled.length > 0) await mailer.send(scheduledNoticeMail(deps.config, contact, scheduled));
+      // Marked as told only once the email is sent: a failed send is tried again by the retry.
+      await announceScheduled(db, partnerId, nowFor(deps), (scheduled) => mailer.send(scheduledNoticeMail(deps.config, contact, scheduled)));
       return { kind: 'done' };
     },
 
@@ -94,7 +93,8 @@ export function publishingHandlers(db: Db, deps: PublishingDeps, mailer: Mailer,
 /**
  * Publications whose job is over without settling them: the job's last attempt was claimed by a
  * worker that died, so the queue failed it without running it. `publishing` may be out (the
- * partner is asked to check); `approved` certainly is not (failed, to publish again).
+ * partner is asked to check); `approved` certainly is not (failed, to publish again). Also gives a
+ * scheduled publication left without a job (and not held) its job back.
  */
 export async function settleAbandonedPublications(db: Db, olderThan = new Date(Date.now() - SWEEP_EVERY_MS)): Promise<number> {
   const stuck = await queryRows<{ id: string; state: 'approved' | 'publishing' }>(
@@ -106,6 +106,22 @@ export async function settleAbandonedPublications(db: Db, olderThan = new Date(D
            and a.network in (${sql.join(AUTOMATED_NETWORKS.map((network) => sql`${network}`), sql`, `)})
            and not exists (select 1 from jobs j where j.dedupe_key like 'publication:' || p.id::text || ':%' and j.status in ('queued', 'running'))`,
   );
+  // A scheduled publication with no job and no hold (a job lost with a process, say) gets one back.
+  const orphans = await queryRows<{ id: string; scheduled_at: Date | string }>(
+    db,
+    sql`select p.id, p.scheduled_at from publications p
+         where p.state = 'scheduled' and (p.state_detail is null or p.state_detail not like ${`${HELD}%`})
+           and not exists (select 1 from jobs j where j.dedupe_key like 'publication:' || p.id::text || ':%' and j.status in ('queued', 'running'))`,
+  );
+  for (const orphan of orphans) {
+    await db.transaction(async (tx) => {
+      // Under its row lock (a move or a release queues under it too), still without a job.
+      const [again] = await tx.select().from(publications).where(and(eq(publications.id, orphan.id), eq(publications.state, 'scheduled'))).for('update');
+      if (!again?.scheduledAt || again.stateDetail?.startsWith(HELD)) return;
+      const live = await queryRows<{ id: number }>(tx, sql`select id from jobs where dedupe_key like ${`publication:${again.id}:%`} and status in ('queued', 'running') limit 1`);
+      if (live.length === 0) await queueScheduled(tx, again.id, again.scheduledAt);
+    });
+  }
   for (const row of stuck) {
     await db
       .update(publications)

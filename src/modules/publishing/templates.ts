@@ -134,7 +134,7 @@ export async function withdrawTemplate(db: Db, templateId: string, actor: Actor)
     const gone = await tx
       .update(publications)
       .set({ state: 'withdrawn', stateDetail: 'template_withdrawn', updatedAt: new Date() })
-      .where(and(eq(publications.templateId, templateId), inArray(publications.state, ['pending_review', 'approved'])))
+      .where(and(eq(publications.templateId, templateId), inArray(publications.state, ['pending_review', 'scheduled', 'approved'])))
       .returning({ id: publications.id });
     await cancelQueuedJobs(tx, gone.map((row) => `publication:${row.id}:`));
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'template_withdrawn', subject: `campaign:${template.campaignId}`, params: { name: campaign.name, publications: gone.length } });

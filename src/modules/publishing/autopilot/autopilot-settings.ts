@@ -4,9 +4,9 @@
  * field at fault and nothing changed); turned off, everything not yet claimed goes back to the
  * review queue. Saving re-plans what is scheduled under the new settings (and announces it again).
  */
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
-import { autopilotSettings, connectedAccounts } from '../../../db/schema.js';
+import { autopilotSettings, connectedAccounts, publications } from '../../../db/schema.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/ids.js';
 import { writeAudit } from '../../audit/audit-log.js';
@@ -69,11 +69,19 @@ export async function saveAutopilot(db: Db, deps: PublishingDeps, partnerId: str
   const days = form.daysShown !== undefined && form.days === undefined ? [] : form.days;
   const settings = checkAutopilotSettings({ ...form, days, network: account.network });
   const values = { enabled: true, dailyCap: settings.dailyCap, startHour: settings.startHour, endHour: settings.endHour, days: [...settings.days], timeZone: settings.timeZone, spacingMinutes: settings.spacingMinutes, updatedAt: new Date() };
-  await db.transaction(async (tx) => {
+  const changed = await db.transaction(async (tx) => {
     await tx.select({ id: connectedAccounts.id }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId)).for('update');
+    const [before] = await tx.select().from(autopilotSettings).where(eq(autopilotSettings.accountId, accountId));
+    const same = before?.enabled === true && JSON.stringify(settingsOf(before)) === JSON.stringify(settings);
+    if (same) return false;
     await tx.insert(autopilotSettings).values({ accountId, ...values }).onConflictDoUpdate({ target: autopilotSettings.accountId, set: values });
     await writeAudit(tx, { actorId: partnerId, actorLabel: 'partner', action: 'autopilot_enabled', subject: `partner:${partnerId}`, partnerId, params: { label: account.label, network: account.network, cap: settings.dailyCap, hours: `${settings.startHour}–${settings.endHour}`, zone: settings.timeZone } });
+    return true;
   });
-  const scheduled = await scheduleAccount(db, deps, accountId, { replan: true });
+  // New settings re-plan what is scheduled (announced again); the same ones keep the times (a
+  // partner's own moves among them) and only schedule what waits.
+  await scheduleAccount(db, deps, accountId, { replan: changed });
+  const [{ count }] = (await db.select({ count: sql<number>`count(*)::integer` }).from(publications).where(and(eq(publications.accountId, accountId), eq(publications.state, 'scheduled')))) as [{ count: number }];
+  const scheduled = Number(count);
   return { enabled: true, scheduled, unscheduled: 0 };
 }

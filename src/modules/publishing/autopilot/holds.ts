@@ -7,6 +7,7 @@
  *
  * Two failures in a row pause the account (recordAccountOutcome); the partner resumes it.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
 import { queryRows } from '../../../db/client.js';
@@ -14,27 +15,29 @@ import { connectedAccounts, publications } from '../../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/ids.js';
 import { writeAudit } from '../../audit/audit-log.js';
-import { enqueueJob } from '../../jobs/job-queue.js';
+import { cancelQueuedJobs, enqueueJob } from '../../jobs/job-queue.js';
 import { nowFor, PUBLISH_ATTEMPTS, PUBLISH_JOB, type PublishingDeps } from '../publications.js';
 import { queueScheduled, scheduleAccount } from './scheduler.js';
 
 export const HELD = 'held:';
-export type HoldReason = 'campaign_paused' | 'partner_paused' | 'account_paused' | 'account_needs_reconnect';
+export type HoldReason = 'campaign_paused' | 'partner_paused' | 'partner_suspended' | 'account_paused' | 'account_needs_reconnect';
 
 /** Failures in a row that pause an account. */
 export const FAILURES_BEFORE_PAUSE = 2;
 
 /** Why this publication must wait now, or null (read in the worker's claim transaction). */
 export async function holdReason(tx: Db, publication: { campaignId: string; partnerId: string; accountId: string }): Promise<HoldReason | null> {
-  const [row] = await queryRows<{ campaign_paused: boolean; partner_paused: boolean; account_state: string }>(
+  const [row] = await queryRows<{ campaign_paused: boolean; partner_paused: boolean; partner_status: string; account_state: string }>(
     tx,
-    sql`select c.publishing_paused_at is not null as campaign_paused, p.publishing_paused_at is not null as partner_paused, a.state as account_state
+    sql`select c.publishing_paused_at is not null as campaign_paused, p.publishing_paused_at is not null as partner_paused, p.status as partner_status, a.state as account_state
           from campaigns c, partners p, connected_accounts a
          where c.id = ${publication.campaignId} and p.id = ${publication.partnerId} and a.id = ${publication.accountId}`,
   );
   if (!row) return null;
   if (row.campaign_paused) return 'campaign_paused';
   if (row.partner_paused) return 'partner_paused';
+  // A suspended partner's clicks do not pay: nothing of theirs goes out until they are reinstated.
+  if (row.partner_status !== 'active') return 'partner_suspended';
   if (row.account_state === 'paused') return 'account_paused';
   if (row.account_state === 'needs_reconnect') return 'account_needs_reconnect';
   return null;
@@ -58,7 +61,7 @@ export async function releaseHeld(db: Db, deps: Pick<PublishingDeps, 'config' | 
     sql`select p.id, p.account_id from publications p
           join campaigns c on c.id = p.campaign_id join partners pa on pa.id = p.partner_id join connected_accounts a on a.id = p.account_id
          where p.state in ('approved', 'scheduled') and p.state_detail like ${`${HELD}%`}
-           and c.publishing_paused_at is null and pa.publishing_paused_at is null and a.state = 'connected'
+           and c.publishing_paused_at is null and pa.publishing_paused_at is null and pa.status = 'active' and a.state = 'connected'
            ${scope.campaignId ? sql`and p.campaign_id = ${scope.campaignId}` : sql``}
            ${scope.partnerId ? sql`and p.partner_id = ${scope.partnerId}` : sql``}
            ${scope.accountId ? sql`and p.account_id = ${scope.accountId}` : sql``}`,
@@ -70,12 +73,14 @@ export async function releaseHeld(db: Db, deps: Pick<PublishingDeps, 'config' | 
       const [publication] = await tx.select().from(publications).where(eq(publications.id, id)).for('update');
       if (!publication || (publication.state !== 'approved' && publication.state !== 'scheduled') || !publication.stateDetail?.startsWith(HELD)) return false;
       if ((await holdReason(tx, publication)) !== null) return false;
+      // One job at a time: any left queued (a move made while held) gives way to this one.
+      await cancelQueuedJobs(tx, [`publication:${id}:`]);
       if (publication.state === 'approved') {
         await tx.update(publications).set({ stateDetail: null, updatedAt: now }).where(eq(publications.id, id));
-        await enqueueJob(tx, PUBLISH_JOB, { publicationId: id }, { dedupeKey: `publication:${id}:${publication.approvedAt?.getTime() ?? 0}:${now.getTime()}`, maxAttempts: PUBLISH_ATTEMPTS });
+        await enqueueJob(tx, PUBLISH_JOB, { publicationId: id }, { dedupeKey: `publication:${id}:${publication.approvedAt?.getTime() ?? 0}:${randomUUID()}`, maxAttempts: PUBLISH_ATTEMPTS });
       } else if (publication.scheduledAt && publication.scheduledAt.getTime() > now.getTime()) {
         await tx.update(publications).set({ stateDetail: null, updatedAt: now }).where(eq(publications.id, id));
-        await queueScheduled(tx, id, publication.scheduledAt, `:${now.getTime()}`);
+        await queueScheduled(tx, id, publication.scheduledAt);
       } else {
         // Its time passed while held: a new slot, announced again.
         await tx.update(publications).set({ state: 'pending_review', scheduledAt: null, autopilot: false, notifiedAt: null, stateDetail: 'held_past_time', updatedAt: now }).where(eq(publications.id, id));

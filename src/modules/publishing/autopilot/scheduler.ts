@@ -9,6 +9,7 @@
  * two requests) scheduling for the same account at once see each other's slots: the cap and the
  * spacing hold whatever runs at the same time.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
 import { queryRows } from '../../../db/client.js';
@@ -43,24 +44,35 @@ export async function takenTimes(tx: Db, accountId: string, now: Date, except?: 
     tx,
     sql`select case when state = 'scheduled' then scheduled_at
                     when state = 'published' then published_at
+                    -- Approved and not out yet (waiting for a rate limit, or held): it goes out from now on.
+                    when state = 'approved' then greatest(coalesce(approved_at, updated_at), ${now.toISOString()}::timestamptz)
                     else coalesce(scheduled_at, approved_at, updated_at) end as at
           from publications
          where account_id = ${accountId} and id <> ${except ?? '00000000-0000-0000-0000-000000000000'}
-           and (state = 'scheduled'
+           and (state in ('scheduled', 'approved')
                 or (state = 'published' and published_at >= ${since}::timestamptz)
-                or (state in ('approved', 'publishing') and coalesce(scheduled_at, approved_at, updated_at) >= ${since}::timestamptz))`,
+                -- On its way, or perhaps out (the partner is asked to check): it takes its place.
+                or (state in ('publishing', 'unconfirmed') and coalesce(scheduled_at, approved_at, updated_at) >= ${since}::timestamptz))`,
   );
   return rows.map((row) => new Date(row.at));
 }
 
-/** Queues the publishing of a scheduled publication at its time (the key names that time). */
-export async function queueScheduled(tx: Db, publicationId: string, at: Date, suffix = ''): Promise<void> {
-  await enqueueJob(tx, PUBLISH_JOB, { publicationId, scheduledAt: at.getTime() }, { dedupeKey: `publication:${publicationId}:${at.getTime()}${suffix}`, runAt: at, maxAttempts: PUBLISH_ATTEMPTS });
+/**
+ * Queues the publishing of a scheduled publication at its time. The key names the time and is new
+ * each time (a cancelled job keeps its key for 30 days: a replan drawing the same minute again
+ * must not find it taken); the payload's time lets a job left from before a move do nothing.
+ */
+export async function queueScheduled(tx: Db, publicationId: string, at: Date): Promise<void> {
+  await enqueueJob(tx, PUBLISH_JOB, { publicationId, scheduledAt: at.getTime() }, { dedupeKey: `publication:${publicationId}:${at.getTime()}:${randomUUID()}`, runAt: at, maxAttempts: PUBLISH_ATTEMPTS });
 }
 
-/** One email for what was just scheduled for the partner (the notice job sends what is not yet announced). */
+/**
+ * An email, a minute later, for what was just scheduled for the partner: the notice job sends all
+ * their publications not yet announced, so the jobs of one minute's schedulings make one email (the
+ * others find nothing left to say).
+ */
 export async function queueNotice(tx: Db, partnerId: string, now: Date): Promise<void> {
-  await enqueueJob(tx, NOTICE_JOB, { partnerId }, { dedupeKey: `notice:${partnerId}:${Math.floor(now.getTime() / NOTICE_DELAY_MS)}`, runAt: new Date(now.getTime() + NOTICE_DELAY_MS) });
+  await enqueueJob(tx, NOTICE_JOB, { partnerId }, { dedupeKey: `notice:${partnerId}:${randomUUID()}`, runAt: new Date(now.getTime() + NOTICE_DELAY_MS) });
 }
 
 /**
@@ -90,6 +102,9 @@ export async function scheduleAccount(db: Db, deps: PublishingDeps, accountId: s
     // The account's lock: whoever schedules for it next waits, then sees these slots.
     const [account] = await tx.select({ id: connectedAccounts.id, partnerId: connectedAccounts.partnerId, network: connectedAccounts.network, state: connectedAccounts.state }).from(connectedAccounts).where(eq(connectedAccounts.id, accountId)).for('update');
     if (!account || account.state !== 'connected') return 0;
+    // A suspended partner's posts are not scheduled (their clicks would not pay).
+    const [partner] = await queryRows<{ status: string }>(tx, sql`select status from partners where id = ${account.partnerId}`);
+    if (partner?.status !== 'active') return 0;
     const [row] = await tx.select().from(autopilotSettings).where(eq(autopilotSettings.accountId, accountId));
     if (!row?.enabled) return 0;
     if (options.replan) await unscheduleAccount(tx, accountId, 'replanned');
@@ -112,8 +127,8 @@ export async function scheduleAccount(db: Db, deps: PublishingDeps, accountId: s
       try {
         checkPost(publication.text, { link: publicationLink(publication, deps.config.baseUrl), locale: publication.locale, brand: publication.brand, rule });
       } catch {
-        // Refused before scheduling: the partner shortens it and approves it by hand.
-        await tx.update(publications).set({ stateDetail: 'breaks_account_rules', updatedAt: now }).where(eq(publications.id, id));
+        // Refused before scheduling: the partner sees why on its card, shortens it and approves it by hand.
+        if (publication.stateDetail !== 'breaks_account_rules') await tx.update(publications).set({ stateDetail: 'breaks_account_rules', updatedAt: now }).where(eq(publications.id, id));
         continue;
       }
       const slot = nextSlot(settings, taken, now, random, { minLeadMs: deps.config.autopublishVetoMs });
@@ -144,8 +159,22 @@ export async function schedulePartner(db: Db, deps: PublishingDeps, partnerId: s
   return total;
 }
 
-/** The scheduled publications the partner has not been told of yet, marked as told (the notice job's read). */
-export async function takeUnannounced(db: Db, partnerId: string, now: Date): Promise<Array<{ id: string; scheduledAt: Date; text: string; label: string; network: string; timeZone: string }>> {
+export interface Announced {
+  id: string;
+  scheduledAt: Date;
+  text: string;
+  label: string;
+  network: string;
+  timeZone: string;
+}
+
+/**
+ * Tells the partner of their scheduled publications not yet announced: `send` is called with them
+ * (the email) while they are locked, and they are marked as told only once it returned, so a failed
+ * send is tried again by the job's retry. A notice job running at the same time skips the rows this
+ * one holds (SKIP LOCKED): one email for them, and no lock waits that could cross a replan's.
+ */
+export async function announceScheduled(db: Db, partnerId: string, now: Date, send: (scheduled: Announced[]) => Promise<void>): Promise<number> {
   return db.transaction(async (tx) => {
     const rows = await queryRows<{ id: string; scheduled_at: Date | string; text: string; label: string; network: string; time_zone: string | null }>(
       tx,
@@ -153,9 +182,11 @@ export async function takeUnannounced(db: Db, partnerId: string, now: Date): Pro
             from publications p join connected_accounts a on a.id = p.account_id left join autopilot_settings s on s.account_id = a.id
            where p.partner_id = ${partnerId} and p.state = 'scheduled' and p.notified_at is null
            order by p.scheduled_at
-           for update of p`,
+           for update of p skip locked`,
     );
-    if (rows.length > 0) await tx.update(publications).set({ notifiedAt: now }).where(inArray(publications.id, rows.map((row) => row.id)));
-    return rows.map((row) => ({ id: row.id, scheduledAt: new Date(row.scheduled_at), text: row.text, label: row.label, network: row.network, timeZone: row.time_zone ?? 'Europe/Paris' }));
+    if (rows.length === 0) return 0;
+    await send(rows.map((row) => ({ id: row.id, scheduledAt: new Date(row.scheduled_at), text: row.text, label: row.label, network: row.network, timeZone: row.time_zone ?? 'Europe/Paris' })));
+    await tx.update(publications).set({ notifiedAt: now }).where(inArray(publications.id, rows.map((row) => row.id)));
+    return rows.length;
   });
 }

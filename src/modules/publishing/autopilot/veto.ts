@@ -12,6 +12,7 @@ import { isUuid } from '../../../lib/ids.js';
 import { cancelQueuedJobs } from '../../jobs/job-queue.js';
 import { finalText, lockOwn, nowFor, type Locked, type Publication, type PublishingDeps } from '../publications.js';
 import { checkSlot, wallToInstant, AUTOPILOT_DEFAULTS, DEFAULT_HORIZON_DAYS } from './schedule.js';
+import { HELD } from './holds.js';
 import { queueScheduled, settingsOf, takenTimes } from './scheduler.js';
 
 /** A time chosen by hand is at least this far ahead: a worker may claim what is due any second. */
@@ -69,7 +70,8 @@ export async function rescheduleScheduled(db: Db, deps: PublishingDeps, partnerI
     await cancelQueuedJobs(tx, [`publication:${id}:`]);
     // Chosen by the partner: nothing to announce.
     const [after] = await tx.update(publications).set({ scheduledAt: at, notifiedAt: now, updatedAt: now }).where(eq(publications.id, id)).returning();
-    await queueScheduled(tx, id, at, `:${now.getTime()}`);
+    // Held (a pause): its job is queued when the pause ends, at this time.
+    if (!locked.publication.stateDetail?.startsWith(HELD)) await queueScheduled(tx, id, at);
     return after!;
   });
   deps.wakeWorker?.();
