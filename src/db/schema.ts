@@ -92,6 +92,15 @@ export const campaigns = pgTable('campaigns', {
   brand: text('brand'),
   /** The operator stopped all of this campaign's publishing (migration 0020); null when not. */
   publishingPausedAt: at('publishing_paused_at'),
+  /** Revenue share (migration 0021): a share of each sale in basis points, and/or a fixed amount. */
+  commissionBp: integer('commission_bp').notNull().default(0),
+  commissionFixedCents: integer('commission_fixed_cents').notNull().default(0),
+  attributionDays: integer('attribution_days').notNull().default(30),
+  holdingDays: integer('holding_days').notNull().default(30),
+  clickParam: text('click_param').notNull().default('pe_click'),
+  conversionSecretSealed: text('conversion_secret_sealed'),
+  stripeWebhookSecretSealed: text('stripe_webhook_secret_sealed'),
+  stripeAccount: text('stripe_account'),
   isDemo: boolean('is_demo').notNull().default(false),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
@@ -360,6 +369,53 @@ export const publications = pgTable('publications', {
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
 
+/** Sales reported for a campaign, their refunds, and adjustments to partners' earnings (migration 0021). */
+export const SALE_ATTRIBUTIONS = ['attributed', 'no_click', 'unknown_click', 'other_campaign', 'outside_window', 'invalid_click', 'own_click'] as const;
+export type SaleAttribution = (typeof SALE_ATTRIBUTIONS)[number];
+
+export const sales = pgTable('sales', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  campaignId: uuid('campaign_id').notNull(),
+  orderId: text('order_id').notNull(),
+  source: text('source', { enum: ['api', 'stripe', 'csv'] }).notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull().default('EUR'),
+  soldAt: at('sold_at').notNull(),
+  customerRef: text('customer_ref'),
+  clickRef: text('click_ref'),
+  clickEventId: bigint('click_event_id', { mode: 'number' }),
+  partnerId: uuid('partner_id'),
+  attribution: text('attribution', { enum: SALE_ATTRIBUTIONS }).notNull(),
+  clickVerdict: text('click_verdict'),
+  commissionCents: bigint('commission_cents', { mode: 'number' }).notNull().default(0),
+  holdUntil: at('hold_until'),
+  refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
+  reversedCents: bigint('reversed_cents', { mode: 'number' }).notNull().default(0),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const saleRefunds = pgTable('sale_refunds', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  saleId: uuid('sale_id').notNull(),
+  refundRef: text('refund_ref').notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  refundedAt: at('refunded_at').notNull(),
+  commissionCents: bigint('commission_cents', { mode: 'number' }).notNull(),
+  afterConfirmation: boolean('after_confirmation').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const adjustments = pgTable('adjustments', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  partnerId: uuid('partner_id').notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  kind: text('kind', { enum: ['manual', 'refund'] }).notNull(),
+  reason: text('reason').notNull(),
+  refundId: uuid('refund_id'),
+  createdBy: uuid('created_by'),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
 export const TABLE_OWNERS = {
   partners: 'modules/partners',
   pseudonymKeys: 'modules/partners',
@@ -387,6 +443,9 @@ export const TABLE_OWNERS = {
   publications: 'modules/publishing',
   autopilotSettings: 'modules/publishing',
   postImages: 'modules/publishing',
+  sales: 'modules/sales',
+  saleRefunds: 'modules/sales',
+  adjustments: 'modules/sales',
 } as const satisfies Record<keyof typeof schema, string>;
 
 export const schema = {
@@ -416,4 +475,7 @@ export const schema = {
   publications,
   autopilotSettings,
   postImages,
+  sales,
+  saleRefunds,
+  adjustments,
 };
