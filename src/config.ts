@@ -52,6 +52,8 @@ export interface Config {
   publishingLeaseMs: number;
   /** How often an idle worker looks for due jobs. */
   publishingPollMs: number;
+  /** CLICK_HOLDING_DAYS: a valid click's earnings are held this many days before they are available (0: at once). */
+  clickHoldingDays: number;
   /** AUTOPUBLISH_VETO_HOURS: the partner hears of an automatic publication at least this long before it goes out. */
   autopublishVetoMs: number;
   /** What the app may call for a partner (instances, webhooks): remote-address.ts. */
@@ -220,6 +222,7 @@ const schema = z.object({
   PUBLISHING_LEASE_SECONDS: integer(120, 2, 86_400),
   PUBLISHING_POLL_MS: integer(1000, 50, 60_000),
   AUTOPUBLISH_VETO_HOURS: integer(12, 1, 168),
+  CLICK_HOLDING_DAYS: integer(0, 0, 365),
   DEMO_DATA: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value) || undefined,
     z.enum(['auto', 'true', 'false']).default('auto'),
@@ -297,6 +300,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publishingLeaseMs: s.PUBLISHING_LEASE_SECONDS * 1000,
     publishingPollMs: s.PUBLISHING_POLL_MS,
     autopublishVetoMs: s.AUTOPUBLISH_VETO_HOURS * 3_600_000,
+    clickHoldingDays: s.CLICK_HOLDING_DAYS,
     outboundPolicy: {
       requireHttps: s.NODE_ENV === 'production',
       // Loopback only where asked, and never in production: local test servers and development.

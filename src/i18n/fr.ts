@@ -8,6 +8,7 @@ import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
 import { postsFr } from './parts/posts-fr.js';
 import { publishingFr } from './parts/publishing-fr.js';
+import { salesFr } from './parts/sales-fr.js';
 import { variationFr } from './parts/variation-fr.js';
 
 export const fr = {
@@ -21,6 +22,7 @@ export const fr = {
   ...autopilotFr,
   ...imagesFr,
   ...operatorAutopilotFr,
+  ...salesFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',

@@ -56,7 +56,7 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">E
 
   async function partnerPage(request: FastifyRequest, partner: Partner, form: { done?: string; reason?: string; error?: FormError } = {}): Promise<string> {
     const { t, locale } = request;
-    const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
+    const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents), clickHoldingDays: config.clickHoldingDays });
     const publications = await listPublications(db, config, partner.id, PUBLICATION_STATES, { limit: PUBLICATIONS_SHOWN });
     const pause = pauseTarget(partner);
     const pauseFigures = await pauseCounts(db, pause);

@@ -158,7 +158,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
     },
   }, async (request) => {
     const partner = requirePartner(request);
-    const balance = await partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) });
+    const balance = await partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents), clickHoldingDays: config.clickHoldingDays });
     return {
       earnedCents: balance.earnedCents,
       paidCents: balance.paidCents,

@@ -1,9 +1,14 @@
 /**
  * A partner's money, in integer cents, over ALL time (the original design counted earnings over 90 days
- * but payouts over all time, so earnings vanished). Read from the daily summary, whose size grows
- * with days, not with clicks:
- *   earned = Σ valid click amounts; paid = Σ payouts; pending = Σ requests in RESERVING_STATUSES;
- *   available = earned − paid − pending.
+ * but payouts over all time, so earnings vanished). Clicks are read from the daily summary, whose
+ * size grows with days, not with clicks; commissions from sales (modules/sales):
+ *   earned = confirmed clicks + confirmed commissions + adjustments;
+ *   held = clicks still in CLICK_HOLDING_DAYS + commissions in their campaign's holding period;
+ *   paid = Σ payouts; pending = Σ requests in RESERVING_STATUSES;
+ *   available = earned − paid − pending (below zero after a refund of confirmed money: nothing can
+ *   be withdrawn until it is positive again).
+ * A commission is confirmed when its hold ends (`hold_until`), read against `now`: nothing has to
+ * run for money to become available, and nothing can be late.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
@@ -17,7 +22,16 @@ import { reasonColumns } from './daily-stats.js';
 export const RECENT_DAYS = 90;
 
 export interface Balance {
+  /** Confirmed clicks + confirmed commissions + adjustments. */
   earnedCents: number;
+  /** Of which: valid clicks past their holding days. */
+  clickCents: number;
+  /** Of which: commissions past their holding period, less what refunds cancelled. */
+  commissionCents: number;
+  /** Of which: adjustments (an operator's, refunds after confirmation), either sign. */
+  adjustmentCents: number;
+  /** Not yet earned: clicks and commissions still held. */
+  heldCents: number;
   paidCents: number;
   pendingCents: number;
   availableCents: number;
@@ -43,21 +57,32 @@ export function daysAgo(now: Date, days: number): string {
   return utcDay(new Date(now.getTime() - days * 86_400_000));
 }
 
-export async function partnerBalance(db: Db, partnerId: string, options: { fallbackEpcCents: number; now?: Date }): Promise<Balance> {
+export interface BalanceOptions {
+  fallbackEpcCents: number;
+  now?: Date;
+  /** CLICK_HOLDING_DAYS: a valid click's earnings are held this many UTC days (0: none). */
+  clickHoldingDays?: number;
+}
+
+export async function partnerBalance(db: Db, partnerId: string, options: BalanceOptions): Promise<Balance> {
   return (await partnerBalances(db, [partnerId], options)).get(partnerId)!;
 }
 
 /** The balances of several partners in one query (the operators' withdrawals list). */
-export async function partnerBalances(db: Db, partnerIds: string[], options: { fallbackEpcCents: number; now?: Date }): Promise<Map<string, Balance>> {
+export async function partnerBalances(db: Db, partnerIds: string[], options: BalanceOptions): Promise<Map<string, Balance>> {
   if (partnerIds.length === 0) return new Map();
-  const since = daysAgo(options.now ?? new Date(), RECENT_DAYS - 1);
+  const now = options.now ?? new Date();
+  const since = daysAgo(now, RECENT_DAYS - 1);
+  // Clicks of these days are still held (none with 0 holding days).
+  const heldFrom = daysAgo(now, (options.clickHoldingDays ?? 0) - 1);
   const ids = sql`${pgArray(partnerIds)}::uuid[]`;
   const reasons = sql.join(REFUSAL_REASONS.map((reason) => sql`coalesce(sum(${sql.identifier(reason)}) filter (where day >= ${since}), 0)::int8 as ${sql.identifier(reason)}`), sql`, `);
   const rows = await queryRows<Record<string, number> & { partner_id: string }>(
     db,
     sql`with stats as (
           select partner_id,
-                 coalesce(sum(earned_cents), 0)::int8 as earned,
+                 coalesce(sum(earned_cents) filter (where day < ${heldFrom}), 0)::int8 as earned,
+                 coalesce(sum(earned_cents) filter (where day >= ${heldFrom}), 0)::int8 as held_clicks,
                  coalesce(sum(valid_clicks) filter (where day >= ${since}), 0)::int8 as valid90,
                  coalesce(sum(earned_cents) filter (where day >= ${since}), 0)::int8 as earned90,
                  ${reasons}
@@ -67,22 +92,38 @@ export async function partnerBalances(db: Db, partnerIds: string[], options: { f
         ), pending as (
           select partner_id, sum(amount_cents)::int8 as pending from withdraw_requests
            where partner_id = any(${ids}) and status = any(${pgArray([...RESERVING_STATUSES])}::text[]) group by partner_id
+        ), commissions as (
+          select partner_id,
+                 coalesce(sum(commission_cents - reversed_cents) filter (where hold_until <= ${now.toISOString()}::timestamptz), 0)::int8 as confirmed,
+                 coalesce(sum(commission_cents - reversed_cents) filter (where hold_until > ${now.toISOString()}::timestamptz), 0)::int8 as held
+            from sales where partner_id = any(${ids}) and commission_cents > 0 group by partner_id
+        ), adjusted as (
+          select partner_id, sum(amount_cents)::int8 as adjusted from adjustments where partner_id = any(${ids}) group by partner_id
         )
-        select p.partner_id, s.earned, s.valid90, s.earned90, ${reasonColumns('s')},
-               coalesce(paid.paid, 0)::int8 as paid, coalesce(pending.pending, 0)::int8 as pending
+        select p.partner_id, s.earned, s.held_clicks, s.valid90, s.earned90, ${reasonColumns('s')},
+               coalesce(paid.paid, 0)::int8 as paid, coalesce(pending.pending, 0)::int8 as pending,
+               coalesce(commissions.confirmed, 0)::int8 as commissions, coalesce(commissions.held, 0)::int8 as held_commissions,
+               coalesce(adjusted.adjusted, 0)::int8 as adjusted
           from unnest(${ids}) as p(partner_id)
           left join stats s on s.partner_id = p.partner_id
           left join paid on paid.partner_id = p.partner_id
-          left join pending on pending.partner_id = p.partner_id`,
+          left join pending on pending.partner_id = p.partner_id
+          left join commissions on commissions.partner_id = p.partner_id
+          left join adjusted on adjusted.partner_id = p.partner_id`,
   );
   return new Map(
     rows.map((r) => {
-      const earned = r.earned ?? 0;
+      const clicks = r.earned ?? 0;
+      const earned = clicks + r.commissions! + r.adjusted!;
       const valid90 = r.valid90 ?? 0;
       const earned90 = r.earned90 ?? 0;
       const notCounted = Object.fromEntries(REFUSAL_REASONS.map((reason) => [reason, r[reason] ?? 0])) as Record<RefusalReason, number>;
       const balance: Balance = {
         earnedCents: earned,
+        clickCents: clicks,
+        commissionCents: r.commissions!,
+        adjustmentCents: r.adjusted!,
+        heldCents: (r.held_clicks ?? 0) + r.held_commissions!,
         paidCents: r.paid!,
         pendingCents: r.pending!,
         availableCents: earned - r.paid! - r.pending!,

@@ -50,7 +50,7 @@ export function registerEarningsPages(app: FastifyInstance, { config, db, mailer
     const partner = requirePartner(request);
     const { t, locale } = request;
     const [balance, series, history, payoutMethod, autopilot] = await Promise.all([
-      partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents) }),
+      partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents), clickHoldingDays: config.clickHoldingDays }),
       dailyValidClicks(db, partner.partnerId, 30),
       partnerWithdrawals(db, partner.partnerId),
       partnerPayoutMethod(db, partner.partnerId),

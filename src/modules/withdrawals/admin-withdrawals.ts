@@ -39,7 +39,7 @@ export function registerAdminWithdrawals(app: FastifyInstance, { config, db, mai
   async function listPage(request: FastifyRequest, status: WithdrawalStatus | null, message?: { ok?: string; error?: string; file?: string }): Promise<string> {
     const { t, locale } = request;
     const rows = await listWithdrawals(db, status);
-    const verdicts = await partnerBalances(db, [...new Set(rows.map((r) => r.partnerId))], { fallbackEpcCents: config.defaultRateCents });
+    const verdicts = await partnerBalances(db, [...new Set(rows.map((r) => r.partnerId))], { fallbackEpcCents: config.defaultRateCents, clickHoldingDays: config.clickHoldingDays });
     // The tabs say how many requests each state holds (one GROUP BY), the current one marked for all.
     const counts = await withdrawalCountsByStatus(db);
     const tabs = [null, ...WITHDRAWAL_STATUSES].map((s) => {

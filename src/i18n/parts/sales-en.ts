@@ -1,0 +1,26 @@
+import type { salesFr } from './sales-fr.js';
+
+export const salesEn: Record<keyof typeof salesFr, string> = {
+  'sale.error.amount': 'Invalid amount: a positive number of euros with at most two decimals (e.g. 49.90).',
+  'sale.error.amountZero': 'The amount must be more than zero.',
+  'sale.error.amountTooLarge': 'Amount too large (at most €{max}).',
+  'sale.error.percent': 'Invalid percentage: a number from 0 to 100 with at most two decimals (e.g. 12.5).',
+  'sale.error.currency': 'Currency refused: only sales in euros (EUR) are taken.',
+  'sale.error.orderId': 'Order id missing or too long (1 to 200 characters).',
+  'sale.error.customerRef': 'Customer reference too long (200 characters at most).',
+  'sale.error.soldAt': 'Invalid sale date: an ISO 8601 date (e.g. 2026-12-01T14:30:00Z), neither in the future nor more than a year ago.',
+  'sale.error.clickUnknown': 'Unknown click id: it names no Plug & Earn click.',
+  'sale.error.clickForeign': 'This click id belongs to another campaign.',
+  'sale.error.orderConflict': 'This order is already recorded with another amount (€{amount}).',
+  'sale.error.unknownOrder': 'Unknown order for this campaign: nothing to refund.',
+  'sale.error.refundTooLarge': 'The refund is more than what is left of the sale (€{left}).',
+  'sale.error.refundRef': 'Refund reference missing or too long (1 to 200 characters).',
+  'sale.error.refundConflict': 'This refund is already recorded with another amount.',
+  'sale.error.signature': 'Signature missing, invalid or stale.',
+  'sale.error.campaign': 'Unknown campaign, or one without a conversion API key.',
+  'sale.error.json': 'Unreadable request body: a JSON object is expected.',
+  'adjustment.error.amount': 'Invalid amount: a non-zero number of euros, negative to take back (e.g. -12.50), at most €1,000,000.',
+  'adjustment.error.reason': 'Give the reason (1 to 500 characters): the partner will see it.',
+  'audit.action.adjustment_added': 'Adjustment',
+  'audit.action.conversion_secret_created': 'Conversion API key created',
+};
