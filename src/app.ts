@@ -149,6 +149,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   const fastPath = new RedirectFastPath({
     links,
     writer,
+    clickIds: config,
     trustProxy,
     sessionCookie: cookieNames(config).session,
     redirectHeaders: redirectHeaders(headers),
@@ -171,7 +172,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   });
   registerPublicPages(app, config);
   registerAuthRoutes(app, { ...deps, mailer });
-  registerRedirectRoute(app, { links, writer, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
+  registerRedirectRoute(app, { links, writer, clickIds: config, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);
   registerPostsPages(app, { db: deps.db, publishing });
   registerEarningsPages(app, { ...deps, mailer });

@@ -26,6 +26,8 @@ export interface Config {
   /** Empty: the embedded database (PGlite) in `dataDir/pglite`. */
   databaseUrl: string | null;
   appSecret: string;
+  /** Signs the click ids the redirect hands the shops (its own key: modules/clicks/click-id.ts). */
+  clickIdKey: Buffer;
   smtpUrl: string | null;
   mailFrom: string;
   adminEmails: ReadonlySet<string>;
@@ -46,6 +48,8 @@ export interface Config {
   payoutDetailsKey: Buffer;
   /** Seals connected accounts' tokens, app passwords and webhook secrets (its own key: lib/sealed.ts). */
   credentialsKey: Buffer;
+  /** Seals the sales secrets a campaign holds (the conversion API's key), its own key. */
+  salesSecretsKey: Buffer;
   /** Run the publishing worker in this server process (off when a separate `cli worker` runs it). */
   publishingWorker: boolean;
   /** How long a worker's claim on a job lasts: a dead worker's jobs are taken over after it. */
@@ -282,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     databaseUrl: s.DATABASE_URL ?? null,
     appSecret,
+    clickIdKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'click-id-v1', 32)),
     smtpUrl: s.SMTP_URL ?? null,
     mailFrom: s.MAIL_FROM,
     adminEmails: s.ADMIN_EMAILS,
@@ -310,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     telegramApiUrl: s.TELEGRAM_API_URL,
     discordApiUrl: s.DISCORD_API_URL,
     credentialsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'publishing-credentials-v1', 32)),
+    salesSecretsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'sales-secrets-v1', 32)),
     sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };
 }

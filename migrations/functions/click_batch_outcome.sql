@@ -1,25 +1,11 @@
--- click_batch_outcome: whether a click batch committed, once it can no longer (the live definition).
---
--- Inserts an empty receipt under the batch's id: if the batch is running, the insert waits for it
--- to end; if it committed, nothing is inserted and its verdicts are read; if it rolled back or
--- never started, the empty receipt takes its place and the batch can never commit (its own insert
--- would fail on the key). Waits at most 10 s; then the outcome stays unknown (migration 0009).
+-- click_batch_outcome: the previous signature of the receipt lookup (the live definition), kept for
+-- an instance of the previous version while another upgrades the database (PostgreSQL, several
+-- instances): click_batch_outcome_with_ids (its own file) without the ledger ids (migration 0022).
+-- PL/pgSQL, not SQL: its body is not checked against the other file when it is created.
 
 CREATE OR REPLACE FUNCTION click_batch_outcome(p_batch uuid) RETURNS TABLE (landed boolean, verdicts text[], amounts integer[])
-LANGUAGE plpgsql VOLATILE
-SET enable_seqscan = off
-AS $$
-DECLARE
-  v_fenced integer;
+LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-  PERFORM set_config('lock_timeout', '10s', true);
-  INSERT INTO click_batches (id, verdicts, amounts) VALUES (p_batch, '{}', '{}') ON CONFLICT (id) DO NOTHING;
-  GET DIAGNOSTICS v_fenced = ROW_COUNT;
-  IF v_fenced = 1 THEN
-    RETURN QUERY SELECT false, NULL::text[], NULL::integer[];
-  ELSE
-    -- A new statement, a new snapshot: it sees the batch that the insert waited for.
-    RETURN QUERY SELECT true, b.verdicts, b.amounts FROM click_batches b WHERE b.id = p_batch;
-  END IF;
+  RETURN QUERY SELECT o.landed, o.verdicts, o.amounts FROM click_batch_outcome_with_ids(p_batch) AS o;
 END;
 $$;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { parseClickId } from '../../src/modules/clicks/click-id.js';
 import { invalidateRankings } from '../../src/modules/earnings/leaderboard.js';
 import { ENGINES } from '../support/databases.js';
 import { addCampaign, BROWSER_UA, partnerIdByEmail } from '../support/fixtures.js';
@@ -36,7 +37,11 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
   it('redirects to the stored URL, records the click, and ignores any URL in the request', async () => {
     const response = await t.app.inject({ url: `/r/${code}?url=https://evil.example&next=//evil.example`, headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': '203.0.113.1', host: 'evil.example' } });
     expect(response.statusCode).toBe(302);
-    expect(response.headers.location).toBe('https://brand.example/offer?utm=pe');
+    // The stored URL, and the click's id for the shop: it names the click just stored.
+    const location = response.headers.location as string;
+    expect(location).toMatch(/^https:\/\/brand\.example\/offer\?utm=pe&pe_click=[0-9a-z]+\.[\w-]{16}$/);
+    const clickId = parseClickId(t.config, new URL(location).searchParams.get('pe_click')!);
+    expect(await queryRows(t.database.db, sql`select link_code, verdict from metric_events where id = ${clickId}`)).toEqual([{ link_code: code, verdict: 'valid' }]);
     expect(response.headers['cache-control']).toBe('no-store');
     // Only the security headers that act on a redirect: nothing renders an empty 302.
     expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
@@ -60,11 +65,15 @@ describe.each(ENGINES)('links, clicks and earnings over HTTP on %s', (engine) =>
   });
 
   it('redirects HEAD and prefetch requests without recording them', async () => {
-    expect((await visit({ 'x-forwarded-for': '203.0.113.2' }, 'HEAD')).statusCode).toBe(302);
+    const head = await visit({ 'x-forwarded-for': '203.0.113.2' }, 'HEAD');
+    expect(head.statusCode).toBe(302);
+    // Nothing recorded, nothing to name: the stored URL alone.
+    expect(head.headers.location).toBe('https://brand.example/offer?utm=pe');
     const prefetches: Array<Record<string, string>> = [{ purpose: 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { 'x-purpose': 'preview' }];
     for (const headers of prefetches) {
       const response = await visit({ ...headers, 'x-forwarded-for': '203.0.113.3' });
       expect(response.statusCode).toBe(302);
+      expect(response.headers.location).toBe('https://brand.example/offer?utm=pe');
     }
     expect(await events()).toHaveLength(1);
   });

@@ -6,8 +6,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { parseClickId } from '../../src/modules/clicks/click-id.js';
 import { ENGINES } from '../support/databases.js';
-import { addCampaign, BROWSER_UA } from '../support/fixtures.js';
+import { addCampaign, BROWSER_UA, linkCode, partnerIdByEmail } from '../support/fixtures.js';
 import { NAVIGATION, rawRequest } from '../support/raw-http.js';
 import { createTestApp, Visitor, type TestApp } from '../support/test-app.js';
 
@@ -36,8 +37,20 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     delete headers['date'];
     delete headers['connection'];
     delete headers['keep-alive'];
+    // Each click has its own id: compared apart (`clickOf`).
+    headers['location'] = headers['location']!.replace(/([?&]pe_click=)[^&#]+/, '$1…');
     return { status: response.status, headers };
   };
+  /** The stored click a redirect's click id names, read from its Location under `param`. */
+  const clickOf = async (response: Response, param = 'pe_click') => {
+    const value = new URL(response.headers.get('location')!).searchParams.get(param);
+    const id = value === null ? null : parseClickId(t.config, value);
+    if (id === null) return null;
+    const [row] = await queryRows<{ id: number; link_code: string; verdict: string }>(t.database.db, sql`select id, link_code, verdict from metric_events where id = ${id}`);
+    return row ?? null;
+  };
+  const location = (response: Response) => response.headers.get('location')!;
+  const lastEventId = async () => (await queryRows<{ id: number }>(t.database.db, sql`select max(id)::int8 as id from metric_events`))[0]!.id;
 
   it('answers a cached link itself, with the route’s response to the byte', async () => {
     const before = served();
@@ -46,7 +59,12 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     const fromFastPath = await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.2' });
     expect(served()).toBe(before + 1);
     expect(fromFastPath.status).toBe(302);
-    expect(fromFastPath.headers.get('location')).toBe('https://brand.example/offer?utm=pe');
+    // The stored URL and the click's id, on both paths: each names its own stored click of this link.
+    for (const response of [fromRoute, fromFastPath]) expect(location(response)).toMatch(/^https:\/\/brand\.example\/offer\?utm=pe&pe_click=[0-9a-z]+\.[\w-]{16}$/);
+    const [viaRoute, viaFastPath] = [await clickOf(fromRoute), await clickOf(fromFastPath)];
+    expect(viaRoute).toMatchObject({ link_code: code, verdict: 'valid' });
+    expect(viaFastPath).toEqual({ id: await lastEventId(), link_code: code, verdict: 'valid' });
+    expect(viaFastPath!.id).not.toBe(viaRoute!.id);
     expect(comparable(fromFastPath)).toEqual(comparable(fromRoute));
     expect(await fromFastPath.text()).toBe(await fromRoute.text());
     expect(fromFastPath.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
@@ -82,7 +100,8 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     for (const [headers, verdict] of loads) {
       const response = await rawRequest(`${origin}/r/${code}`, { 'user-agent': BROWSER_UA, 'x-forwarded-for': `203.0.113.${address++}`, ...headers });
       expect(response.status, verdict).toBe(302);
-      expect(response.headers.get('location')).toBe('https://brand.example/offer?utm=pe');
+      // Not counted, still recorded: its click id names its row all the same.
+      expect(await clickOf(response)).toEqual({ id: await lastEventId(), link_code: code, verdict });
     }
     // An older browser that sends no Fetch Metadata keeps today's rules.
     expect((await rawRequest(`${origin}/r/${code}`, { 'user-agent': BROWSER_UA, 'x-forwarded-for': `203.0.113.${address}` })).status).toBe(302);
@@ -110,9 +129,12 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     const spaced = cookie.replace('pe_session=', 'pe_session =');
     expect(spaced).not.toBe(cookie);
     expect((await get(`/r/${code}`, { cookie: spaced, 'x-forwarded-for': '203.0.113.10' })).status).toBe(302);
-    // HEAD and prefetches redirect without being recorded.
-    expect((await get(`/r/${code}`, { 'x-forwarded-for': '203.0.113.7' }, 'HEAD')).status).toBe(302);
-    expect((await get(`/r/${code}`, { purpose: 'prefetch', 'x-forwarded-for': '203.0.113.8' })).status).toBe(302);
+    // HEAD and prefetches redirect without being recorded, so without a click id.
+    for (const [headers, method] of [[{ 'x-forwarded-for': '203.0.113.7' }, 'HEAD'], [{ purpose: 'prefetch', 'x-forwarded-for': '203.0.113.8' }, 'GET']] as const) {
+      const response = await get(`/r/${code}`, headers, method);
+      expect(response.status).toBe(302);
+      expect(location(response)).toBe('https://brand.example/offer?utm=pe');
+    }
     // ?lang= sets the language cookie.
     const english = await get(`/r/${code}?lang=en`, { 'x-forwarded-for': '203.0.113.9' });
     expect(english.status).toBe(302);
@@ -125,5 +147,21 @@ describe.each(ENGINES)('the redirect’s fast path on %s', (engine) => {
     }
     expect(served()).toBe(before);
     expect((await verdicts()).slice(events)).toEqual(['self', 'self', 'valid']);
+  });
+
+  it('hands the shop the click id under the campaign’s own parameter, in the query and before the fragment', async () => {
+    const db = t.database.db;
+    const campaign = await addCampaign(db, '0.12', 'Ref');
+    await db.execute(sql`update campaigns set click_param = 'ref', target_url = 'https://shop.example/p?a=1#top' where id = ${campaign.id}`);
+    const refCode = await linkCode(db, await partnerIdByEmail(db, 'fast@example.com'), campaign.id);
+    const before = served();
+    // Through the route (first sight), then from the cache on the fast path: the same parameter.
+    for (const address of ['203.0.113.40', '203.0.113.41']) {
+      const response = await get(`/r/${refCode}`, { 'x-forwarded-for': address });
+      expect(response.status).toBe(302);
+      expect(location(response)).toMatch(/^https:\/\/shop\.example\/p\?a=1&ref=[0-9a-z]+\.[\w-]{16}#top$/);
+      expect(await clickOf(response, 'ref')).toEqual({ id: await lastEventId(), link_code: refCode, verdict: 'valid' });
+    }
+    expect(served()).toBe(before + 1);
   });
 });

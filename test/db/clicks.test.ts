@@ -19,6 +19,17 @@ import { addCampaign, addPartner, BROWSER_UA, click, defaultClickSettings, event
 
 const DAY = 86_400_000;
 
+/** The ledger rows of a partner's clicks, in order: what each click's answer must name. */
+async function ledger(db: Db, partnerId: string) {
+  return queryRows<{ id: number; verdict: string; amount_cents: number; link_code: string }>(
+    db,
+    sql`select id, verdict, amount_cents, link_code from metric_events where partner_id = ${partnerId} order by id`,
+  );
+}
+
+/** A click's answer as the ledger holds it. */
+const asStored = (r: RecordedClick) => ({ id: r.eventId, verdict: r.verdict, amount_cents: r.amountCents });
+
 /**
  * A database handle whose click-batch calls commit and then fail, as when the connection drops
  * before the answer arrives; the receipt lookup that follows works or fails as asked.
@@ -31,9 +42,9 @@ function answerLost(db: Db, options: { receiptReadable: boolean }): { db: Db; fa
       if (property !== 'execute') return Reflect.get(target, property, target) as unknown;
       return async (query: SQL) => {
         const text = dialect.sqlToQuery(query).sql;
-        if (text.includes('click_batch_outcome(') && !options.receiptReadable) throw new Error('Connection terminated unexpectedly');
+        if (text.includes('click_batch_outcome_with_ids(') && !options.receiptReadable) throw new Error('Connection terminated unexpectedly');
         const result = await target.execute(query);
-        if (text.includes('record_click_batch(')) {
+        if (text.includes('record_click_batch_with_ids(')) {
           failures++;
           throw new Error('Connection terminated unexpectedly');
         }
@@ -88,7 +99,9 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const campaign = await addCampaign(db, '0.12');
     const code = await linkCode(db, partner, campaign.id);
     expect(code).toMatch(/^[0-9A-Za-z]{10}$/);
-    expect(await click(db, code, { address: '203.0.113.77' })).toEqual({ verdict: 'valid', amountCents: 12 });
+    const recorded = await click(db, code, { address: '203.0.113.77' });
+    expect(recorded).toEqual({ verdict: 'valid', amountCents: 12, eventId: expect.any(Number) });
+    expect((await ledger(db, partner)).map((r) => r.id)).toEqual([recorded.eventId]);
     const [event] = await eventRows(db, partner);
     expect(event).toMatchObject({ verdict: 'valid', amount_cents: 12, link_code: code });
     expect(event!.visitor_hash).toMatch(/^[\w-]{22}$/);
@@ -115,8 +128,8 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const rules = { ...defaultClickSettings, maxPaidClicksPerDay: 2 };
     const visitor = { address: '198.51.100.40', userAgent: BROWSER_UA, rules };
     // The same visitor's browser loads the link from an <img> three times, then follows it.
-    for (let i = 0; i < 3; i++) expect(await click(db, code, { ...visitor, notNavigation: true })).toEqual({ verdict: 'not_navigation', amountCents: 0 });
-    expect(await click(db, code, visitor)).toEqual({ verdict: 'valid', amountCents: 30 });
+    for (let i = 0; i < 3; i++) expect(await click(db, code, { ...visitor, notNavigation: true })).toMatchObject({ verdict: 'not_navigation', amountCents: 0 });
+    expect(await click(db, code, visitor)).toMatchObject({ verdict: 'valid', amountCents: 30 });
     expect((await click(db, code, { ...visitor, address: '198.51.100.41' })).verdict).toBe('valid');
     // Bots first, in the rules' order; past the cap, still not_navigation rather than over_cap.
     expect((await click(db, code, { ...visitor, userAgent: 'Googlebot/2.1', notNavigation: true })).verdict).toBe('bot');
@@ -154,7 +167,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const other = await addPartner(db, `other-${engine}@example.com`);
     const campaign = await addCampaign(db);
     const code = await linkCode(db, partner, campaign.id);
-    expect(await click(db, code, { signedIn: partner })).toEqual({ verdict: 'self', amountCents: 0 });
+    expect(await click(db, code, { signedIn: partner })).toMatchObject({ verdict: 'self', amountCents: 0 });
     expect((await click(db, code, { signedIn: other })).verdict).toBe('valid');
   });
 
@@ -257,7 +270,32 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     ], rules);
     expect(results.map((r) => r.verdict)).toEqual(['valid', 'duplicate', 'bot', 'self', 'valid', 'valid', 'over_cap', 'not_navigation']);
     expect(results.map((r) => r.amountCents)).toEqual([25, 0, 0, 0, 25, 25, 0, 0]);
+    // Every click, counted or not, is answered with its own row of the ledger.
+    expect((await ledger(db, partner)).map(({ id, verdict, amount_cents }) => ({ id, verdict, amount_cents }))).toEqual(results.map(asStored));
     expect((await recordClicks(db, [{ ...base, address: '10.1.0.1', userAgent: BROWSER_UA }], rules))[0]!.verdict).toBe('duplicate');
+  });
+
+  it('answers each click with the id of its own row in the ledger, batched among other links’ clicks', async () => {
+    const db = database.db;
+    const [alice, bob] = [await addPartner(db, `ids-a-${engine}@example.com`), await addPartner(db, `ids-b-${engine}@example.com`)];
+    const campaign = await addCampaign(db, '0.15');
+    const [codeA, codeB] = [await linkCode(db, alice, campaign.id), await linkCode(db, bob, campaign.id)];
+    const writer = new ClickWriter(db, defaultClickSettings);
+    const clicks = Array.from({ length: 40 }, (_, i) => {
+      const [code, partnerId] = i % 3 === 0 ? [codeB, bob] : [codeA, alice];
+      // Bots, repeat visitors and loads that are no navigation among them: each gets its id too.
+      return { code, partnerId, address: `10.9.0.${i % 7}`, userAgent: i % 5 === 4 ? 'Googlebot/2.1' : BROWSER_UA, signedInPartnerId: null, notNavigation: i % 11 === 10, now: new Date() };
+    });
+    const results = await Promise.all(clicks.map((c) => writer.record(c)));
+    await writer.drain();
+    expect(writer.stats.largestBatch).toBeGreaterThan(1);
+    expect(new Set(results.map((r) => r.verdict))).toEqual(new Set(['valid', 'bot', 'duplicate', 'not_navigation']));
+    expect(new Set(results.map((r) => r.eventId)).size).toBe(clicks.length);
+    const rows = new Map([...(await ledger(db, alice)), ...(await ledger(db, bob))].map((r) => [r.id, r]));
+    expect(rows.size).toBe(clicks.length);
+    results.forEach((result, i) => {
+      expect(rows.get(result.eventId), `click ${i}`).toEqual({ id: result.eventId, verdict: result.verdict, amount_cents: result.amountCents, link_code: clicks[i]!.code });
+    });
   });
 
   it('commits concurrent clicks in few transactions through the writer, each exactly once', async () => {
@@ -288,7 +326,7 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
       get(target, property) {
         if (property !== 'execute') return Reflect.get(target, property, target) as unknown;
         return (query: SQL) => {
-          if (dialect.sqlToQuery(query).sql.includes('record_click_batch(')) {
+          if (dialect.sqlToQuery(query).sql.includes('record_click_batch_with_ids(')) {
             events.push(`sent ${++sent}`);
             if (sent === 1) second.push(...[5, 6, 7, 8, 9].map((i) => answered(i)));
           }
@@ -321,8 +359,9 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
     const writer = new ClickWriter(lossy.db, defaultClickSettings);
     const results = await Promise.all([0, 1, 2, 3, 4].map((i) => writer.record(click(i))));
     expect(lossy.failures()).toBe(1);
-    expect(results).toEqual(Array(5).fill({ verdict: 'valid', amountCents: 12 }));
-    expect(await eventRows(database.db, partner)).toHaveLength(5);
+    expect(results.map((r) => r.verdict)).toEqual(Array(5).fill('valid'));
+    // The receipt answers the ids of the rows the lost batch wrote, as its answer would have.
+    expect((await ledger(database.db, partner)).map(({ id, verdict, amount_cents }) => ({ id, verdict, amount_cents }))).toEqual(results.map(asStored));
 
     // Same, and the receipt cannot be read either: nothing is written again, the clicks are refused.
     const blind = answerLost(database.db, { receiptReadable: false });
@@ -395,6 +434,24 @@ describe.each(ENGINES)('the click ledger on %s', (engine) => {
             '{true,false}'::boolean[], '{NULL,NULL}'::uuid[], '{k1,k2}'::text[], '{h1,h2}'::text[], 24, 500)`,
     );
     expect(rows).toEqual([{ click_verdict: 'bot', click_amount_cents: 0 }, { click_verdict: 'valid', click_amount_cents: 20 }]);
+  });
+
+  it('still answers an instance of the previous version as before the click ids: batch and receipt, without the ids', async () => {
+    const partner = await addPartner(database.db, `previous-${engine}@example.com`);
+    const code = await linkCode(database.db, partner, (await addCampaign(database.db, '0.20')).id);
+    const now = new Date().toISOString();
+    const batchId = randomUUID();
+    const rows = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select * from record_click_batch(${batchId}::uuid, ${`{${code},${code}}`}::text[], ${`{"${now}","${now}"}`}::timestamptz[],
+            '{not_navigation,NULL}'::text[], '{NULL,NULL}'::uuid[], '{k1,k2}'::text[], '{h1,h2}'::text[], 24, 500)`,
+    );
+    expect(rows).toEqual([{ click_verdict: 'not_navigation', click_amount_cents: 0 }, { click_verdict: 'valid', click_amount_cents: 20 }]);
+    expect(await queryRows(database.db, sql`select * from click_batch_outcome(${batchId}::uuid)`)).toEqual([{ landed: true, verdicts: ['not_navigation', 'valid'], amounts: [0, 20] }]);
+    // Written through today's function: its receipt holds the rows' ids, which this version reads.
+    const stored = await ledger(database.db, partner);
+    expect((await findBatchReceipt(database.db, batchId))?.map((r) => r.eventId)).toEqual(stored.map((r) => r.id));
+    expect(await queryRows(database.db, sql`select * from click_batch_outcome(${randomUUID()}::uuid)`)).toEqual([{ landed: false, verdicts: null, amounts: null }]);
   });
 
   it('detects a summary that disagrees with the ledger, and rebuilds it', async () => {
@@ -501,7 +558,8 @@ describe('click batches racing on real PostgreSQL', () => {
       await first.end('commit');
 
       expect(first.result.map((r) => r.verdict)).toEqual(Array(8).fill('valid'));
-      expect(await second).toEqual([
+      const late = await second;
+      expect(late.map(({ verdict, amountCents }) => ({ verdict, amountCents }))).toEqual([
         { verdict: 'valid', amountCents: 12 },
         { verdict: 'valid', amountCents: 12 },
         { verdict: 'over_cap', amountCents: 0 },
@@ -510,6 +568,9 @@ describe('click batches racing on real PostgreSQL', () => {
       ]);
       const events = await eventRows(db, partner);
       expect(events.map((e) => [e.verdict, e.amount_cents])).toEqual([...Array(10).fill(['valid', 12]), ...Array(3).fill(['over_cap', 0])]);
+      // The clicks turned over_cap keep their rows, and their ids name them as they now stand.
+      const rows = new Map((await ledger(db, partner)).map((r) => [r.id, { id: r.id, verdict: r.verdict, amount_cents: r.amount_cents }]));
+      expect([...first.result, ...late].map((r) => rows.get(r.eventId))).toEqual([...first.result, ...late].map(asStored));
       const [day] = await queryRows<{ valid_clicks: number; earned_cents: number; over_cap: number }>(
         db,
         sql`select valid_clicks, earned_cents, over_cap from partner_daily_stats where partner_id = ${partner}`,
@@ -541,7 +602,8 @@ describe('click batches racing on real PostgreSQL', () => {
         expect(found, outcome).toBeUndefined();
         await batch.end(outcome);
         await lookup;
-        expect(found, outcome).toEqual(outcome === 'commit' ? [{ verdict: 'valid', amountCents: 12 }] : null);
+        expect(found, outcome).toEqual(outcome === 'commit' ? batch.result : null);
+        if (outcome === 'commit') expect(batch.result).toEqual([{ verdict: 'valid', amountCents: 12, eventId: expect.any(Number) }]);
       }
     } finally {
       await database.close();

@@ -80,11 +80,20 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
 
   it('runs exactly the function bodies of migrations/functions/, and no other version of them', async () => {
     const files = readFunctionFiles();
-    expect(files.map((f) => f.name)).toEqual(['click_batch_outcome.sql', 'record_click_batch.sql', 'record_clicks.sql']);
+    expect(files.map((f) => f.name)).toEqual([
+      'click_batch_outcome.sql',
+      'click_batch_outcome_with_ids.sql',
+      'record_click_batch.sql',
+      'record_click_batch_with_ids.sql',
+      'record_clicks.sql',
+      'record_clicks_with_ids.sql',
+    ]);
     const definitions = files.flatMap((file) =>
       [...file.sql.matchAll(/CREATE OR REPLACE FUNCTION (\w+)\([\s\S]*?\bAS \$\$([\s\S]*?)\$\$;/g)].map((m) => ({ file: file.name, name: m[1]!, body: m[2]! })),
     );
-    expect(definitions.length).toBe(5); // record_click_batch and record_clicks twice: today's signature and the previous one
+    // Today's three, and the previous results (without the ledger ids), record_click_batch and
+    // record_clicks each under the two signatures before.
+    expect(definitions.length).toBe(8);
     const names = [...new Set(definitions.map((d) => d.name))];
     const live = await queryRows<{ proname: string; prosrc: string }>(database.db, sql`select proname, prosrc from pg_proc where proname = any(${`{${names.join(',')}}`}::text[]) order by proname`);
     expect(live.length).toBe(definitions.length);
@@ -103,7 +112,7 @@ describe.each(ENGINES)('database layer on %s', (engine) => {
     expect([...allowed].sort()).toEqual([...VERDICTS].sort());
     const columns = (await queryRows<{ column_name: string }>(database.db, sql`select column_name from information_schema.columns where table_name = 'partner_daily_stats'`)).map((c) => c.column_name);
     expect(columns).toEqual(expect.arrayContaining([...REFUSAL_REASONS]));
-    const [recordClicks] = await queryRows<{ prosrc: string }>(database.db, sql`select prosrc from pg_proc where proname = 'record_clicks' and pg_get_function_identity_arguments(oid) like '%p_app_verdicts%'`);
+    const [recordClicks] = await queryRows<{ prosrc: string }>(database.db, sql`select prosrc from pg_proc where proname = 'record_clicks_with_ids'`);
     for (const reason of REFUSAL_REASONS) {
       expect(recordClicks!.prosrc, reason).toContain(`count(*) FILTER (WHERE c.verdict = '${reason}')::integer AS ${reason}`);
       expect(recordClicks!.prosrc, reason).toContain(`${reason} = s.${reason} + excluded.${reason}`);

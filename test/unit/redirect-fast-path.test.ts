@@ -12,6 +12,7 @@ describe('the redirect’s fast path', () => {
     const fastPath = new RedirectFastPath({
       links: { peek: () => { throw new Error('cache broken'); } } as unknown as LinkCache,
       writer: { record: (click: unknown) => { recorded.push(click); return Promise.resolve(); } } as unknown as ClickWriter,
+      clickIds: { clickIdKey: Buffer.alloc(32) },
       trustProxy: () => false,
       sessionCookie: 'pe_session',
       redirectHeaders: [['referrer-policy', 'no-referrer']],

@@ -3,7 +3,7 @@
  * common click: GET /r/<code> from a visitor who is not signed in, for a code whose link is in
  * the cache. It records the click through the same writer (committed before the 302, same rules)
  * and answers the same response as the route in `redirect-route.ts`: the security headers that
- * act on a redirect, `cache-control: no-store`, the stored target. Anything else, including any
+ * act on a redirect, `cache-control: no-store`, the stored target with the click's id. Anything else, including any
  * doubt, is left to Fastify untouched, by returning false before reading or writing anything.
  *
  * Why: Fastify's work around a redirect (routing, hooks, cookie and language parsing, the reply)
@@ -15,7 +15,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { clientAddress, type TrustProxy } from '../../http/client-address.js';
 import type { HeaderList } from '../../http/security-headers.js';
 import { LINK_CODE_FORMAT } from '../campaigns/tracked-links.js';
-import type { PendingClick } from './click-recorder.js';
+import { clickIdFor, locationWithClickId, type ClickIdKey } from './click-id.js';
+import type { LinkTarget, PendingClick } from './click-recorder.js';
 import { isNotNavigation, isPrefetch } from './click-rules.js';
 import type { ClickWriter } from './click-writer.js';
 import type { LinkCache } from './link-cache.js';
@@ -31,6 +32,8 @@ const QUERY_FOR_FASTIFY = /lang|%/i;
 export interface FastPathDependencies {
   links: LinkCache;
   writer: ClickWriter;
+  /** The key of the click ids (`Config.clickIdKey`). */
+  clickIds: ClickIdKey;
   trustProxy: TrustProxy;
   /** The session cookie's name: a signed-in visitor's click may be their own (`self`). */
   sessionCookie: string;
@@ -61,7 +64,7 @@ export class RedirectFastPath {
 
   /** Answers the request and returns true, or returns false having touched nothing. */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    let found: { click: PendingClick; targetUrl: string } | null;
+    let found: { click: PendingClick; link: LinkTarget } | null;
     try {
       found = this.clickFor(request);
     } catch (error) {
@@ -71,11 +74,12 @@ export class RedirectFastPath {
       return false;
     }
     if (!found) return false;
-    const { click, targetUrl } = found;
+    const { click, link } = found;
     this.stats.served += 1;
-    void recordClickOrLog(this.deps.writer, this.deps.log, click).then(() => {
+    void recordClickOrLog(this.deps.writer, this.deps.log, click).then((recorded) => {
       try {
-        response.writeHead(302, [...this.fixedHeaders, 'location', targetUrl]).end();
+        const location = locationWithClickId(link.location, recorded ? clickIdFor(this.deps.clickIds, recorded.eventId) : null);
+        response.writeHead(302, [...this.fixedHeaders, 'location', location]).end();
         // Not `Connection: close` on this answer: it would drop a request pipelined behind it
         // whose click is already committed, unanswered. An idle connection is closed instead.
         if (this.closing) response.once('finish', this.deps.answeredWhileClosing);
@@ -89,7 +93,7 @@ export class RedirectFastPath {
   }
 
   /** The click this request is and where it goes, when the fast path may answer; null leaves it to Fastify. */
-  private clickFor(request: IncomingMessage): { click: PendingClick; targetUrl: string } | null {
+  private clickFor(request: IncomingMessage): { click: PendingClick; link: LinkTarget } | null {
     if (this.closing || request.method !== 'GET') return null;
     const url = request.url ?? '';
     if (!url.startsWith(PREFIX)) return null;
@@ -112,6 +116,6 @@ export class RedirectFastPath {
       notNavigation: isNotNavigation(request.headers),
       now: new Date(),
     };
-    return { click, targetUrl: link.targetUrl };
+    return { click, link };
   }
 }
