@@ -24,6 +24,8 @@ import { registerAuthRoutes } from './modules/auth/routes.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './modules/mail/mailer.js';
 import { registerAdminPages } from './modules/admin/admin-pages.js';
 import { registerApiRoutes } from './modules/api/api-routes.js';
+import { registerConversionRoutes } from './modules/sales/conversion-api.js';
+import { salesDeps } from './modules/sales/sales-deps.js';
 import { ClickWriter } from './modules/clicks/click-writer.js';
 import { LinkCache } from './modules/clicks/link-cache.js';
 import { RedirectFastPath } from './modules/clicks/redirect-fast-path.js';
@@ -180,6 +182,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerApiRoutes(app, { ...deps, mailer });
   registerAdminWithdrawals(app, { ...deps, mailer });
   registerWithdrawalApi(app, { ...deps, mailer });
+  registerConversionRoutes(app, { config, db: deps.db, deps: salesDeps(config) });
   return app;
 }
 

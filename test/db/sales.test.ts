@@ -152,12 +152,12 @@ describe.each(ENGINES)('sales on %s', (engine) => {
   it('refuses any withdrawal while the balance is below zero', async () => {
     const { db, campaign, partner, clickId } = await setUp('negative', { bp: 10000, fixed: 0, holdingDays: 0 });
     await recordSale(db, deps, campaign.id, 'api', { orderId: 'E-1', amount: '40.00', currency: 'EUR', clickId: await clickId() });
-    const withdrawal = await requestWithdrawal(db, config, partner, { amount: '40', method: 'paypal', details: `negative-${engine}@example.com` });
+    const withdrawal = await requestWithdrawal(db, config, partner, { amount: '40', method: 'paypal', details: `negative-${engine}@example.com` }, null);
     expect(withdrawal.withdrawal.amountCents).toBe(4000);
     await recordRefund(db, {}, campaign.id, { orderId: 'E-1', refundId: 're_e1', amount: '40.00', currency: 'EUR' });
     const below = await balance(db, partner);
     expect(below.availableCents).toBe(below.clickCents - 4000);
     expect(below.availableCents).toBeLessThan(0);
-    expect((await refusal(requestWithdrawal(db, config, partner, { amount: '10', method: 'paypal', details: `negative-${engine}@example.com` }))).field).toBe('amount');
+    expect((await refusal(requestWithdrawal(db, config, partner, { amount: '10', method: 'paypal', details: `negative-${engine}@example.com` }, null))).field).toBe('amount');
   });
 });

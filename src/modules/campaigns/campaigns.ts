@@ -191,3 +191,10 @@ export async function getCampaign(db: Db, id: string): Promise<Campaign> {
   if (!campaign) throw new NotFoundError('campaign');
   return campaign;
 }
+
+/** Stores a campaign's sealed conversion API key (sales/conversion-secret.ts makes it); pass its transaction. */
+export async function setConversionSecret(db: Db, id: string, sealed: string): Promise<void> {
+  assertCampaignId(id);
+  const [changed] = await db.update(campaigns).set({ conversionSecretSealed: sealed, updatedAt: new Date() }).where(eq(campaigns.id, id)).returning({ id: campaigns.id });
+  if (!changed) throw new NotFoundError('campaign');
+}
