@@ -172,7 +172,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
       app.log.info({ batches, clicks, meanBatch, largestBatch, fastPath: fastPath.stats.served }, 'click writer: batches written');
     }
   });
-  registerPublicPages(app, config);
+  registerPublicPages(app, deps);
   registerAuthRoutes(app, { ...deps, mailer });
   registerRedirectRoute(app, { links, writer, clickIds: config, documentOnlyHeaders: documentOnlyHeaderNames(headers) });
   registerPartnerPages(app, deps);

@@ -8,6 +8,7 @@ import { payoutEn } from './parts/payout-en.js';
 import { portalEn } from './parts/portal-en.js';
 import { postsEn } from './parts/posts-en.js';
 import { publishingEn } from './parts/publishing-en.js';
+import { revenuePagesEn } from './parts/revenue-pages-en.js';
 import { salesEn } from './parts/sales-en.js';
 import { variationEn } from './parts/variation-en.js';
 
@@ -23,6 +24,7 @@ export const en: Record<MessageKey, string> = {
   ...imagesEn,
   ...operatorAutopilotEn,
   ...salesEn,
+  ...revenuePagesEn,
   'lang.name': 'English',
   'lang.switch': 'Language',
   'site.name': 'Plug & Earn',

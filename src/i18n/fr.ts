@@ -8,6 +8,7 @@ import { payoutFr } from './parts/payout-fr.js';
 import { portalFr } from './parts/portal-fr.js';
 import { postsFr } from './parts/posts-fr.js';
 import { publishingFr } from './parts/publishing-fr.js';
+import { revenuePagesFr } from './parts/revenue-pages-fr.js';
 import { salesFr } from './parts/sales-fr.js';
 import { variationFr } from './parts/variation-fr.js';
 
@@ -23,6 +24,7 @@ export const fr = {
   ...imagesFr,
   ...operatorAutopilotFr,
   ...salesFr,
+  ...revenuePagesFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
   'site.name': 'Plug & Earn',

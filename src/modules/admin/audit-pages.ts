@@ -13,6 +13,7 @@ import { fr } from '../../i18n/fr.js';
 import type { MessageKey, Translate } from '../../i18n/index.js';
 import { formatDate } from '../../lib/dates.js';
 import { formatCents } from '../../lib/money.js';
+import { formatBpPercent } from '../campaigns/campaign-pay.js';
 import { AUDIT_KIND_NAMES, type AuditKind, type AuditRecord } from '../audit/audit-log.js';
 import { readAuditLog, type AuditView } from '../audit/audit-view.js';
 import { sendPage as send, statusLabel } from './admin-common.js';
@@ -159,8 +160,12 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
       const fields = Array.isArray(p.fields) ? p.fields.map((field) => (isMessageKey(`audit.field.${field}`) ? t(`audit.field.${field}` as MessageKey) : field)) : [];
       if (fields.length) lines.push(t('audit.detail.fields', { fields: fields.join(', ') }));
       if (typeof p.rateFromCents === 'number') lines.push(t('audit.detail.rate', { from: money(p.rateFromCents)!, to: money(p.rateToCents) ?? '' }));
+      lines.push(...saleTermChanges(request, p));
       break;
     }
+    case 'adjustment_added':
+      lines.push(typeof p.amountCents === 'number' ? signedMoney(p.amountCents, locale) : null, str(p.reason) ? t('audit.detail.reason', { reason: str(p.reason)! }) : null);
+      break;
     case 'campaign_status':
       lines.push(entry.fromState ? `${statusLabel(t, entry.fromState)} → ${statusLabel(t, entry.toState ?? '')}` : null);
       break;
@@ -205,6 +210,29 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
       lines.push(entry.detail);
   }
   return lines.filter((line): line is string => line !== null && line !== '');
+}
+
+/** A campaign's sales terms that changed, each « term : from → to » (campaigns.ts writes them). */
+function saleTermChanges(request: FastifyRequest, p: NonNullable<AuditRecord['params']>): string[] {
+  const { t, locale } = request;
+  const shown: Record<string, (value: number | string) => string> = {
+    commissionBp: (value) => `${formatBpPercent(Number(value), locale)} %`,
+    commissionFixedCents: (value) => formatCents(Number(value), locale),
+    attributionDays: (value) => t('rev.audit.days', { days: Number(value) }),
+    holdingDays: (value) => t('rev.audit.days', { days: Number(value) }),
+    clickParam: (value) => String(value),
+  };
+  return Object.entries(shown).flatMap(([term, show]) => {
+    const from = p[`${term}From`];
+    const to = p[`${term}To`];
+    if ((typeof from !== 'number' && typeof from !== 'string') || (typeof to !== 'number' && typeof to !== 'string')) return [];
+    return [t('rev.audit.term', { term: t(`audit.field.${term}` as MessageKey), from: show(from), to: show(to) })];
+  });
+}
+
+/** An adjustment's amount with its sign: « +12,50 € », « −3,00 € ». */
+export function signedMoney(cents: number, locale: 'fr' | 'en'): string {
+  return cents > 0 ? `+${formatCents(cents, locale)}` : `−${formatCents(-cents, locale)}`;
 }
 
 /** Links to what changed: the campaign, the partner, the withdrawal (and its partner), the payout file. */

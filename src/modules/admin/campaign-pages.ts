@@ -8,8 +8,10 @@ import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html, type Html } from '../../http/html.js';
 import { submitForm, type FormError } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
-import { centsToDecimalString, formatCents } from '../../lib/money.js';
-import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { centsToDecimalString } from '../../lib/money.js';
+import { createCampaign, getCampaign, listCampaigns, SALE_TERM_DEFAULTS, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { payText } from '../campaigns/campaign-pay.js';
+import { paysPerSale } from '../sales/sale-terms.js';
 import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES, canMove, isFinalStatus } from '../campaigns/campaign-states.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
@@ -36,6 +38,11 @@ export const campaignForm = {
     ratePerClickEur: { type: 'string', maxLength: 40 },
     posts: { type: 'string', maxLength: 30000 },
     brand: { type: 'string', maxLength: 1000 },
+    commissionPercent: { type: 'string', maxLength: 40 },
+    commissionFixedEur: { type: 'string', maxLength: 40 },
+    attributionDays: { type: 'string', maxLength: 40 },
+    holdingDays: { type: 'string', maxLength: 40 },
+    clickParam: { type: 'string', maxLength: 200 },
     status: { type: 'string', maxLength: 20 },
     ...confirmProperty,
     [CSRF_FIELD]: { type: 'string' },
@@ -54,7 +61,17 @@ export function registerCampaignPages(app: FastifyInstance, { config, db }: { co
     const posts = Array.isArray(values.posts) ? values.posts.join('\n---\n') : String(values.posts ?? '');
     return html`${field('name', t('campaign.name'), html`<input id="c-name" name="name" type="text" required maxlength="120" value="${String(values.name ?? '')}"${invalid('name')}>`)}
 ${field('targetUrl', t('campaign.targetUrl'), html`<input id="c-targetUrl" name="targetUrl" type="url" required value="${String(values.targetUrl ?? '')}"${invalid('targetUrl')}>`)}
-${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, t('campaign.rate.help'))}
+${field('ratePerClickEur', t('campaign.rate'), html`<input id="c-ratePerClickEur" name="ratePerClickEur" type="text" inputmode="decimal" value="${String(values.ratePerClickEur ?? '')}" placeholder="${centsToDecimalString(config.defaultRateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' })}"${invalid('ratePerClickEur')}>`, `${t('campaign.rate.help')} ${t('rev.terms.rate.help')}`)}
+<fieldset class="terms"><legend>${t('rev.terms.pays')}</legend>
+${field('commissionPercent', t('rev.terms.percent'), html`<input id="c-commissionPercent" name="commissionPercent" type="text" inputmode="decimal" value="${String(values.commissionPercent ?? '')}" placeholder="0"${invalid('commissionPercent')}>`, t('rev.terms.percent.help'))}
+${field('commissionFixedEur', t('rev.terms.fixed'), html`<input id="c-commissionFixedEur" name="commissionFixedEur" type="text" inputmode="decimal" value="${String(values.commissionFixedEur ?? '')}" placeholder="0"${invalid('commissionFixedEur')}>`, t('rev.terms.fixed.help'))}
+</fieldset>
+<fieldset class="terms"><legend>${t('rev.terms.sales')}</legend>
+${field('attributionDays', t('rev.terms.attribution'), html`<input id="c-attributionDays" name="attributionDays" type="text" inputmode="numeric" value="${String(values.attributionDays ?? '')}" placeholder="${SALE_TERM_DEFAULTS.attributionDays}"${invalid('attributionDays')}>`, t('rev.terms.attribution.help'))}
+${field('holdingDays', t('rev.terms.holding'), html`<input id="c-holdingDays" name="holdingDays" type="text" inputmode="numeric" value="${String(values.holdingDays ?? '')}" placeholder="${SALE_TERM_DEFAULTS.holdingDays}"${invalid('holdingDays')}>`, t('rev.terms.holding.help'))}
+${field('clickParam', t('rev.terms.clickParam'), html`<input id="c-clickParam" name="clickParam" type="text" maxlength="40" autocapitalize="off" spellcheck="false" value="${String(values.clickParam ?? '')}" placeholder="${SALE_TERM_DEFAULTS.clickParam}"${invalid('clickParam')}>`, t('rev.terms.clickParam.help'))}
+<p class="help">${t('rev.terms.future')}</p>
+</fieldset>
 ${field('posts', t('campaign.posts'), html`<textarea id="c-posts" name="posts" rows="6"${invalid('posts')}>${posts}</textarea>`, t('campaign.posts.help'))}
 ${field('brand', t('campaign.brand'), html`<input id="c-brand" name="brand" type="text" maxlength="60" value="${String(values.brand ?? '')}"${invalid('brand')}>`, t('campaign.brand.help'))}`;
   }
@@ -63,12 +80,12 @@ ${field('brand', t('campaign.brand'), html`<input id="c-brand" name="brand" type
     const { t, locale } = request;
     const list = await listCampaigns(db);
     const rows = list.map(
-      (c) => html`<tr><td data-label="${t('campaign.name')}" class="wrap"><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('campaign.status')}">${statusLabel(t, c.status)}</td><td data-label="${t('campaign.rate')}" class="num">${formatCents(c.rateCents, locale)}</td><td data-label="${t('campaign.targetUrl')}" class="url">${c.targetUrl}</td></tr>`,
+      (c) => html`<tr><td data-label="${t('campaign.name')}" class="wrap"><a href="/admin/campaigns/${c.id}">${c.name}</a>${c.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</td><td data-label="${t('campaign.status')}">${statusLabel(t, c.status)}</td><td data-label="${t('rev.terms.paysColumn')}">${payText(t, locale, c)}</td><td data-label="${t('campaign.targetUrl')}" class="url">${c.targetUrl}</td></tr>`,
     );
     return renderPage(request, {
       title: t('admin.campaigns'),
       body: html`<h1>${t('admin.campaigns')}</h1>
-${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col" class="num">${t('campaign.rate')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
+${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">${t('campaign.name')}</th><th scope="col">${t('campaign.status')}</th><th scope="col">${t('rev.terms.paysColumn')}</th><th scope="col">${t('campaign.targetUrl')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${t('admin.campaigns.none')}</p>`}
 <form method="post" action="/admin/campaigns" class="card" novalidate>
   <h2>${t('campaign.new')}</h2>
   ${hidden(request)}
@@ -98,7 +115,19 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
     const pause = pauseTarget(campaign);
     const pauseFigures = await pauseCounts(db, pause);
     const images = await templateImages(db, templates.map((template) => template.id));
-    const values = form.values ?? { name: campaign.name, targetUrl: campaign.targetUrl, ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }), posts: campaign.posts, brand: campaign.brand ?? '' };
+    const decimals = (hundredths: number) => (hundredths === 0 ? '' : centsToDecimalString(hundredths, { decimalSeparator: locale === 'fr' ? ',' : '.' }).replace(/[.,]00$/, ''));
+    const values = form.values ?? {
+      name: campaign.name,
+      targetUrl: campaign.targetUrl,
+      ratePerClickEur: centsToDecimalString(campaign.rateCents, { decimalSeparator: request.locale === 'fr' ? ',' : '.' }),
+      posts: campaign.posts,
+      brand: campaign.brand ?? '',
+      commissionPercent: decimals(campaign.commissionBp),
+      commissionFixedEur: decimals(campaign.commissionFixedCents),
+      attributionDays: String(campaign.attributionDays),
+      holdingDays: String(campaign.holdingDays),
+      clickParam: campaign.clickParam,
+    };
     const actions = allowedCampaignActions(campaign).map((action): [CampaignStatus, string] => [CAMPAIGN_ACTIONS[action].to, t(`campaign.${action}`)]);
     return renderPage(request, {
       title: campaign.name,
@@ -106,7 +135,8 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
 <h1>${campaign.name}</h1>
 ${form.done && DONE_MESSAGES.has(form.done) ? html`<p class="ok" role="status">${t(`campaign.done.${form.done as CampaignDone}`, { name: campaign.name })}</p>` : ''}
 ${form.error && form.error.field === null ? html`<p class="error" role="alert">${form.error.message}</p>` : ''}
-<p>${t('campaign.statusLine', { status: statusLabel(t, campaign.status), rate: formatCents(campaign.rateCents, locale) })}</p>
+<p>${t('rev.terms.statusLine', { status: statusLabel(t, campaign.status), pays: payText(t, locale, campaign) })}</p>
+${paysPerSale(campaign) ? html`<p class="help">${t('rev.terms.summary', { attribution: campaign.attributionDays, holding: campaign.holdingDays, param: campaign.clickParam })}</p>` : ''}
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
 ${pauseSection(request, pause, pauseFigures, form.done)}
 ${campaignFigures(request, campaign.id, report)}

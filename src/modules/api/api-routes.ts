@@ -3,13 +3,14 @@
  * campaigns and partners (`/api/admin/…`, operator session or `Authorization: Bearer ADMIN_API_TOKEN`).
  * Every route carries its schema; @fastify/swagger turns them into /api/openapi.json.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
 import { CAMPAIGN_ACTION_NAMES, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES } from '../campaigns/campaign-states.js';
 import { apiOperatorActor, requirePartner } from '../../http/guards.js';
 import { createCampaign, listCampaigns, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
+import { payText, type CampaignPay } from '../campaigns/campaign-pay.js';
 import { readyPost } from '../campaigns/ready-posts.js';
 import { linkUrl, partnerLinks } from '../campaigns/tracked-links.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
@@ -29,6 +30,23 @@ export const partnerRoute = { tags: ['partner'], security: [{ session: [] }] as 
 export const operatorRoute = { tags: ['operator'], security: [{ bearer: [] }, { session: [] }] as Security };
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
+/** What a campaign pays, from its columns: per click, a share of sales, a fixed amount per sale, and all of it in words. */
+const payJson = {
+  commissionBp: { type: 'integer', description: 'Share of each sale, in basis points (800 = 8 %)' },
+  commissionPercent: { type: 'string', description: 'The same share in percent, exact ("8.00")' },
+  commissionFixedCents: { type: 'integer', description: 'Fixed amount per sale, in cents' },
+  pays: { type: 'string', description: 'What it pays, in the request’s language: « 0,12 € par clic + 8 % des ventes »' },
+} as const;
+
+function payView(request: FastifyRequest, pay: CampaignPay) {
+  return {
+    commissionBp: pay.commissionBp,
+    commissionPercent: centsToDecimalString(pay.commissionBp),
+    commissionFixedCents: pay.commissionFixedCents,
+    pays: payText(request.t, request.locale, pay),
+  };
+}
+
 const campaignJson = {
   type: 'object',
   properties: {
@@ -37,6 +55,10 @@ const campaignJson = {
     targetUrl: { type: 'string' },
     ratePerClickCents: { type: 'integer' },
     ratePerClickEur: { type: 'string', description: 'Decimal euros, exact' },
+    ...payJson,
+    attributionDays: { type: 'integer', description: 'A sale earns when its click is at most this many days older' },
+    holdingDays: { type: 'integer', description: 'A commission is pending this many days after its sale' },
+    clickParam: { type: 'string', description: 'The query parameter carrying the click id to the shop' },
     status: { type: 'string', enum: [...CAMPAIGN_STATUSES] },
     posts: { type: 'array', items: { type: 'string' } },
     isDemo: { type: 'boolean' },
@@ -49,7 +71,12 @@ const campaignBody = {
   properties: {
     name: { type: 'string', maxLength: 1000 },
     targetUrl: { type: 'string', maxLength: 4000 },
-    ratePerClickEur: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 40 }], description: 'Euros per valid click, e.g. 0.12 or "0,12"; absent = DEFAULT_EPC_EUR' },
+    ratePerClickEur: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 40 }], description: 'Euros per valid click, e.g. 0.12 or "0,12"; absent = DEFAULT_EPC_EUR; 0 when the campaign pays per sale only' },
+    commissionPercent: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 40 }], description: 'Share of each sale in percent, 0 to 100, at most 2 decimals' },
+    commissionFixedEur: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 40 }], description: 'Fixed euros per sale, at most 2 decimals' },
+    attributionDays: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 40 }], description: '1 to 365 (default 30)' },
+    holdingDays: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 40 }], description: '0 to 365 (default 30)' },
+    clickParam: { type: 'string', maxLength: 200, description: 'A letter, then letters, digits or _ (default pe_click)' },
     posts: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 20000 } },
   },
   additionalProperties: false,
@@ -69,13 +96,17 @@ const partnerJson = {
   },
 } as const;
 
-function campaignView(campaign: Campaign) {
+function campaignView(request: FastifyRequest, campaign: Campaign) {
   return {
     id: campaign.id,
     name: campaign.name,
     targetUrl: campaign.targetUrl,
     ratePerClickCents: campaign.rateCents,
     ratePerClickEur: centsToDecimalString(campaign.rateCents),
+    ...payView(request, campaign),
+    attributionDays: campaign.attributionDays,
+    holdingDays: campaign.holdingDays,
+    clickParam: campaign.clickParam,
     status: campaign.status,
     posts: campaign.posts,
     isDemo: campaign.isDemo,
@@ -120,6 +151,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
               code: { type: 'string' },
               url: { type: 'string' },
               ratePerClickCents: { type: 'integer' },
+              ...payJson,
               posts: { type: 'array', items: { type: 'string' } },
             },
           },
@@ -132,7 +164,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
     const links = await partnerLinks(db, partner.partnerId, { activeOnly: true });
     return links.map((link) => {
       const url = linkUrl(config.baseUrl, link.code);
-      return { campaignId: link.campaignId, campaignName: link.campaignName, code: link.code, url, ratePerClickCents: link.rateCents, posts: link.posts.map((post) => readyPost(post, url)) };
+      return { campaignId: link.campaignId, campaignName: link.campaignName, code: link.code, url, ratePerClickCents: link.rateCents, ...payView(request, link), posts: link.posts.map((post) => readyPost(post, url)) };
     });
   });
 
@@ -190,7 +222,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
     schema: { ...admin, summary: 'All campaigns', response: { 200: { type: 'array', items: campaignJson }, 401: error, 403: error } },
   }, async (request) => {
     apiOperatorActor(request, config);
-    return (await listCampaigns(db)).map(campaignView);
+    return (await listCampaigns(db)).map((campaign) => campaignView(request, campaign));
   });
 
   app.post<{ Body: CampaignInput }>('/api/admin/campaigns', {
@@ -198,14 +230,14 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
   }, async (request, reply) => {
     const actor = apiOperatorActor(request, config);
     const campaign = await createCampaign(db, request.body ?? {}, config.defaultRateCents, actor);
-    return reply.code(201).send(campaignView(campaign));
+    return reply.code(201).send(campaignView(request, campaign));
   });
 
   app.patch<{ Params: { id: string }; Body: CampaignInput }>('/api/admin/campaigns/:id', {
     schema: { ...admin, summary: 'Edit a campaign (past clicks keep their rate)', params: idParam, body: campaignBody, response: { 200: campaignJson, 400: error, 404: error } },
   }, async (request) => {
     const actor = apiOperatorActor(request, config);
-    return campaignView(await updateCampaign(db, request.params.id, request.body ?? {}, actor));
+    return campaignView(request, await updateCampaign(db, request.params.id, request.body ?? {}, actor));
   });
 
   for (const verb of CAMPAIGN_ACTION_NAMES) {
@@ -214,7 +246,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, db, mailer }: 
       schema: { ...admin, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a campaign (409 when not allowed from its state)`, params: idParam, response: { 200: campaignJson, 404: error, 409: error } },
     }, async (request) => {
       const actor = apiOperatorActor(request, config);
-      return campaignView(await setCampaignStatus(db, request.params.id, status, actor));
+      return campaignView(request, await setCampaignStatus(db, request.params.id, status, actor));
     });
   }
 

@@ -47,8 +47,8 @@ export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
  * in no kind (a newer version's) still shows under « every kind ».
  */
 export const AUDIT_KINDS = {
-  campaigns: ['campaign_created', 'campaign_updated', 'campaign_status', 'template_created', 'template_texts_added', 'template_withdrawn', 'template_image_set', 'template_image_removed', 'campaign_publishing_paused', 'campaign_publishing_resumed'],
-  partners: ['partner_status', 'role_changed', 'pseudonym_cleared', 'partner_publishing_paused', 'partner_publishing_resumed'],
+  campaigns: ['campaign_created', 'campaign_updated', 'campaign_status', 'template_created', 'template_texts_added', 'template_withdrawn', 'template_image_set', 'template_image_removed', 'campaign_publishing_paused', 'campaign_publishing_resumed', 'conversion_secret_created'],
+  partners: ['partner_status', 'role_changed', 'pseudonym_cleared', 'partner_publishing_paused', 'partner_publishing_resumed', 'adjustment_added'],
   signIns: ['sign_in', 'sign_in_refused'],
   withdrawals: ['withdrawal_requested', 'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'payout_method_change_requested', 'payout_method_confirmed'],
   payoutFiles: ['payout_file_created', 'payout_file_paid', 'payout_file_cancelled'],

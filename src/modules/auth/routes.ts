@@ -53,7 +53,7 @@ export function registerAuthRoutes(app: FastifyInstance, { config, db, mailer }:
     const email = normaliseEmail(typed);
     if (!email) {
       const shown = typed.length > 254 ? '' : typed;
-      return reply.code(400).type(HTML_TYPE).send(landingPage(request, config, { email: shown, error: t('magic.error.email'), returnTo }));
+      return reply.code(400).type(HTML_TYPE).send(await landingPage(request, { config, db }, { email: shown, error: t('magic.error.email'), returnTo }));
     }
     const perEmail = await hitRateLimit(db, config.appSecret, PER_EMAIL, email);
     if (!perEmail.allowed) throw tooManyRequests(perEmail.retryAfterSeconds);

@@ -1,5 +1,7 @@
 /**
- * Campaigns: a target URL, a rate per valid click in cents, ready-to-post texts, a status.
+ * Campaigns: a target URL, what they pay (per valid click in cents, per sale: a share in basis
+ * points and/or a fixed amount), their sales' terms (attribution window, holding period, the click
+ * id's parameter), ready-to-post texts, a status. A campaign pays something, per click or per sale.
  * The same functions serve the back-office, the JSON API and the CLI.
  */
 import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
@@ -7,7 +9,8 @@ import type { Db } from '../../db/client.js';
 import { campaigns, CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/schema.js';
 import { ConflictError, InputError, NotFoundError } from '../../lib/errors.js';
 import { parseEurosToCents } from '../../lib/money.js';
-import { writeAudit } from '../audit/audit-log.js';
+import { parsePercentToBp } from '../sales/sale-terms.js';
+import { writeAudit, type AuditParams } from '../audit/audit-log.js';
 import { ensureTrackedLinks } from './tracked-links.js';
 import type { Actor } from '../audit/actor.js';
 import { canMove } from './campaign-states.js';
@@ -32,6 +35,16 @@ export interface CampaignInput {
   posts?: unknown;
   /** The brand posts name; '' or null: the campaign's name. */
   brand?: unknown;
+  /** A share of each sale, in percent ("8", "12,5"): 0 to 100, two decimals at most; '' = none. */
+  commissionPercent?: unknown;
+  /** A fixed amount per sale, in euros ("5", "2,50"); '' = none. */
+  commissionFixedEur?: unknown;
+  /** A sale earns when its click is at most this many days older (1–365; default 30). */
+  attributionDays?: unknown;
+  /** A commission is pending this many days after the sale (0–365; default 30). */
+  holdingDays?: unknown;
+  /** The query parameter carrying the click id to the shop (default pe_click). */
+  clickParam?: unknown;
 }
 
 interface CleanCampaign {
@@ -40,7 +53,20 @@ interface CleanCampaign {
   rateCents: number;
   posts: string[];
   brand: string | null;
+  commissionBp: number;
+  commissionFixedCents: number;
+  attributionDays: number;
+  holdingDays: number;
+  clickParam: string;
 }
+
+/** The highest fixed amount per sale: 10 000 € (the database holds the same bound). */
+const MAX_FIXED_EUROS = 10_000;
+export const MAX_FIXED_CENTS = MAX_FIXED_EUROS * 100;
+export const CLICK_PARAM_FORMAT = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+export const SALE_TERM_DEFAULTS = { attributionDays: 30, holdingDays: 30, clickParam: 'pe_click' } as const;
+
+const given = (value: unknown) => value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
 
 export function cleanCampaignInput(input: CampaignInput, defaultRateCents: number, partial = false): Partial<CleanCampaign> {
   const out: Partial<CleanCampaign> = {};
@@ -63,7 +89,48 @@ export function cleanCampaignInput(input: CampaignInput, defaultRateCents: numbe
   if (input.brand !== undefined || !partial) {
     out.brand = cleanBrand(input.brand);
   }
+  // What a sale pays: empty is nothing (a campaign may pay per click only).
+  if (input.commissionPercent !== undefined || !partial) out.commissionBp = cleanPercent(input.commissionPercent);
+  if (input.commissionFixedEur !== undefined || !partial) out.commissionFixedCents = cleanFixed(input.commissionFixedEur);
+  // The sales' terms: empty is the default when creating, unchanged when editing.
+  if (given(input.attributionDays)) out.attributionDays = cleanDays(input.attributionDays, 'attributionDays', 1);
+  else if (!partial) out.attributionDays = SALE_TERM_DEFAULTS.attributionDays;
+  if (given(input.holdingDays)) out.holdingDays = cleanDays(input.holdingDays, 'holdingDays', 0);
+  else if (!partial) out.holdingDays = SALE_TERM_DEFAULTS.holdingDays;
+  if (given(input.clickParam)) out.clickParam = cleanClickParam(input.clickParam);
+  else if (!partial) out.clickParam = SALE_TERM_DEFAULTS.clickParam;
   return out;
+}
+
+function cleanPercent(value: unknown): number {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  return parsePercentToBp(typeof text === 'string' ? text.replace(/\s*%$/, '') : text, 'commissionPercent');
+}
+
+function cleanFixed(value: unknown): number {
+  if (!given(value)) return 0;
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value : '';
+  const parsed = parseEurosToCents(text);
+  if (!parsed.ok || parsed.cents > MAX_FIXED_CENTS) throw new InputError('commissionFixedEur', 'rev.error.fixed', { max: MAX_FIXED_EUROS });
+  return parsed.cents;
+}
+
+function cleanDays(value: unknown, field: 'attributionDays' | 'holdingDays', min: number): number {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const days = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(days >= min && days <= 365)) throw new InputError(field, field === 'attributionDays' ? 'rev.error.attributionDays' : 'rev.error.holdingDays');
+  return days;
+}
+
+function cleanClickParam(value: unknown): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!CLICK_PARAM_FORMAT.test(text)) throw new InputError('clickParam', 'rev.error.clickParam');
+  return text;
+}
+
+/** A campaign pays per valid click, per sale, or both: never nothing. */
+function assertPays(terms: Pick<CleanCampaign, 'rateCents' | 'commissionBp' | 'commissionFixedCents'>): void {
+  if (terms.rateCents === 0 && terms.commissionBp === 0 && terms.commissionFixedCents === 0) throw new InputError('ratePerClickEur', 'rev.error.paysNothing');
 }
 
 function cleanBrand(value: unknown): string | null {
@@ -112,14 +179,24 @@ export function splitPosts(text: string): string[] {
 
 export async function createCampaign(db: Db, input: CampaignInput, defaultRateCents: number, actor: Actor, options: { isDemo?: boolean } = {}): Promise<Campaign> {
   const clean = cleanCampaignInput(input, defaultRateCents) as CleanCampaign;
+  assertPays(clean);
   return db.transaction(async (tx) => {
     const [campaign] = await tx.insert(campaigns).values({ ...clean, isDemo: options.isDemo ?? false }).returning();
     await ensureTrackedLinks(tx, { campaignId: campaign!.id });
-    await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_created', subject: `campaign:${campaign!.id}`, toState: campaign!.status, params: { name: clean.name, rateCents: clean.rateCents } });
+    await writeAudit(tx, {
+      actorId: actor.id,
+      actorLabel: actor.label,
+      action: 'campaign_created',
+      subject: `campaign:${campaign!.id}`,
+      toState: campaign!.status,
+      params: { name: clean.name, rateCents: clean.rateCents, commissionBp: clean.commissionBp, commissionFixedCents: clean.commissionFixedCents },
+    });
     return campaign!;
   });
 }
 
+
+const SALE_TERMS = ['commissionBp', 'commissionFixedCents', 'attributionDays', 'holdingDays', 'clickParam'] as const;
 
 function assertCampaignId(id: string): void {
   if (!isUuid(id)) throw new NotFoundError('campaign');
@@ -132,8 +209,13 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput, a
     const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!before) throw new NotFoundError('campaign');
     if (Object.keys(clean).length === 0) return before;
+    assertPays({ rateCents: clean.rateCents ?? before.rateCents, commissionBp: clean.commissionBp ?? before.commissionBp, commissionFixedCents: clean.commissionFixedCents ?? before.commissionFixedCents });
     const [after] = await tx.update(campaigns).set({ ...clean, updatedAt: sql`now()` }).where(eq(campaigns.id, id)).returning();
-    const params = { fields: Object.keys(clean), ...(clean.rateCents !== undefined ? { rateFromCents: before.rateCents, rateToCents: clean.rateCents } : {}) };
+    const params: AuditParams = { fields: Object.keys(clean), ...(clean.rateCents !== undefined ? { rateFromCents: before.rateCents, rateToCents: clean.rateCents } : {}) };
+    // Each sales' term that changed, from and to (sales recorded before keep theirs).
+    for (const term of SALE_TERMS) {
+      if (clean[term] !== undefined && clean[term] !== before[term]) Object.assign(params, { [`${term}From`]: before[term], [`${term}To`]: clean[term] });
+    }
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'campaign_updated', subject: `campaign:${id}`, params });
     return after!;
   });
@@ -175,6 +257,16 @@ export async function setCampaignPublishingPause(db: Db, id: string, paused: boo
 
 export async function listCampaigns(db: Db): Promise<Campaign[]> {
   return db.select().from(campaigns).orderBy(asc(sql`case ${campaigns.status} when 'active' then 0 when 'paused' then 1 else 2 end`), desc(campaigns.createdAt));
+}
+
+/** What the active campaigns pay (the landing page says it), best paid per click first; at most `limit`. */
+export async function activeCampaignPays(db: Db, limit = 6): Promise<Array<{ name: string; rateCents: number; commissionBp: number; commissionFixedCents: number }>> {
+  return db
+    .select({ name: campaigns.name, rateCents: campaigns.rateCents, commissionBp: campaigns.commissionBp, commissionFixedCents: campaigns.commissionFixedCents })
+    .from(campaigns)
+    .where(eq(campaigns.status, 'active'))
+    .orderBy(desc(campaigns.rateCents), desc(campaigns.commissionBp), desc(campaigns.commissionFixedCents), asc(campaigns.name))
+    .limit(limit);
 }
 
 /** Campaigns' names by id (the audit log names what changed); unknown ids are left out. */

@@ -60,6 +60,11 @@ export interface PartnerLink {
   campaignName: string;
   campaignStatus: 'active' | 'paused' | 'ended';
   rateCents: number;
+  /** What a sale pays (campaign-pay.ts says it in words). */
+  commissionBp: number;
+  commissionFixedCents: number;
+  attributionDays: number;
+  holdingDays: number;
   posts: string[];
   isDemo: boolean;
 }
@@ -74,6 +79,10 @@ export async function partnerLinks(db: Db, partnerId: string, options: { activeO
       campaignName: campaigns.name,
       campaignStatus: campaigns.status,
       rateCents: campaigns.rateCents,
+      commissionBp: campaigns.commissionBp,
+      commissionFixedCents: campaigns.commissionFixedCents,
+      attributionDays: campaigns.attributionDays,
+      holdingDays: campaigns.holdingDays,
       posts: campaigns.posts,
       isDemo: campaigns.isDemo,
     })

@@ -12,7 +12,9 @@ import { maskEmail } from '../../lib/email.js';
 import { formatCents } from '../../lib/money.js';
 import { formatCount } from '../../lib/numbers.js';
 import { REFUSAL_REASONS } from '../../db/schema.js';
+import { payText } from '../campaigns/campaign-pay.js';
 import { linkQrSvg, qrFileName } from '../campaigns/link-qr.js';
+import { paysPerSale } from '../sales/sale-terms.js';
 import { linkUrl, ownLink, partnerLinks, type PartnerLink } from '../campaigns/tracked-links.js';
 import { readyPost } from '../campaigns/ready-posts.js';
 import { shareLinks, shareText } from '../campaigns/share-links.js';
@@ -102,7 +104,8 @@ export function registerPartnerPages(app: FastifyInstance, { config, db }: { con
       const fieldId = `link-${link.code}`;
       return html`<article class="card campaign">
   <h2>${link.campaignName}${link.isDemo ? html` <span class="badge">${t('demo.badge')}</span>` : ''}</h2>
-  <p class="rate">${t('portal.rate', { rate: formatCents(link.rateCents, locale) })}</p>
+  <p class="rate">${t('rev.portal.pays', { pays: payText(t, locale, link) })}</p>
+  ${paysPerSale(link) ? html`<p class="help">${t('rev.portal.saleTerms', { attribution: link.attributionDays, holding: link.holdingDays })}</p>` : ''}
   ${linkFiguresView(request, stats.byLink.get(link.code) ?? emptyFigures(), `stats-${link.code}`)}
   <label for="${fieldId}">${t('portal.link')}</label>
   <div class="copy-row"><input id="${fieldId}" type="text" readonly value="${url}"><button type="button" class="copy" data-copy="${fieldId}" data-done="${t('portal.copied')}">${t('portal.copy')}</button></div>

@@ -103,7 +103,7 @@ export async function requestWithdrawal(db: Db, config: Config, partnerId: strin
     if (saved && namedMethod !== null && namedMethod !== saved.method) throw new ConflictError('payout_method_saved', 'payout.error.useSavedMethod');
     // A method the operator no longer pays with (PAYOUT_METHODS changed since it was saved).
     if (saved && !config.payoutMethods.includes(saved.method)) throw new ConflictError('payout_method_unavailable', 'payout.error.savedMethodUnavailable');
-    const balance = await partnerBalance(tx, partnerId, { fallbackEpcCents: 0, clickHoldingDays: config.clickHoldingDays });
+    const balance = await partnerBalance(tx, partnerId, { fallbackEpcCents: 0, clickHoldingDays: config.clickHoldingDays, now });
     const amountCents = askedCents ?? balance.availableCents;
     if (askedCents === null && amountCents < config.payoutMinCents) throw new InputError('amount', 'withdraw.error.amountMin');
     if (amountCents > balance.availableCents) throw new InputError('amount', 'withdraw.error.amountAvailable');

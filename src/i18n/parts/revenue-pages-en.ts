@@ -1,0 +1,46 @@
+import type { revenuePagesFr } from './revenue-pages-fr.js';
+
+export const revenuePagesEn: Record<keyof typeof revenuePagesFr, string> = {
+  'rev.pay.click': '{rate} per click',
+  'rev.pay.share': '{percent}% of sales',
+  'rev.pay.fixed': '{amount} per sale',
+  'rev.pay.and': ' + ',
+  'rev.pay.nothing': 'nothing for now',
+
+  'rev.terms.pays': 'Pay per sale',
+  'rev.terms.percent': 'Share of sales (%)',
+  'rev.terms.percent.help': 'From 0 to 100, at most 2 decimals (e.g. 8 or 12.5). Empty: no share.',
+  'rev.terms.fixed': 'Fixed amount per sale (€)',
+  'rev.terms.fixed.help': 'In euros, at most 2 decimals (e.g. 5 or 2.50). Empty: no fixed amount.',
+  'rev.terms.rate.help': '0 when the campaign pays per sale only.',
+  'rev.terms.sales': 'Sales terms',
+  'rev.terms.attribution': 'Attribution window (days)',
+  'rev.terms.attribution.help': 'A sale earns when its click is at most this many days old (1 to 365; 30 by default). The last click wins.',
+  'rev.terms.holding': 'Holding period (days)',
+  'rev.terms.holding.help': 'The commission stays pending this many days (0 to 365; 30 by default): a refund meanwhile cancels it.',
+  'rev.terms.clickParam': 'Click id parameter',
+  'rev.terms.clickParam.help': 'Added to the target URL so the shop keeps the click id (e.g. pe_click): a letter, then letters, digits or _ (40 at most).',
+  'rev.terms.future': 'Changing these terms only affects sales recorded afterwards: each sale keeps the commission worked out when it was recorded.',
+  'rev.terms.statusLine': 'Status: {status} · Pays: {pays}',
+  'rev.terms.summary': 'Sales: attribution window {attribution} d · holding {holding} d · parameter “{param}”.',
+  'rev.terms.paysColumn': 'Pays',
+
+  'rev.error.fixed': 'Give a fixed amount in euros, from 0 to €{max}, with at most 2 decimals.',
+  'rev.error.attributionDays': 'Give a whole number of days, from 1 to 365.',
+  'rev.error.holdingDays': 'Give a whole number of days, from 0 to 365.',
+  'rev.error.clickParam': 'A letter, then letters, digits or _: 40 characters at most, no spaces (e.g. pe_click).',
+  'rev.error.paysNothing': 'A campaign must pay something: a rate per click, a share of sales or a fixed amount per sale.',
+
+  'audit.field.commissionBp': 'share of sales',
+  'audit.field.commissionFixedCents': 'amount per sale',
+  'audit.field.attributionDays': 'attribution window',
+  'audit.field.holdingDays': 'holding period',
+  'audit.field.clickParam': 'click parameter',
+  'rev.audit.term': '{term}: {from} → {to}',
+  'rev.audit.days': '{days} d',
+
+  'rev.portal.pays': 'You earn {pays}.',
+  'rev.portal.saleTerms': 'A sale earns you money when it follows your link within {attribution} {attribution, plural, one {day} other {days}}; its commission is confirmed {holding} {holding, plural, one {day} other {days}} after the sale (a refund before then cancels it).',
+  'rev.landing.pitchSales': 'a share of the sales you bring',
+  'rev.landing.offers': 'What the current campaigns pay',
+};
