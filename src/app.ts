@@ -26,6 +26,7 @@ import { registerAdminPages } from './modules/admin/admin-pages.js';
 import { registerApiRoutes } from './modules/api/api-routes.js';
 import { registerConversionRoutes } from './modules/sales/conversion-api.js';
 import { salesDeps } from './modules/sales/sales-deps.js';
+import { registerStripeRoutes } from './modules/sales/stripe-routes.js';
 import { ClickWriter } from './modules/clicks/click-writer.js';
 import { LinkCache } from './modules/clicks/link-cache.js';
 import { RedirectFastPath } from './modules/clicks/redirect-fast-path.js';
@@ -183,6 +184,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerAdminWithdrawals(app, { ...deps, mailer });
   registerWithdrawalApi(app, { ...deps, mailer });
   registerConversionRoutes(app, { config, db: deps.db, deps: salesDeps(config) });
+  registerStripeRoutes(app, { config, db: deps.db, sales: salesDeps(config) });
   return app;
 }
 

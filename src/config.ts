@@ -50,6 +50,10 @@ export interface Config {
   credentialsKey: Buffer;
   /** Seals the sales secrets a campaign holds (the conversion API's key), its own key. */
   salesSecretsKey: Buffer;
+  /** Seals the campaigns' Stripe webhook signing secrets, its own key (sales/stripe-webhook.ts). */
+  stripeSecretsKey: Buffer;
+  /** Keys the hash that stands for a Stripe customer's email in a sale's customer reference (never the email itself). */
+  customerRefKey: Buffer;
   /** Run the publishing worker in this server process (off when a separate `cli worker` runs it). */
   publishingWorker: boolean;
   /** How long a worker's claim on a job lasts: a dead worker's jobs are taken over after it. */
@@ -316,6 +320,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     discordApiUrl: s.DISCORD_API_URL,
     credentialsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'publishing-credentials-v1', 32)),
     salesSecretsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'sales-secrets-v1', 32)),
+    stripeSecretsKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'stripe-secrets-v1', 32)),
+    customerRefKey: Buffer.from(hkdfSync('sha256', appSecret, 'plug-and-earn', 'customer-ref-v1', 32)),
     sepaDebtor: s.SEPA_DEBTOR_IBAN ? { name: s.SEPA_DEBTOR_NAME!, iban: s.SEPA_DEBTOR_IBAN, bic: s.SEPA_DEBTOR_BIC ?? null } : null,
   };
 }

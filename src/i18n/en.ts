@@ -10,6 +10,7 @@ import { postsEn } from './parts/posts-en.js';
 import { publishingEn } from './parts/publishing-en.js';
 import { revenuePagesEn } from './parts/revenue-pages-en.js';
 import { salesEn } from './parts/sales-en.js';
+import { salesImportEn } from './parts/sales-import-en.js';
 import { variationEn } from './parts/variation-en.js';
 
 export const en: Record<MessageKey, string> = {
@@ -24,6 +25,7 @@ export const en: Record<MessageKey, string> = {
   ...imagesEn,
   ...operatorAutopilotEn,
   ...salesEn,
+  ...salesImportEn,
   ...revenuePagesEn,
   'lang.name': 'English',
   'lang.switch': 'Language',

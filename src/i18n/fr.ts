@@ -10,6 +10,7 @@ import { postsFr } from './parts/posts-fr.js';
 import { publishingFr } from './parts/publishing-fr.js';
 import { revenuePagesFr } from './parts/revenue-pages-fr.js';
 import { salesFr } from './parts/sales-fr.js';
+import { salesImportFr } from './parts/sales-import-fr.js';
 import { variationFr } from './parts/variation-fr.js';
 
 export const fr = {
@@ -24,6 +25,7 @@ export const fr = {
   ...imagesFr,
   ...operatorAutopilotFr,
   ...salesFr,
+  ...salesImportFr,
   ...revenuePagesFr,
   'lang.name': 'Français',
   'lang.switch': 'Langue',
