@@ -53,6 +53,11 @@ export function formatCents(cents: Cents, locale: string, options: { wholeEuros?
   return formatter.format(centsToDecimalString(cents) as Intl.StringNumericLiteral);
 }
 
+/** An amount with its sign, as an adjustment is read: « +12,50 € », « −3,00 € » (a true minus). */
+export function formatSignedCents(cents: Cents, locale: string): string {
+  return cents > 0 ? `+${formatCents(cents, locale)}` : `−${formatCents(-cents, locale)}`;
+}
+
 /**
  * Cents as a plain decimal euro amount, exactly, by integer arithmetic: 1250 → "12.50" (payment
  * files, CSV, the API, form values), or "12,50" with a comma for French forms.

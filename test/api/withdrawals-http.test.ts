@@ -48,7 +48,7 @@ describe.each(ENGINES)('withdrawals over HTTP on %s', (engine) => {
     const after = await partner.get('/partners/earnings?requested=1');
     const body = text(after.body);
     expect(body).toContain('Demande de retrait enregistrée');
-    expect(body).toMatch(/<dt>En attente<\/dt><dd>12,50 €<\/dd>/);
+    expect(body).toMatch(/<dt>Retraits en cours<\/dt><dd>12,50 €<\/dd>/);
     expect(body).toMatch(/<dt>Disponible<\/dt><dd>87,50 €<\/dd>/);
     expect(body).toContain('FR76 •••• •••• 0189');
     expect(body).not.toContain('3000 6000 0112');

@@ -74,7 +74,7 @@ describe('a withdrawal in a real browser', () => {
     expect((await focusSeen(partner)).text.replace(/\s+/g, ' ')).toContain('Demande de retrait de 30,50 € enregistrée, vers Virement bancaire · FR76 •••• •••• 0189.');
     await partner.screenshot({ path: join(shots, 'withdraw-requested-phone.png') });
     await partner.setViewportSize({ width: 1200, height: 1000 });
-    expect(await figure(partner, 'En attente')).toBe('30,50 €');
+    expect(await figure(partner, 'Retraits en cours')).toBe('30,50 €');
     expect(await figure(partner, 'Disponible')).toBe('19,50 €');
     expect(await partner.locator('ol.withdrawals').textContent()).toContain('FR76 •••• •••• 0189');
     await partner.screenshot({ path: join(shots, 'withdraw-requested.png'), fullPage: true });
@@ -98,7 +98,7 @@ describe('a withdrawal in a real browser', () => {
 
     await partner.goto(`${origin}/partners/earnings`);
     expect(await figure(partner, 'Déjà payé')).toBe('30,50 €');
-    expect(await figure(partner, 'En attente')).toBe('0,00 €');
+    expect(await figure(partner, 'Retraits en cours')).toBe('0,00 €');
     expect(await figure(partner, 'Disponible')).toBe('19,50 €');
     expect(await figure(partner, 'Gains bruts')).toBe('50,00 €');
     const card = partner.locator('li.withdrawal').first();

@@ -12,7 +12,7 @@ import { renderPage } from '../../http/layout.js';
 import { fr } from '../../i18n/fr.js';
 import type { MessageKey, Translate } from '../../i18n/index.js';
 import { formatDate } from '../../lib/dates.js';
-import { formatCents } from '../../lib/money.js';
+import { formatCents, formatSignedCents } from '../../lib/money.js';
 import { formatBpPercent } from '../campaigns/campaign-pay.js';
 import { AUDIT_KIND_NAMES, type AuditKind, type AuditRecord } from '../audit/audit-log.js';
 import { readAuditLog, type AuditView } from '../audit/audit-view.js';
@@ -164,7 +164,7 @@ function entryDetails(request: FastifyRequest, entry: AuditRecord): Array<string
       break;
     }
     case 'adjustment_added':
-      lines.push(typeof p.amountCents === 'number' ? signedMoney(p.amountCents, locale) : null, str(p.reason) ? t('audit.detail.reason', { reason: str(p.reason)! }) : null);
+      lines.push(typeof p.amountCents === 'number' ? formatSignedCents(p.amountCents, locale) : null, str(p.reason) ? t('audit.detail.reason', { reason: str(p.reason)! }) : null);
       break;
     case 'campaign_status':
       lines.push(entry.fromState ? `${statusLabel(t, entry.fromState)} → ${statusLabel(t, entry.toState ?? '')}` : null);
@@ -228,11 +228,6 @@ function saleTermChanges(request: FastifyRequest, p: NonNullable<AuditRecord['pa
     if ((typeof from !== 'number' && typeof from !== 'string') || (typeof to !== 'number' && typeof to !== 'string')) return [];
     return [t('rev.audit.term', { term: t(`audit.field.${term}` as MessageKey), from: show(from), to: show(to) })];
   });
-}
-
-/** An adjustment's amount with its sign: « +12,50 € », « −3,00 € ». */
-export function signedMoney(cents: number, locale: 'fr' | 'en'): string {
-  return cents > 0 ? `+${formatCents(cents, locale)}` : `−${formatCents(-cents, locale)}`;
 }
 
 /** Links to what changed: the campaign, the partner, the withdrawal (and its partner), the payout file. */

@@ -12,6 +12,9 @@ import { centsToDecimalString } from '../../lib/money.js';
 import { createCampaign, getCampaign, listCampaigns, SALE_TERM_DEFAULTS, setCampaignStatus, updateCampaign, type Campaign, type CampaignInput } from '../campaigns/campaigns.js';
 import { payText } from '../campaigns/campaign-pay.js';
 import { paysPerSale } from '../sales/sale-terms.js';
+import { createConversionSecret } from '../sales/conversion-secret.js';
+import { salesOverview } from '../sales/sales-views.js';
+import { salesAdminSection } from './sales-admin-views.js';
 import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES, canMove, isFinalStatus } from '../campaigns/campaign-states.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
@@ -48,6 +51,23 @@ export const campaignForm = {
     [CSRF_FIELD]: { type: 'string' },
   },
 } as const;
+
+/** « Clé d'API de conversion »: make one (or a new one); the page that makes it shows it this once. */
+function conversionKeySection(request: FastifyRequest, campaign: Campaign, secret?: string): Html {
+  const { t } = request;
+  return html`<section class="card" id="conversion-key" aria-labelledby="conversion-key-title">
+  <h2 id="conversion-key-title">${t('rev.key.title')}</h2>
+  ${secret
+    ? html`<p class="ok" role="status">${t('rev.key.created')}</p>
+  <label for="conversion-secret">${t('rev.key.label')}</label>
+  <div class="copy-row"><input id="conversion-secret" type="text" readonly value="${secret}" autocomplete="off" spellcheck="false"><button type="button" class="copy" data-copy="conversion-secret" data-done="${t('portal.copied')}">${t('portal.copy')}</button></div>
+  <p class="help">${t('rev.key.once', { campaign: campaign.id })}</p>
+  <script src="/assets/app.js" defer></script>`
+    : html`<p>${campaign.conversionSecretSealed ? t('rev.key.exists') : t('rev.key.none')}</p>`}
+  <form method="post" action="/admin/campaigns/${campaign.id}/conversion-secret" class="inline">${hidden(request)}<button type="submit"${campaign.conversionSecretSealed ? html` class="secondary"` : ''}>${campaign.conversionSecretSealed ? t('rev.key.replace') : t('rev.key.create')}</button></form>
+  <p class="help">${t('rev.key.help')}</p>
+</section>`;
+}
 
 export function registerCampaignPages(app: FastifyInstance, { config, db }: { config: Config; db: Db }): void {
   function campaignFields(request: FastifyRequest, values: CampaignInput & { posts?: unknown }, error?: FormError): Html {
@@ -108,9 +128,10 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">$
     });
   });
 
-  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string; days?: string; posts?: TemplateForm } = {}) {
+  async function campaignPage(request: FastifyRequest, campaign: Campaign, form: { values?: CampaignInput; error?: FormError; done?: string; days?: string; posts?: TemplateForm; secret?: string } = {}) {
     const { t, locale } = request;
     const report = await campaignReport(db, campaign.id, parseReportPeriod(form.days));
+    const sales = await salesOverview(db, { campaignId: campaign.id });
     const templates = await campaignTemplates(db, campaign.id);
     const pause = pauseTarget(campaign);
     const pauseFigures = await pauseCounts(db, pause);
@@ -140,6 +161,8 @@ ${paysPerSale(campaign) ? html`<p class="help">${t('rev.terms.summary', { attrib
 <div class="actions">${actions.map(([to, label]) => html`<form method="post" action="/admin/campaigns/${campaign.id}/status" class="inline">${hidden(request)}<input type="hidden" name="status" value="${to}"><button type="submit"${isFinalStatus(to) ? html` class="secondary"` : ''}>${label}</button></form>`)}</div>
 ${pauseSection(request, pause, pauseFigures, form.done)}
 ${campaignFigures(request, campaign.id, report)}
+${salesAdminSection(request, sales, 'partner')}
+${conversionKeySection(request, campaign, form.secret)}
 ${postsSection(request, campaign, templates, { form: form.posts, done: form.done, images })}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
   <h2>${t('campaign.edit')}</h2>
@@ -172,6 +195,26 @@ ${postsSection(request, campaign, templates, { form: form.posts, done: form.done
       done: () => reply.redirect(`/admin/campaigns/${campaign.id}?done=saved`, 303),
       render: (error) => campaignPage(request, campaign, { values: request.body, error }),
     });
+  });
+
+  // The conversion API's key, shown once on the page this answers (never stored in the clear, never
+  // in an address). Replacing a key stops the shop's integration: asked twice (confirmation.ts).
+  app.post<{ Params: { id: string } }>('/admin/campaigns/:id/conversion-secret', { schema: { body: { type: 'object', properties: { ...confirmProperty, [CSRF_FIELD]: { type: 'string' } } } } }, async (request, reply) => {
+    requireOperator(request);
+    const campaign = await getCampaign(db, request.params.id);
+    const { t } = request;
+    if (campaign.conversionSecretSealed && !isConfirmed(request.body)) {
+      return send(reply, confirmationPage(request, {
+        title: t('rev.key.replace.title', { name: campaign.name }),
+        effects: [t('rev.key.replace.effect'), t('rev.key.replace.once')],
+        action: `/admin/campaigns/${campaign.id}/conversion-secret`,
+        fields: {},
+        confirmLabel: t('rev.key.replace.button'),
+        back: `/admin/campaigns/${campaign.id}#conversion-key`,
+      }));
+    }
+    const secret = await createConversionSecret(db, config, campaign.id, operatorActor(request));
+    return send(reply, await campaignPage(request, await getCampaign(db, campaign.id), { secret }));
   });
 
   app.post<{ Params: { id: string }; Body: { status?: string } }>('/admin/campaigns/:id/status', { schema: { body: campaignForm } }, async (request, reply) => {

@@ -1,4 +1,4 @@
-/** The operators' partner pages: search, one partner's balance and verdicts, suspension with a reason. */
+/** The operators' partner pages: search, one partner's balance, sales, adjustments and verdicts, suspension with a reason. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -6,9 +6,13 @@ import { PUBLICATION_STATES, REFUSAL_REASONS } from '../../db/schema.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { submitForm, type FormError } from '../../http/forms.js';
 import { operatorActor, requireOperator } from '../../http/guards.js';
-import { html } from '../../http/html.js';
+import { html, type Html } from '../../http/html.js';
 import { renderPage } from '../../http/layout.js';
-import { formatCents } from '../../lib/money.js';
+import { formatCents, formatSignedCents } from '../../lib/money.js';
+import { addAdjustment, ADJUSTMENT_REASON_MAX, checkAdjustment, type AdjustmentInput } from '../sales/adjustments.js';
+import { partnerAdjustments, salesOverview, type AdjustmentRow } from '../sales/sales-views.js';
+import { adjustmentsList } from '../pages/partner-sales-section.js';
+import { salesAdminSection } from './sales-admin-views.js';
 import { fallbackEpcCents, partnerBalance } from '../earnings/balance.js';
 import type { Mailer } from '../mail/mailer.js';
 import { checkStatusRequest, getPartner, listPartners, STATUS_REASON_MAX, type Partner } from '../partners/partners.js';
@@ -37,6 +41,41 @@ const statusForm = {
 
 const DONE = new Set(['suspended', 'active']);
 
+const adjustmentForm = {
+  type: 'object',
+  properties: {
+    amount: { type: 'string', maxLength: 40 },
+    reason: { type: 'string', maxLength: 2000 },
+    ...confirmProperty,
+    [CSRF_FIELD]: { type: 'string' },
+  },
+} as const;
+
+/** The partner's adjustments (as they read them) and the form adding one. */
+function adjustmentSection(request: FastifyRequest, partner: Partner, adjustments: AdjustmentRow[], done: boolean, form?: { values: AdjustmentInput; error?: FormError }): Html {
+  const { t } = request;
+  const error = form?.error;
+  const field = (name: 'amount' | 'reason') => (error && (error.field === name || (error.field === null && name === 'amount')) ? error : undefined);
+  const invalid = (name: 'amount' | 'reason') => (field(name) ? html` aria-invalid="true" aria-describedby="adj-${name}-error" autofocus` : '');
+  const message = (name: 'amount' | 'reason') => (field(name) ? html`<p class="error" id="adj-${name}-error" role="alert">${field(name)!.message}</p>` : '');
+  return html`<section class="card" id="adjustments" aria-labelledby="adjustments-title">
+  <h2 id="adjustments-title">${t('rev.adjustments.title')}</h2>
+  ${done ? html`<p class="ok" role="status" tabindex="-1" data-arrival>${t('rev.adjust.done', { email: partner.email })}</p>` : ''}
+  ${adjustments.length ? adjustmentsList(request, adjustments) : html`<p>${t('rev.adjust.none')}</p>`}
+  <form method="post" action="/admin/partners/${partner.id}/adjustments" novalidate>
+    <h3>${t('rev.adjust.title')}</h3>
+    ${hidden(request)}
+    <div class="field"><label for="adj-amount">${t('rev.adjust.amount')}</label>
+    <input id="adj-amount" name="amount" type="text" inputmode="decimal" required maxlength="20" value="${String(form?.values.amount ?? '')}"${invalid('amount')}>
+    ${message('amount')}<p class="help">${t('rev.adjust.amount.help')}</p></div>
+    <div class="field"><label for="adj-reason">${t('rev.adjust.reason')}</label>
+    <textarea id="adj-reason" name="reason" rows="2" required maxlength="${ADJUSTMENT_REASON_MAX}"${invalid('reason')}>${String(form?.values.reason ?? '')}</textarea>
+    ${message('reason')}<p class="help">${t('rev.adjust.reason.help')}</p></div>
+    <button type="submit">${t('rev.adjust.next')}</button>
+  </form>
+</section>`;
+}
+
 export function registerPartnerAdminPages(app: FastifyInstance, { config, db, mailer }: { config: Config; db: Db; mailer: Mailer }): void {
   app.get<{ Querystring: { q?: string } }>('/admin/partners', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } }, async (request, reply) => {
     requireOperator(request);
@@ -54,9 +93,10 @@ ${rows.length ? html`<table class="list stack-rows"><thead><tr><th scope="col">E
     }));
   });
 
-  async function partnerPage(request: FastifyRequest, partner: Partner, form: { done?: string; reason?: string; error?: FormError } = {}): Promise<string> {
+  async function partnerPage(request: FastifyRequest, partner: Partner, form: { done?: string; reason?: string; error?: FormError; adjustment?: { values: AdjustmentInput; error?: FormError } } = {}): Promise<string> {
     const { t, locale } = request;
     const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents), clickHoldingDays: config.clickHoldingDays });
+    const [sales, adjustments] = await Promise.all([salesOverview(db, { partnerId: partner.id }), partnerAdjustments(db, partner.id)]);
     const publications = await listPublications(db, config, partner.id, PUBLICATION_STATES, { limit: PUBLICATIONS_SHOWN });
     const pause = pauseTarget(partner);
     const pauseFigures = await pauseCounts(db, pause);
@@ -86,10 +126,13 @@ ${partner.status === 'suspended' && partner.statusReason ? html`<p class="notice
 ${partner.status === 'suspended' ? statusForms : ''}
 <dl class="figures">
   <div class="figure"><dt>${t('earnings.gross')}</dt><dd>${money(balance.earnedCents)}</dd></div>
-  <div class="figure"><dt>${t('earnings.pendingAmount')}</dt><dd>${money(balance.pendingCents)}</dd></div>
+  <div class="figure"><dt>${t('rev.balance.held')}</dt><dd>${money(balance.heldCents)}</dd></div>
+  <div class="figure"><dt>${t('rev.balance.withdrawing')}</dt><dd>${money(balance.pendingCents)}</dd></div>
   <div class="figure"><dt>${t('earnings.paid')}</dt><dd>${money(balance.paidCents)}</dd></div>
   <div class="figure main"><dt>${t('earnings.available')}</dt><dd>${money(balance.availableCents)}</dd></div>
 </dl>
+${salesAdminSection(request, sales, 'campaign')}
+${adjustmentSection(request, partner, adjustments, form.done === 'adjusted', form.adjustment)}
 <section class="card"><h2>${t('admin.partner.verdicts', { days: 90 })}</h2>
 <table class="list"><tbody>
 <tr><th scope="row">${t('reason.valid')}</th><td class="num">${formatCount(balance.validClicks90d, locale)}</td></tr>
@@ -116,6 +159,38 @@ ${partner.status === 'active' ? statusForms : ''}`,
     requireOperator(request);
     const partner = await getPartner(db, request.params.id);
     return answerPauseForm(request, reply, { db, publishing: app.publishing, target: pauseTarget(partner), render: (error) => partnerPage(request, partner, { error }) });
+  });
+
+  // A manual adjustment: checked, then asked twice (what the partner will see, the balance after), audited.
+  app.post<{ Params: { id: string }; Body: AdjustmentInput }>('/admin/partners/:id/adjustments', { schema: { body: adjustmentForm } }, async (request, reply) => {
+    const actor = operatorActor(request);
+    const partner = await getPartner(db, request.params.id);
+    const values = { amount: request.body.amount ?? '', reason: request.body.reason ?? '' };
+    return submitForm(request, reply, async () => {
+      const checked = checkAdjustment(values);
+      if (!isConfirmed(request.body)) return { kind: 'confirm', ...checked } as const;
+      await addAdjustment(db, partner.id, values, actor);
+      return { kind: 'done' } as const;
+    }, {
+      done: async (result) => {
+        if (result.kind === 'done') return reply.redirect(`/admin/partners/${partner.id}?done=adjusted#adjustments`, 303);
+        const { t, locale } = request;
+        const balance = await partnerBalance(db, partner.id, { fallbackEpcCents: 0, clickHoldingDays: config.clickHoldingDays });
+        return send(reply, confirmationPage(request, {
+          title: t('rev.adjust.confirm.title', { amount: formatSignedCents(result.amountCents, locale), email: partner.email }),
+          effects: [
+            t('rev.adjust.confirm.shown', { reason: result.reason }),
+            t('rev.adjust.confirm.balance', { from: formatCents(balance.availableCents, locale), to: formatCents(balance.availableCents + result.amountCents, locale) }),
+            t('rev.adjust.confirm.final'),
+          ],
+          action: `/admin/partners/${partner.id}/adjustments`,
+          fields: { amount: String(values.amount), reason: String(values.reason) },
+          confirmLabel: t('rev.adjust.confirm.button'),
+          back: `/admin/partners/${partner.id}#adjustments`,
+        }));
+      },
+      render: (error) => partnerPage(request, partner, { adjustment: { values, error } }),
+    });
   });
 
   app.post<{ Params: { id: string }; Body: { status?: string; reason?: string } }>('/admin/partners/:id/status', { schema: { body: statusForm } }, async (request, reply) => {

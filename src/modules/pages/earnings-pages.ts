@@ -1,4 +1,4 @@
-/** The partner's earnings page: figures, the daily chart, the CSV statement, withdrawals. */
+/** The partner's earnings page: figures (earned, held, available), the daily chart, sales and adjustments, the CSV statement, withdrawals. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -9,7 +9,9 @@ import { html, HTML_TYPE, type Html } from '../../http/html.js';
 import { submitForm } from '../../http/forms.js';
 import { renderPage } from '../../http/layout.js';
 import { maskEmail } from '../../lib/email.js';
-import { formatCents } from '../../lib/money.js';
+import { formatCents, formatSignedCents } from '../../lib/money.js';
+import { partnerAdjustments, partnerSales } from '../sales/sales-views.js';
+import { partnerAdjustmentsSection, partnerSalesSection } from './partner-sales-section.js';
 import { fallbackEpcCents, partnerBalance, dailyValidClicks, RECENT_DAYS } from '../earnings/balance.js';
 import { dailyClicksChart } from '../earnings/chart.js';
 import { partnerStatsCsv } from '../earnings/statement-csv.js';
@@ -49,33 +51,39 @@ export function registerEarningsPages(app: FastifyInstance, { config, db, mailer
   async function earningsPage(request: FastifyRequest, form: WithdrawForm = {}): Promise<string> {
     const partner = requirePartner(request);
     const { t, locale } = request;
-    const [balance, series, history, payoutMethod, autopilot] = await Promise.all([
+    const [balance, series, history, payoutMethod, autopilot, sales, adjustments] = await Promise.all([
       partnerBalance(db, partner.partnerId, { fallbackEpcCents: await fallbackEpcCents(db, config.defaultRateCents), clickHoldingDays: config.clickHoldingDays }),
       dailyValidClicks(db, partner.partnerId, 30),
       partnerWithdrawals(db, partner.partnerId),
       partnerPayoutMethod(db, partner.partnerId),
       autopilotEarnings(db, partner.partnerId),
+      partnerSales(db, partner.partnerId),
+      partnerAdjustments(db, partner.partnerId),
     ]);
     const money = (cents: number) => formatCents(cents, locale);
     const figures: Array<[string, string, string?]> = [
       [t('earnings.clicks90'), formatCount(balance.validClicks90d, locale)],
       [t('earnings.epc'), money(balance.epcCents90d), t('earnings.epc.help')],
-      [t('earnings.gross'), money(balance.earnedCents)],
-      [t('earnings.pendingAmount'), money(balance.pendingCents)],
+      [t('earnings.gross'), money(balance.earnedCents), balance.adjustmentCents !== 0 ? t('rev.balance.earnedHelp', { adjustments: formatSignedCents(balance.adjustmentCents, locale) }) : undefined],
+      [t('rev.balance.held'), money(balance.heldCents), t('rev.balance.heldHelp')],
+      [t('rev.balance.withdrawing'), money(balance.pendingCents)],
       [t('earnings.paid'), money(balance.paidCents)],
-      [t('earnings.available'), money(balance.availableCents)],
+      [t('earnings.available'), money(balance.availableCents), balance.availableCents < 0 ? t('rev.balance.negative') : undefined],
     ];
     const notCounted = REFUSAL_REASONS.filter((reason) => balance.notCounted[reason] > 0);
     return renderPage(request, {
       title: t('earnings.title'),
       body: html`<h1>${t('earnings.title')}</h1>
 <p>${t('earnings.account', { email: maskEmail(partner.email) })}</p>
-<dl class="figures">${figures.map(([label, value, help], index) => html`<div class="figure${index === figures.length - 1 ? ' main' : ''}"><dt>${label}</dt><dd>${value}</dd>${help ? html`<dd class="help">${help}</dd>` : ''}</div>`)}</dl>
+<dl class="figures">${figures.map(([label, value, help], index) => html`<div class="figure${index === figures.length - 1 ? ' main' : ''}${index === figures.length - 1 && balance.availableCents < 0 ? ' negative' : ''}"><dt>${label}</dt><dd>${value}</dd>${help ? html`<dd class="help">${help}</dd>` : ''}</div>`)}</dl>
+${balance.availableCents < 0 ? html`<p class="notice" role="status">${t('rev.balance.negativeNotice', { amount: money(balance.availableCents) })}</p>` : ''}
 <section class="card">
   <h2>${t('earnings.chart.title')}</h2>
   ${dailyClicksChart(series, request)}
   <p><a href="/partners/earnings.csv" download>${t('earnings.csv')}</a></p>
 </section>
+${partnerSalesSection(request, sales)}
+${partnerAdjustmentsSection(request, adjustments)}
 ${autopilotSection(request, autopilot)}
 <section class="card">
   <h2>${t('earnings.notCounted.title', { days: RECENT_DAYS })}</h2>
