@@ -1,5 +1,5 @@
 /**
- * Demo data for a newcomer's empty database: campaigns, partners and 60 days of clicks, every row
+ * Demo data for a newcomer's empty database: campaigns, partners, 60 days of clicks and a few sales, every row
  * marked `is_demo` and every name saying « démo ». Never loaded when NODE_ENV=production.
  * Clicks are inserted in bulk, then the daily summary is rebuilt from them (the same code as
  * `stats rebuild`), so the demo follows the ledger's rules without replaying thousands of requests.
@@ -26,6 +26,10 @@ import { connectAssisted } from '../publishing/assisted-accounts.js';
 import { approvePublication, confirmPublished, preparePublications } from '../publishing/publications.js';
 import { setTemplateImage } from '../publishing/post-images.js';
 import { addTemplateTexts, createTemplate } from '../publishing/templates.js';
+import { clickIdFor } from '../clicks/click-id.js';
+import { addAdjustment } from '../sales/adjustments.js';
+import { recordRefund, recordSale } from '../sales/sales.js';
+import { salesDeps } from '../sales/sales-deps.js';
 
 const DEMO_ACTOR: Actor = { id: null, label: 'system (demo)' };
 
@@ -35,7 +39,7 @@ interface DemoPost {
   texts: Array<{ locale: Locale; network: NetworkName | null; texts: string[] }>;
 }
 
-const DEMO_CAMPAIGNS: Array<{ name: string; brand?: string; targetUrl: string; rateCents: number; status: 'active' | 'ended'; posts: string[]; templates: DemoPost[] }> = [
+const DEMO_CAMPAIGNS: Array<{ name: string; brand?: string; targetUrl: string; rateCents: number; commissionPercent?: string; status: 'active' | 'ended'; posts: string[]; templates: DemoPost[] }> = [
   {
     name: 'Démo · Box bio du mois',
     brand: 'Box bio (démo)',
@@ -77,6 +81,17 @@ const DEMO_CAMPAIGNS: Array<{ name: string; brand?: string; targetUrl: string; r
         ],
       },
     ],
+  },
+  // Pays a share of the sales only: the earnings page's « Ventes » and the operator's sales have rows.
+  {
+    name: 'Démo · Thés d’ici',
+    brand: 'Thés d’ici (démo)',
+    targetUrl: 'https://example.com/thes',
+    rateCents: 0,
+    commissionPercent: '8',
+    status: 'active',
+    posts: ['Mon thé du matin vient d’un petit producteur, et ça se sent : {link}'],
+    templates: [],
   },
   { name: 'Démo · Soldes d’hiver (terminée)', targetUrl: 'https://example.com/soldes', rateCents: 5, status: 'ended', posts: [], templates: [] },
 ];
@@ -126,7 +141,7 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
     for (const [index, [, pseudonym]] of DEMO_PARTNERS.entries()) if (pseudonym) await setPseudonym(tx, peopleIds[index]!, pseudonym);
     const created = [];
     for (const demo of DEMO_CAMPAIGNS) {
-      const campaign = await createCampaign(tx, { name: demo.name, brand: demo.brand, targetUrl: demo.targetUrl, ratePerClickEur: centsToDecimalString(demo.rateCents), posts: demo.posts }, demo.rateCents, DEMO_ACTOR, { isDemo: true });
+      const campaign = await createCampaign(tx, { name: demo.name, brand: demo.brand, targetUrl: demo.targetUrl, ratePerClickEur: centsToDecimalString(demo.rateCents), commissionPercent: demo.commissionPercent, posts: demo.posts }, demo.rateCents, DEMO_ACTOR, { isDemo: true });
       if (demo.status !== campaign.status) await setCampaignStatus(tx, campaign.id, demo.status, DEMO_ACTOR);
       created.push(campaign);
     }
@@ -179,6 +194,8 @@ export async function loadDemoData(db: Db, now = new Date(), config?: Config): P
     await rebuildDailyStats(tx);
     if (config) await demoWithdrawals(tx, config, peopleIds[0]!, now);
     if (config) await demoWaitingRequests(tx, config, peopleIds.slice(1, 4), now);
+    const sharing = created.find((campaign) => campaign.commissionBp > 0);
+    if (config && sharing) await demoSales(tx, config, sharing.id, peopleIds[0]!, now);
     return { campaigns: created.length, partners: people.length, clicks: rows.length };
   });
 }
@@ -200,6 +217,38 @@ async function demoWaitingRequests(db: Db, config: Config, partnerIds: string[],
     const request = await requestWithdrawal(db, config, partnerId, { amount: centsToDecimalString(half), method, ...details }, null, asked);
     if (index === 0) await transitionWithdrawal(db, request.withdrawal.id, 'approve', DEMO_ACTOR, { now: new Date(asked.getTime() + 3_600_000) });
   }
+}
+
+/**
+ * Sales of the campaign paying a share, through the same service as the conversion API, each with
+ * the click id of one of the first partner's valid clicks (the sale two hours after it): the older
+ * ones confirmed, the recent ones pending, one refunded in part during its hold, one refunded after
+ * confirmation (a negative adjustment); one sale without a click and one after a bot's click,
+ * which earn nothing; and an operator's bonus with its reason.
+ */
+async function demoSales(db: Db, config: Config, campaignId: string, partnerId: string, now: Date): Promise<void> {
+  const deps = { ...salesDeps(config), clock: () => now };
+  const clicks = await queryRows<{ id: number; occurred_at: Date | string }>(
+    db,
+    sql`select id, occurred_at from metric_events where partner_id = ${partnerId} and campaign_id = ${campaignId} and verdict = 'valid' order by occurred_at desc`,
+  );
+  const amounts = ['42.90', '18.50', '64.00', '27.30', '35.00', '12.90', '89.00'];
+  // Spread over the clicks: the newest, then older and older ones.
+  const picked = amounts.map((amount, index) => ({ amount, click: clicks[Math.floor((index * clicks.length) / amounts.length)] })).filter((one) => one.click);
+  const orders: string[] = [];
+  for (const [index, { amount, click }] of picked.entries()) {
+    const soldAt = new Date(Math.min(new Date(click!.occurred_at).getTime() + 2 * 3_600_000, now.getTime()));
+    const orderId = `DEMO-${1041 + index}`;
+    await recordSale(db, deps, campaignId, index % 3 === 2 ? 'stripe' : 'api', { orderId, amount, currency: 'EUR', clickId: clickIdFor(config, Number(click!.id)), soldAt: soldAt.toISOString() });
+    orders.push(orderId);
+  }
+  if (orders[1]) await recordRefund(db, deps, campaignId, { orderId: orders[1], refundId: 'DEMO-R1', amount: '6.50', currency: 'EUR' });
+  // The oldest sale, long confirmed, refunded: its commission comes back as a negative adjustment.
+  if (orders.length > 4) await recordRefund(db, deps, campaignId, { orderId: orders[orders.length - 1]!, refundId: 'DEMO-R2', amount: '89.00', currency: 'EUR' });
+  await recordSale(db, deps, campaignId, 'csv', { orderId: 'DEMO-1100', amount: '24.00', currency: 'EUR', soldAt: new Date(now.getTime() - 5 * 86_400_000).toISOString() });
+  const [bot] = await queryRows<{ id: number }>(db, sql`select id from metric_events where campaign_id = ${campaignId} and verdict = 'bot' order by occurred_at desc limit 1`);
+  if (bot) await recordSale(db, deps, campaignId, 'api', { orderId: 'DEMO-1101', amount: '31.00', currency: 'EUR', clickId: clickIdFor(config, Number(bot.id)) });
+  await addAdjustment(db, partnerId, { amount: '5', reason: 'Bonus de bienvenue sur la campagne Thés d’ici (démo)' }, DEMO_ACTOR);
 }
 
 /** Through the same services as the partner and an operator, with dates in the past. */
