@@ -27,6 +27,7 @@ import { registerApiRoutes } from './modules/api/api-routes.js';
 import { registerConversionRoutes } from './modules/sales/conversion-api.js';
 import { salesDeps } from './modules/sales/sales-deps.js';
 import { registerStripeRoutes } from './modules/sales/stripe-routes.js';
+import { registerSalesImportPages } from './modules/admin/sales-import-pages.js';
 import { ClickWriter } from './modules/clicks/click-writer.js';
 import { LinkCache } from './modules/clicks/link-cache.js';
 import { RedirectFastPath } from './modules/clicks/redirect-fast-path.js';
@@ -185,6 +186,7 @@ export async function buildApp(config: Config, database: Database, options: AppO
   registerWithdrawalApi(app, { ...deps, mailer });
   registerConversionRoutes(app, { config, db: deps.db, deps: salesDeps(config) });
   registerStripeRoutes(app, { config, db: deps.db, sales: salesDeps(config) });
+  registerSalesImportPages(app, { db: deps.db, sales: salesDeps(config) });
   return app;
 }
 

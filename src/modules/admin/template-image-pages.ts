@@ -1,21 +1,19 @@
 /**
  * A post's image in the back-office « Posts » section: its original and one partner's variant as
  * small previews, a form to add or replace it (the file, « Description de l'image », an optional
- * « Légende »), and removing it (asked twice, confirmation.ts). The upload is the one multipart
- * form of the app: @fastify/multipart is registered for its route alone, files past MAX_INPUT_BYTES
- * cut one byte later so the service says « too large » next to the field rather than a bare 413.
+ * « Légende »), and removing it (asked twice, confirmation.ts). The upload is multipart for its
+ * route alone (http/operator-multipart.ts), files past MAX_INPUT_BYTES cut one byte later so the
+ * service says « too large » next to the field rather than a bare 413.
  * Each route parses, calls one service of publishing/post-images.ts, and redirects or renders.
  */
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/client.js';
 import { CSRF_FIELD } from '../../http/context.js';
 import { submitForm, type FormError } from '../../http/forms.js';
 import { operatorActor, requireOperator } from '../../http/guards.js';
 import { html, type Html } from '../../http/html.js';
-import { InputError } from '../../lib/errors.js';
+import { operatorMultipart } from '../../http/operator-multipart.js';
 import { formatDate } from '../../lib/dates.js';
-import { findUnstorableText } from '../../lib/stored-text.js';
 import { getCampaign, type Campaign } from '../campaigns/campaigns.js';
 import { altText, MAX_INPUT_BYTES, MIN_INPUT_SIDE, NETWORK_IMAGE_LIMITS } from '../publishing/autopilot/image-variants.js';
 import { disclosureFor, getTemplateImage, MAX_CAPTION_LENGTH, removeTemplateImage, setTemplateImage, templatePreview, type PostImageInfo, type TemplateImageInput } from '../publishing/post-images.js';
@@ -93,18 +91,8 @@ ${image ? html`<form method="post" action="/admin/templates/${template.id}/image
 /** `campaignPage` shows a campaign's page with the section's refused form. */
 export function registerTemplateImagePages(app: FastifyInstance, { db }: { db: Db }, campaignPage: (request: FastifyRequest, campaign: Campaign, form: { posts: TemplateForm }) => Promise<string>): void {
   void app.register(async (scope) => {
-    // Multipart for these routes only; one file, a few short fields.
-    await scope.register(multipart, { attachFieldsToBody: 'keyValues', throwFileSizeLimit: false, limits: { fileSize: MAX_INPUT_BYTES + 1, files: 1, fields: 6, parts: 7, fieldSize: 16 * 1024 } });
-    // Only an operator's upload is read at all: refused before multipart buffers up to 20 MB.
-    scope.addHook('onRequest', async (request) => {
-      requireOperator(request);
-    });
-    // The stored-text rule (app.ts) runs before multipart fills the body: its text fields are checked here.
-    scope.addHook('preValidation', async (request) => {
-      const texts = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, value]) => !Buffer.isBuffer(value)));
-      const bad = findUnstorableText(texts);
-      if (bad) throw new InputError(bad.field, bad.character === null ? 'error.text.tooDeep' : 'error.text.control', { field: bad.field, character: bad.character ?? '' });
-    });
+    // Multipart for these routes only, an operator's alone; one file, a few short fields.
+    await operatorMultipart(scope, { fileSize: MAX_INPUT_BYTES + 1, files: 1, fields: 6, parts: 7, fieldSize: 16 * 1024 });
 
     scope.post<{ Params: { id: string }; Body: TemplateImageInput }>('/admin/templates/:id/image', { schema: { body: imageBody } }, async (request, reply) => {
       requireOperator(request);
