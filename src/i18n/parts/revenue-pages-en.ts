@@ -45,7 +45,7 @@ export const revenuePagesEn: Record<keyof typeof revenuePagesFr, string> = {
   'rev.landing.offers': 'What the current campaigns pay',
 
   'rev.balance.held': 'Pending',
-  'rev.balance.heldHelp': 'Commissions (and clicks) not confirmed yet: they become available when their holding period ends.',
+  'rev.balance.heldHelp': 'Not confirmed yet: available when the holding period ends.',
   'rev.balance.withdrawing': 'Withdrawals in progress',
   'rev.balance.earnedHelp': 'Of which adjustments: {adjustments}',
   'rev.balance.negative': 'Negative balance: no withdrawal until it is above zero again.',
@@ -123,4 +123,7 @@ export const revenuePagesEn: Record<keyof typeof revenuePagesFr, string> = {
   'rev.adjust.confirm.balance': 'Their available balance goes from {from} to {to}.',
   'rev.adjust.confirm.final': 'An adjustment is never erased: to correct it, add the opposite one.',
   'rev.adjust.confirm.button': 'Save the adjustment',
+  'rev.status.refundedAfter': 'refunded after confirmation: commission taken back (see Adjustments)',
+  'rev.sales.youEarn': 'You earn',
+  'rev.admin.owed': 'Owed',
 };

@@ -44,7 +44,7 @@ export const revenuePagesFr = {
   'rev.landing.offers': 'Ce que paient les campagnes en cours',
 
   'rev.balance.held': 'En attente',
-  'rev.balance.heldHelp': 'Commissions (et clics) pas encore confirmées : elles deviennent disponibles à la fin de leur période de rétention.',
+  'rev.balance.heldHelp': 'Pas encore confirmé : disponible à la fin de la rétention.',
   'rev.balance.withdrawing': 'Retraits en cours',
   'rev.balance.earnedHelp': 'Dont ajustements : {adjustments}',
   'rev.balance.negative': 'Solde négatif : aucun retrait possible tant qu’il n’est pas repassé au-dessus de zéro.',
@@ -122,4 +122,7 @@ export const revenuePagesFr = {
   'rev.adjust.confirm.balance': 'Son solde disponible passe de {from} à {to}.',
   'rev.adjust.confirm.final': 'Un ajustement ne s’efface pas : pour le corriger, ajoute un ajustement inverse.',
   'rev.adjust.confirm.button': 'Enregistrer l’ajustement',
+  'rev.status.refundedAfter': 'remboursée après confirmation : commission reprise (voir Ajustements)',
+  'rev.sales.youEarn': 'Tu gagnes',
+  'rev.admin.owed': 'À payer',
 } as const;

@@ -13,8 +13,9 @@ import type { AdjustmentRow, PartnerSales, SaleRow } from '../sales/sales-views.
 /** A sale's status in words: « en attente jusqu'au 12 janv. », « confirmée », « remboursée », and a partial refund. */
 export function saleStatus(request: FastifyRequest, sale: SaleRow): string {
   const { t, locale } = request;
+  // Refunded after its hold, the commission stays on the sale and an adjustment takes it back.
   const main = sale.status === 'refunded'
-    ? t('rev.status.refunded')
+    ? sale.commissionCents > 0 ? t('rev.status.refundedAfter') : t('rev.status.refunded')
     : sale.status === 'pending'
       ? t('rev.status.pending', { date: formatDate(sale.holdUntil!, locale, { year: sale.holdUntil!.getUTCFullYear() !== sale.soldAt.getUTCFullYear() }) })
       : t('rev.status.confirmed');
@@ -32,7 +33,7 @@ export function partnerSalesSection(request: FastifyRequest, sales: PartnerSales
   ${sales.sales.length === 0
     ? html`<p>${t('rev.sales.none')}</p>`
     : html`<table class="list stack-rows sales"><thead><tr><th scope="col">${t('rev.sales.date')}</th><th scope="col">${t('rev.sales.campaign')}</th><th scope="col" class="num">${t('rev.sales.amount')}</th><th scope="col" class="num">${t('rev.sales.commission')}</th><th scope="col">${t('rev.sales.status')}</th></tr></thead><tbody>
-${sales.sales.map((sale) => html`<tr><td data-label="${t('rev.sales.date')}"><time datetime="${sale.soldAt.toISOString()}">${formatDate(sale.soldAt, locale)}</time></td><td data-label="${t('rev.sales.campaign')}" class="wrap">${sale.campaignName}</td><td data-label="${t('rev.sales.amount')}" class="num">${money(sale.amountCents)}</td><td data-label="${t('rev.sales.commission')}" class="num">${money(sale.commissionCents)}</td><td data-label="${t('rev.sales.status')}">${saleStatus(request, sale)}</td></tr>`)}
+${sales.sales.map((sale) => html`<tr><td data-label="${t('rev.sales.date')}"><time datetime="${sale.soldAt.toISOString()}">${formatDate(sale.soldAt, locale)}</time></td><td data-label="${t('rev.sales.campaign')}" class="wrap">${sale.campaignName}</td><td data-label="${t('rev.sales.amount')}" class="num">${money(sale.amountCents)}</td><td data-label="${t('rev.sales.youEarn')}" class="num">${money(sale.commissionCents)}</td><td data-label="${t('rev.sales.status')}">${saleStatus(request, sale)}</td></tr>`)}
 </tbody></table>
 ${sales.count > sales.sales.length ? html`<p class="help">${t('rev.sales.latest', { shown: sales.sales.length, count: sales.count })}</p>` : ''}`}
   <p class="help">${t('rev.sales.help')}</p>
