@@ -1,7 +1,7 @@
 /** French messages of revenue share's pages (issue 17): campaign terms, sales, adjustments. */
 export const revenuePagesFr = {
   'rev.pay.click': '{rate} par clic',
-  'rev.pay.share': '{percent} % des ventes',
+  'rev.pay.share': '{percent}\u202f% des ventes',
   'rev.pay.fixed': '{amount} par vente',
   'rev.pay.and': ' + ',
   'rev.pay.nothing': 'rien pour le moment',
