@@ -145,7 +145,7 @@ describe.each(ENGINES)('revenue share pages on %s', (engine) => {
       [{ amount: '-5', reason: 'x'.repeat(501) }, 'reason'],
     ];
     for (const [body, field] of bad) {
-      for (const confirm of [{}, { confirm: '1' }]) {
+      for (const confirm of [{}, { confirm: '1' }] as Array<Record<string, string>>) {
         const response = await ops.post(`${path}/adjustments`, { ...body, ...confirm });
         expect(response.statusCode, JSON.stringify(body)).toBe(400);
         expect(plain(response.body)).toContain(`id="adj-${field}-error"`);

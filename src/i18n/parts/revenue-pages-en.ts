@@ -86,7 +86,7 @@ export const revenuePagesEn: Record<keyof typeof revenuePagesFr, string> = {
   'rev.admin.none': 'No sales recorded.',
   'rev.admin.partner': 'Partner',
   'rev.admin.count': 'Sales',
-  'rev.admin.countValue': '{count}, {attributed} attributed',
+  'rev.admin.countValue': '{count}, {attributed} {attributed, plural, one {attributed} other {attributed}}',
   'rev.admin.amount': 'Sales amount',
   'rev.admin.commission': 'Commissions owed',
   'rev.admin.refunded': 'Refunded',

@@ -45,7 +45,7 @@ export const salesImportEn: Record<keyof typeof salesImportFr, string> = {
   'import.summary.attributed': '{count, plural, one {sale attributed} other {sales attributed}} with a commission',
   'import.summary.no_commission': '{count, plural, one {sale recorded} other {sales recorded}} without commission',
   'import.summary.refused': '{count, plural, one {line refused} other {lines refused}}',
-  'import.summary.already': 'already recorded',
+  'import.summary.already': '{count, plural, one {already recorded} other {already recorded}}',
   'import.summary.commission': 'Commissions: {amount}',
   'import.ignoredColumns': 'Columns ignored: {names}.',
   'import.nothingToImport': 'No line to record: nothing to import.',

@@ -290,3 +290,16 @@ export async function setConversionSecret(db: Db, id: string, sealed: string): P
   const [changed] = await db.update(campaigns).set({ conversionSecretSealed: sealed, updatedAt: new Date() }).where(eq(campaigns.id, id)).returning({ id: campaigns.id });
   if (!changed) throw new NotFoundError('campaign');
 }
+
+/** A campaign's Stripe webhook settings as stored (sales/stripe-webhook.ts reads them; null: no such campaign). */
+export async function stripeSettingsOf(db: Db, id: string, options: { lock?: boolean } = {}): Promise<{ id: string; name: string; clickParam: string; sealed: string | null; account: string | null } | null> {
+  if (!isUuid(id)) return null;
+  const query = db.select({ id: campaigns.id, name: campaigns.name, clickParam: campaigns.clickParam, sealed: campaigns.stripeWebhookSecretSealed, account: campaigns.stripeAccount }).from(campaigns).where(eq(campaigns.id, id));
+  const [row] = options.lock ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/** Stores a campaign's sealed Stripe signing secret and account; pass the transaction that read them locked. */
+export async function setStripeSettings(db: Db, id: string, sealed: string, account: string | null): Promise<void> {
+  await db.update(campaigns).set({ stripeWebhookSecretSealed: sealed, stripeAccount: account, updatedAt: new Date() }).where(eq(campaigns.id, id));
+}

@@ -28,11 +28,12 @@
  *   nothing; Stripe's dashboard lists the failed deliveries with our JSON error.
  */
 import { createHmac } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { campaigns, sales } from '../../db/schema.js';
+import { sales } from '../../db/schema.js';
+import { setStripeSettings, stripeSettingsOf } from '../campaigns/campaigns.js';
 import { DomainError, InputError, NotFoundError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { centsToDecimalString } from '../../lib/money.js';
@@ -72,9 +73,9 @@ export async function setStripeWebhook(db: Db, config: Config, campaignId: strin
   if (accountText === null || (accountText !== '' && !ACCOUNT_FORMAT.test(accountText))) throw new InputError('account', 'stripe.error.accountFormat');
   const account = accountText === '' ? null : accountText;
   return db.transaction(async (tx) => {
-    const [before] = await tx.select({ name: campaigns.name, sealed: campaigns.stripeWebhookSecretSealed, account: campaigns.stripeAccount }).from(campaigns).where(eq(campaigns.id, campaignId)).for('update');
+    const before = await stripeSettingsOf(tx, campaignId, { lock: true });
     if (!before) throw new NotFoundError('campaign');
-    await tx.update(campaigns).set({ stripeWebhookSecretSealed: seal({ secret }, config.stripeSecretsKey), stripeAccount: account, updatedAt: new Date() }).where(eq(campaigns.id, campaignId));
+    await setStripeSettings(tx, campaignId, seal({ secret }, config.stripeSecretsKey), account);
     await writeAudit(tx, {
       actorId: actor.id,
       actorLabel: actor.label,
@@ -89,7 +90,7 @@ export async function setStripeWebhook(db: Db, config: Config, campaignId: strin
 /** What the operator's page shows: whether a secret is set, the account, the endpoint (never the secret). */
 export async function stripeWebhookSettings(db: Db, config: Config, campaignId: string): Promise<StripeWebhookSettings> {
   if (!isUuid(campaignId)) throw new NotFoundError('campaign');
-  const [row] = await db.select({ sealed: campaigns.stripeWebhookSecretSealed, account: campaigns.stripeAccount }).from(campaigns).where(eq(campaigns.id, campaignId));
+  const row = await stripeSettingsOf(db, campaignId);
   if (!row) throw new NotFoundError('campaign');
   return { configured: row.sealed !== null, account: row.account, endpoint: stripeEndpoint(config, campaignId) };
 }
@@ -157,9 +158,7 @@ export interface StripeWebhookDeps {
  * body exactly as received: the signature covers its bytes.
  */
 export async function receiveStripeEvent(db: Db, deps: StripeWebhookDeps, campaignId: string, rawBody: Buffer | string, signature: string | undefined): Promise<StripeOutcome> {
-  const campaign = isUuid(campaignId)
-    ? (await db.select({ id: campaigns.id, clickParam: campaigns.clickParam, sealed: campaigns.stripeWebhookSecretSealed, account: campaigns.stripeAccount }).from(campaigns).where(eq(campaigns.id, campaignId)))[0]
-    : undefined;
+  const campaign = await stripeSettingsOf(db, campaignId);
   if (!campaign?.sealed) throw refusal('unknown_endpoint', 'stripe.error.campaign', 404);
   const { secret } = unseal<{ secret: string }>(campaign.sealed, deps.config.stripeSecretsKey);
   const now = deps.sales.clock?.() ?? new Date();
