@@ -160,4 +160,17 @@ describe.each(ENGINES)('sales on %s', (engine) => {
     expect(below.availableCents).toBeLessThan(0);
     expect((await refusal(requestWithdrawal(db, config, partner, { amount: '10', method: 'paypal', details: `negative-${engine}@example.com` }, null))).field).toBe('amount');
   });
+
+  it('lets concurrent refunds of one sale add up in turn, never past its amount', async () => {
+    const { db, campaign, clickId } = await setUp('concurrent-refunds', { bp: 1000, fixed: 0 });
+    await recordSale(db, deps, campaign.id, 'api', { orderId: 'F-1', amount: '100.00', currency: 'EUR', clickId: await clickId() });
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, index) => recordRefund(db, {}, campaign.id, { orderId: 'F-1', refundId: `re_${index}`, amount: '15.00', currency: 'EUR' })));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(6);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect((outcome.reason as { messageKey: string }).messageKey).toBe('sale.error.refundTooLarge');
+    const [row] = await queryRows<{ refunded_cents: number; reversed_cents: number; refunds: number }>(
+      db,
+      sql`select refunded_cents, reversed_cents, (select count(*)::int8 from sale_refunds f where f.sale_id = s.id) as refunds from sales s where campaign_id = ${campaign.id} and order_id = 'F-1'`,
+    );
+    expect({ refunded: Number(row!.refunded_cents), reversed: Number(row!.reversed_cents), refunds: Number(row!.refunds) }).toEqual({ refunded: 9000, reversed: 900, refunds: 6 });
+  });
 });
