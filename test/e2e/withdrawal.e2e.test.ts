@@ -43,8 +43,9 @@ describe('a withdrawal in a real browser', () => {
   /** The withdrawal form (the payout method form below it has fields of the same names). */
   const withdrawForm = (page: Page) => page.locator('form.withdraw');
 
+  // The figure whose title is exactly `label` (another figure's help may mention the word).
   const figure = async (page: Page, label: string) =>
-    (await page.locator('.figure', { hasText: label }).locator('dd').first().textContent())?.replace(/\s/g, ' ');
+    (await page.locator('.figure').filter({ has: page.locator('dt', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).locator('dd').first().textContent())?.replace(/\s/g, ' ');
 
   it('is asked, approved, paid, and shows paid with the right balance', async () => {
     const partnerContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1200, height: 1000 } });

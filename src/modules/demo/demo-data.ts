@@ -91,7 +91,15 @@ const DEMO_CAMPAIGNS: Array<{ name: string; brand?: string; targetUrl: string; r
     commissionPercent: '8',
     status: 'active',
     posts: ['Mon thé du matin vient d’un petit producteur, et ça se sent : {link}'],
-    templates: [],
+    templates: [
+      {
+        daysAgo: 2,
+        texts: [
+          { locale: 'fr', network: null, texts: ['{Mon|Le} thé du matin vient d’un petit producteur, et ça se sent : {link}'] },
+          { locale: 'en', network: null, texts: ['My morning tea comes from a small grower, and you can taste it: {link}'] },
+        ],
+      },
+    ],
   },
   { name: 'Démo · Soldes d’hiver (terminée)', targetUrl: 'https://example.com/soldes', rateCents: 5, status: 'ended', posts: [], templates: [] },
 ];
