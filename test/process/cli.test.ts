@@ -67,7 +67,7 @@ describe('the CLI on the embedded database', { timeout: 240_000 }, () => {
   it('loads demo data into a new data directory and shows partners', async () => {
     const fresh = { DATA_DIR: join(mkdtempSync(join(tmpdir(), 'pe-cli-')), 'data') };
     const loaded = await runNode('dist/src/cli/index.js', ['demo', 'load'], fresh, cwd);
-    expect(loaded.output).toMatch(/Demo data loaded: 3 campaigns, 8 partners, \d+ clicks\./);
+    expect(loaded.output).toMatch(/Demo data loaded: 4 campaigns, 8 partners, \d+ clicks\./);
     const partners = await runNode('dist/src/cli/index.js', ['partners', 'list'], fresh, cwd);
     expect(partners.output).toContain('lina.demo@example.com');
     const suspended = await runNode('dist/src/cli/index.js', ['partners', 'suspend', 'lina.demo@example.com', '--reason', 'test'], fresh, cwd);
