@@ -74,7 +74,9 @@ CREATE TABLE sale_refunds (
 CREATE TABLE adjustments (
   id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   partner_id    uuid NOT NULL REFERENCES partners (id),
-  amount_cents  bigint NOT NULL CHECK (amount_cents <> 0 AND amount_cents BETWEEN -100000000 AND 100000000),
+  -- A refund after confirmation may take back a whole commission (sales go up to 1 000 000 000 €);
+  -- an operator's own adjustment is bounded lower by the application (1 000 000 €).
+  amount_cents  bigint NOT NULL CHECK (amount_cents <> 0 AND amount_cents BETWEEN -100000000000 AND 100000000000),
   kind          text NOT NULL CHECK (kind IN ('manual', 'refund')),
   reason        text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
   refund_id     uuid UNIQUE REFERENCES sale_refunds (id),

@@ -173,4 +173,29 @@ describe.each(ENGINES)('sales on %s', (engine) => {
     );
     expect({ refunded: Number(row!.refunded_cents), reversed: Number(row!.reversed_cents), refunds: Number(row!.refunds) }).toEqual({ refunded: 9000, reversed: 900, refunds: 6 });
   });
+
+  it('credits a returning visitor’s purchase, reads a day alone as that day, and takes back a large confirmed commission', async () => {
+    const { db, campaign, partner, clickId } = await setUp('returning', { bp: 1000, fixed: 0, holdingDays: 10 });
+    const visitor = { address: '198.51.100.7:1000', userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15' };
+    await clickId(visitor);
+    const again = await clickId(visitor);
+    const [row] = await queryRows<{ verdict: string }>(db, sql`select verdict from metric_events where id = ${Number(again)}`);
+    expect(row!.verdict).toBe('duplicate');
+    // The newest click id (the shop keeps the last one) is a duplicate: the purchase earns all the same.
+    const { sale } = await recordSale(db, deps, campaign.id, 'api', { orderId: 'G-1', amount: '10.00', currency: 'EUR', clickId: again });
+    expect(sale).toMatchObject({ attribution: 'attributed', commissionCents: 100 });
+    // A day alone is that day (not its first second, before this morning's click); a time needs its offset.
+    const today = new Date().toISOString().slice(0, 10);
+    const dayOnly = await recordSale(db, deps, campaign.id, 'api', { orderId: 'G-2', amount: '10.00', currency: 'EUR', clickId: again, soldAt: today });
+    expect(dayOnly.sale.attribution).toBe('attributed');
+    expect((await refusal(recordSale(db, deps, campaign.id, 'api', { orderId: 'G-3', amount: '10.00', currency: 'EUR', soldAt: `${today}T10:00:00` }))).field).toBe('soldAt');
+    const offset = await recordSale(db, deps, campaign.id, 'api', { orderId: 'G-4', amount: '10.00', currency: 'EUR', soldAt: `${today}T00:00:00+0000` });
+    expect(offset.sale.soldAt.toISOString()).toBe(`${today}T00:00:00.000Z`);
+    // 20 million euros, confirmed, then refunded: two million taken back in one adjustment.
+    const old = await clickId({ now: new Date(Date.now() - 12 * DAY) });
+    await recordSale(db, deps, campaign.id, 'api', { orderId: 'G-5', amount: '20000000.00', currency: 'EUR', clickId: old, soldAt: new Date(Date.now() - 11 * DAY).toISOString() });
+    const refund = await recordRefund(db, {}, campaign.id, { orderId: 'G-5', refundId: 're_big', amount: '20000000.00', currency: 'EUR' });
+    expect(refund).toMatchObject({ afterConfirmation: true, commissionCents: 200_000_000 });
+    expect((await balance(db, partner)).adjustmentCents).toBe(-200_000_000);
+  });
 });

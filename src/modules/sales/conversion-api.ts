@@ -20,6 +20,7 @@ import { safeEqual } from '../../lib/crypto.js';
 import { DomainError } from '../../lib/errors.js';
 import { centsToDecimalString } from '../../lib/money.js';
 import { conversionSecretOf } from './conversion-secret.js';
+import { cancelledShare } from './sale-terms.js';
 import { recordRefund, recordSale, type Sale, type SalesDeps } from './sales.js';
 
 /** How far a request's time may be from ours. */
@@ -65,7 +66,8 @@ export function saleJson(sale: Sale) {
     currency: sale.currency,
     attribution: sale.attribution,
     click_verdict: sale.clickVerdict,
-    commission: centsToDecimalString(sale.commissionCents - sale.reversedCents),
+    // What it earns now: refunds' share taken off, before or after confirmation.
+    commission: centsToDecimalString(sale.commissionCents - cancelledShare(sale.commissionCents, sale.amountCents, sale.refundedCents)),
     hold_until: sale.holdUntil?.toISOString() ?? null,
     refunded: centsToDecimalString(sale.refundedCents),
   };

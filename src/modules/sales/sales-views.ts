@@ -208,7 +208,9 @@ export async function salesOverview(db: Db, scope: { campaignId: string } | { pa
     db,
     sql`select count(*)::int8 as count, coalesce(sum(s.amount_cents), 0)::int8 as amount,
                count(*) filter (where s.attribution = 'attributed')::int8 as attributed,
-               coalesce(sum(s.commission_cents - s.reversed_cents), 0)::int8 as commission,
+               -- What is owed: refunds after confirmation (taken back as adjustments) count here too.
+               coalesce(sum(s.commission_cents - s.reversed_cents
+                             - coalesce((select sum(f.commission_cents) from sale_refunds f where f.sale_id = s.id and f.after_confirmation), 0)), 0)::int8 as commission,
                coalesce(sum(s.commission_cents - s.reversed_cents) filter (where s.hold_until > ${at}), 0)::int8 as held,
                coalesce(sum(s.refunded_cents), 0)::int8 as refunded
           from sales s left join metric_events e on e.id = s.click_event_id

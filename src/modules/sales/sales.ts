@@ -57,7 +57,13 @@ function cleanCurrency(value: unknown): void {
 
 function cleanDate(value: unknown, now: Date, field = 'soldAt'): Date {
   if (value === undefined || value === null || value === '') return now;
-  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? new Date(value.trim()) : null;
+  const textValue = typeof value === 'string' ? value.trim() : '';
+  // A day alone is the end of that UTC day (not its first second, before that morning's click),
+  // never later than now; a time must say its offset (the server's zone never decides).
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(textValue);
+  const withTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(textValue);
+  const parsed = dayOnly ? new Date(`${textValue}T23:59:59.999Z`) : withTime ? new Date(textValue.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : null;
+  const date = parsed && dayOnly && parsed.getTime() > now.getTime() ? (new Date(`${textValue}T00:00:00Z`).getTime() <= now.getTime() ? now : parsed) : parsed;
   // A little ahead is a clock's drift; a day ahead or more than a year back is a mistake.
   if (!date || Number.isNaN(date.getTime()) || date.getTime() > now.getTime() + 86_400_000 || date.getTime() < now.getTime() - MAX_AGE_MS) throw new InputError(field, 'sale.error.soldAt');
   return date;
@@ -86,11 +92,17 @@ async function campaignTerms(db: Db, campaignId: string): Promise<Campaign> {
   return campaign;
 }
 
+/** The click verdicts whose visitor's purchase earns. */
+const ATTRIBUTABLE_VERDICTS: readonly string[] = ['valid', 'duplicate', 'over_cap'];
+
 /** Why a sale earns or not, from its click (null: no click id given). */
 function attribute(campaign: Campaign, click: Click | null, soldAt: Date): { attribution: SaleAttribution; verdict: string | null } {
   if (!click) return { attribution: 'no_click', verdict: null };
   if (click.verdict === 'self') return { attribution: 'own_click', verdict: click.verdict };
-  if (click.verdict !== 'valid') return { attribution: 'invalid_click', verdict: click.verdict };
+  // A visitor coming back (a duplicate) or a click past the partner's daily cap is still a person
+  // the partner sent: their purchase earns. A bot's, a prefetch's, a paused campaign's or a
+  // suspended partner's click does not.
+  if (!ATTRIBUTABLE_VERDICTS.includes(click.verdict)) return { attribution: 'invalid_click', verdict: click.verdict };
   const age = soldAt.getTime() - new Date(click.occurred_at).getTime();
   if (age < -60_000 || age > campaign.attribution_days * 86_400_000) return { attribution: 'outside_window', verdict: null };
   return { attribution: 'attributed', verdict: null };
@@ -106,7 +118,7 @@ export interface RecordedSale {
  * Records a sale for the campaign (see the module's comment). Every input is checked before
  * anything is written; a retry with the same order and amount answers the first sale.
  */
-export async function recordSale(db: Db, deps: SalesDeps, campaignId: string, source: SaleSource, input: SaleInput): Promise<RecordedSale> {
+export async function recordSale(db: Db, deps: SalesDeps, campaignId: string, source: SaleSource, input: SaleInput, options: { unmatchedClick?: 'refuse' | 'record' } = {}): Promise<RecordedSale> {
   const now = deps.clock?.() ?? new Date();
   const campaign = await campaignTerms(db, campaignId);
   const orderId = cleanText(input.orderId, 'orderId', 'sale.error.orderId', true)!;
@@ -117,14 +129,20 @@ export async function recordSale(db: Db, deps: SalesDeps, campaignId: string, so
   const clickRef = input.clickId === undefined || input.clickId === null || input.clickId === '' ? null : String(input.clickId).trim().slice(0, 200);
 
   let click: Click | null = null;
+  let unmatched: SaleAttribution | null = null;
   if (clickRef !== null) {
     const eventId = deps.parseClickId(clickRef);
     click = (eventId === null ? undefined : (await queryRows<Click>(db, sql`select id, partner_id, campaign_id, verdict, occurred_at from metric_events where id = ${eventId}`))[0]) ?? null;
-    if (!click) throw new InputError('clickId', 'sale.error.clickUnknown');
-    if (click.campaign_id !== campaign.id) throw new InputError('clickId', 'sale.error.clickForeign');
+    if (!click || click.campaign_id !== campaign.id) {
+      // A shop's API call is told (nothing recorded); a payment platform's event is a sale all the same.
+      if (options.unmatchedClick !== 'record') throw new InputError('clickId', click ? 'sale.error.clickForeign' : 'sale.error.clickUnknown');
+      unmatched = click ? 'other_campaign' : 'unknown_click';
+      click = null;
+    }
   }
-  const { attribution, verdict } = attribute(campaign, click, soldAt);
+  const { attribution, verdict } = unmatched ? { attribution: unmatched, verdict: null } : attribute(campaign, click, soldAt);
   const commissionCents = attribution === 'attributed' ? commissionFor({ commissionBp: campaign.commission_bp, commissionFixedCents: campaign.commission_fixed_cents }, amountCents) : 0;
+  // The hold runs from the sale, as a shop's refund window does (a sale reported late has less of it left).
   const holdUntil = commissionCents > 0 ? new Date(soldAt.getTime() + campaign.holding_days * 86_400_000) : null;
 
   return db.transaction(async (tx) => {

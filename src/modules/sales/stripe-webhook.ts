@@ -32,6 +32,7 @@ import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
 import { sales } from '../../db/schema.js';
 import { setStripeSettings, stripeSettingsOf } from '../campaigns/campaigns.js';
 import { DomainError, InputError, NotFoundError } from '../../lib/errors.js';
@@ -197,7 +198,8 @@ async function checkoutCompleted(db: Db, deps: StripeWebhookDeps, campaign: Webh
   if (session['payment_status'] === 'no_payment_required' || session['amount_total'] === 0) return { outcome: 'ignored', eventId, reason: 'no_amount' };
   const input = saleFromCheckoutSession(session, { clickParam: campaign.clickParam, parseClickId: deps.sales.parseClickId, customerRefKey: deps.config.customerRefKey, soldAt: isoFromUnix(event['created']) });
   assertStorable(input);
-  const { sale, replayed } = await recordSale(db, deps.sales, campaign.id, 'stripe', input);
+  // A session's click id that names no click of this campaign is kept with the sale (earning nothing, the operator sees why): refusing would make Stripe retry for days.
+  const { sale, replayed } = await recordSale(db, deps.sales, campaign.id, 'stripe', input, { unmatchedClick: 'record' });
   return { outcome: replayed ? 'sale_replayed' : 'sale_recorded', eventId, saleId: sale.id, orderId: sale.orderId, attribution: sale.attribution, commissionCents: sale.commissionCents };
 }
 
@@ -218,10 +220,21 @@ async function chargeRefunded(db: Db, deps: StripeWebhookDeps, campaign: Webhook
     if (!sale) throw new DomainError('unknown_order', 404, 'sale.error.unknownOrder', {}, 'orderId');
     const done: Array<{ reference: string; amountCents: number; replayed: boolean }> = [];
     if (given !== null && given.length > 0) {
+      // The charge's running total bounds what its listed refunds may add: one already counted
+      // under that total (an event without the list, handled first) is not counted again.
+      const total = typeof charge['amount_refunded'] === 'number' && Number.isSafeInteger(charge['amount_refunded']) ? charge['amount_refunded'] : null;
       for (const refund of given) {
         const reference = text(refund['id']);
         if (!reference) throw refusal('invalid_event', 'stripe.error.event');
         assertStorable({ reference });
+        const known = await queryRows<{ id: string }>(tx, sql`select id from sale_refunds where sale_id = ${sale.id} and refund_ref = ${reference}`);
+        if (known.length === 0 && total !== null) {
+          const [current] = await tx.select({ refundedCents: sales.refundedCents }).from(sales).where(sql`${sales.id} = ${sale.id}`);
+          if (Number(refund['amount']) > total - current!.refundedCents) {
+            done.push({ reference, amountCents: Number(refund['amount']), replayed: true });
+            continue;
+          }
+        }
         const recorded = await recordRefund(tx, clock, campaign.id, { orderId, refundId: reference, amount: stripeAmount(refund['amount']), currency: refund['currency'], refundedAt: isoFromUnix(refund['created']) ?? isoFromUnix(event['created']) });
         done.push({ reference, amountCents: Number(refund['amount']), replayed: recorded.replayed });
       }
