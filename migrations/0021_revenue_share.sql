@@ -80,6 +80,9 @@ CREATE TABLE adjustments (
   kind          text NOT NULL CHECK (kind IN ('manual', 'refund')),
   reason        text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
   refund_id     uuid UNIQUE REFERENCES sale_refunds (id),
+  -- The operator's confirmation it came from (one key per confirmation page): submitted twice, it
+  -- is recorded once.
+  request_key   text UNIQUE CHECK (request_key IS NULL OR request_key ~ '^[0-9a-f-]{36}$'),
   created_by    uuid REFERENCES partners (id),
   created_at    timestamptz NOT NULL DEFAULT now(),
   CHECK ((kind = 'refund') = (refund_id IS NOT NULL)),

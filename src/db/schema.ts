@@ -412,6 +412,7 @@ export const adjustments = pgTable('adjustments', {
   kind: text('kind', { enum: ['manual', 'refund'] }).notNull(),
   reason: text('reason').notNull(),
   refundId: uuid('refund_id'),
+  requestKey: text('request_key'),
   createdBy: uuid('created_by'),
   createdAt: at('created_at').notNull().defaultNow(),
 });

@@ -6,14 +6,16 @@
  * another amount for it a conflict; refunds pro rata during the hold, a negative adjustment after,
  * never more than the sale, an unknown order refused; a balance below zero stops withdrawals.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
 import { partnerBalance } from '../../src/modules/earnings/balance.js';
+import { addAdjustment } from '../../src/modules/sales/adjustments.js';
 import { recordRefund, recordSale, type SalesDeps } from '../../src/modules/sales/sales.js';
 import { requestWithdrawal } from '../../src/modules/withdrawals/withdrawals.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.js';
-import { addCampaign, addPartner, click, countRows, linkCode, refusal } from '../support/fixtures.js';
+import { addCampaign, addPartner, click, countRows, linkCode, operator, refusal } from '../support/fixtures.js';
 import { testConfig } from '../support/test-app.js';
 
 const config = testConfig();
@@ -197,5 +199,19 @@ describe.each(ENGINES)('sales on %s', (engine) => {
     const refund = await recordRefund(db, {}, campaign.id, { orderId: 'G-5', refundId: 're_big', amount: '20000000.00', currency: 'EUR' });
     expect(refund).toMatchObject({ afterConfirmation: true, commissionCents: 200_000_000 });
     expect((await balance(db, partner)).adjustmentCents).toBe(-200_000_000);
+  });
+
+  it('records an adjustment once when its confirmation is submitted twice, even at once', async () => {
+    const { db, partner } = await setUp('adjust-once');
+    const key = randomUUID();
+    const input = { amount: '-12,50', reason: 'Commande annulée hors Stripe', requestKey: key };
+    const [first, second] = await Promise.all([addAdjustment(db, partner, input, operator), addAdjustment(db, partner, input, operator)]);
+    expect(first.id).toBe(second.id);
+    expect(await countRows(db, sql`adjustments where partner_id = ${partner}`)).toBe(1);
+    expect(await countRows(db, sql`audit_log where action = 'adjustment_added' and subject = ${`partner:${partner}`}`)).toBe(1);
+    // Without a key (the JSON API, a script), each call is its own adjustment.
+    await addAdjustment(db, partner, { amount: '1', reason: 'Bonus' }, operator);
+    await addAdjustment(db, partner, { amount: '1', reason: 'Bonus' }, operator);
+    expect((await balance(db, partner)).adjustmentCents).toBe(-1250 + 200);
   });
 });

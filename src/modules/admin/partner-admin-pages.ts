@@ -1,4 +1,5 @@
 /** The operators' partner pages: search, one partner's balance, sales, adjustments and verdicts, suspension with a reason. */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -45,6 +46,7 @@ const adjustmentForm = {
   type: 'object',
   properties: {
     amount: { type: 'string', maxLength: 40 },
+    requestKey: { type: 'string', maxLength: 36 },
     reason: { type: 'string', maxLength: 2000 },
     ...confirmProperty,
     [CSRF_FIELD]: { type: 'string' },
@@ -165,7 +167,7 @@ ${partner.status === 'active' ? statusForms : ''}`,
   app.post<{ Params: { id: string }; Body: AdjustmentInput }>('/admin/partners/:id/adjustments', { schema: { body: adjustmentForm } }, async (request, reply) => {
     const actor = operatorActor(request);
     const partner = await getPartner(db, request.params.id);
-    const values = { amount: request.body.amount ?? '', reason: request.body.reason ?? '' };
+    const values = { amount: request.body.amount ?? '', reason: request.body.reason ?? '', requestKey: request.body.requestKey };
     return submitForm(request, reply, async () => {
       const checked = checkAdjustment(values);
       if (!isConfirmed(request.body)) return { kind: 'confirm', ...checked } as const;
@@ -184,7 +186,8 @@ ${partner.status === 'active' ? statusForms : ''}`,
             t('rev.adjust.confirm.final'),
           ],
           action: `/admin/partners/${partner.id}/adjustments`,
-          fields: { amount: String(values.amount), reason: String(values.reason) },
+          // A key of this confirmation: confirming twice records one adjustment.
+          fields: { amount: String(values.amount), reason: String(values.reason), requestKey: randomUUID() },
           confirmLabel: t('rev.adjust.confirm.button'),
           back: `/admin/partners/${partner.id}#adjustments`,
         }));

@@ -24,6 +24,8 @@ export interface AdjustmentInput {
   /** Euros as typed: « 12,50 », « -12.50 », « +3 » (a leading sign, two decimals at most). */
   amount?: unknown;
   reason?: unknown;
+  /** The confirmation's one-use key (a UUID): the same key twice records one adjustment. */
+  requestKey?: unknown;
 }
 
 /** Signed cents from euros as an operator types them; anything else names the field `amount`. */
@@ -55,7 +57,13 @@ export async function addAdjustment(db: Db, partnerId: string, input: Adjustment
   return db.transaction(async (tx) => {
     const [partner] = await queryRows<{ id: string }>(tx, sql`select id from partners where id = ${partnerId}`);
     if (!partner) throw new NotFoundError('partner');
-    const [row] = await tx.insert(adjustments).values({ partnerId, amountCents, kind: 'manual', reason, createdBy: actor.id }).returning();
+    const requestKey = typeof input.requestKey === 'string' && isUuid(input.requestKey) ? input.requestKey : null;
+    const [row] = await tx.insert(adjustments).values({ partnerId, amountCents, kind: 'manual', reason, requestKey, createdBy: actor.id }).onConflictDoNothing({ target: adjustments.requestKey }).returning();
+    if (!row) {
+      // Submitted again (a double click on « Confirmer »): the first one stands, nothing more.
+      const [first] = await tx.select().from(adjustments).where(sql`${adjustments.requestKey} = ${requestKey}`);
+      return first!;
+    }
     await writeAudit(tx, { actorId: actor.id, actorLabel: actor.label, action: 'adjustment_added', subject: `partner:${partnerId}`, params: { amountCents, reason } });
     return row!;
   });
