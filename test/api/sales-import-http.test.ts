@@ -67,6 +67,8 @@ describe.each(ENGINES)('the CSV import of sales on %s', (engine) => {
   const salesCount = () => countRows(t.database.db, sql`sales where campaign_id = ${campaignId}`);
 
   it('previews every line with what importing would do, writing nothing, then imports it and reports', async () => {
+    // Reached from the campaign's page.
+    expect((await ops.get(`/admin/campaigns/${campaignId}`)).body).toContain(`<a href="${url()}">Importer des ventes (CSV)</a>`);
     const page = await ops.get(url());
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('enctype="multipart/form-data"');

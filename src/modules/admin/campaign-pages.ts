@@ -15,6 +15,7 @@ import { paysPerSale } from '../sales/sale-terms.js';
 import { createConversionSecret } from '../sales/conversion-secret.js';
 import { salesOverview } from '../sales/sales-views.js';
 import { salesAdminSection } from './sales-admin-views.js';
+import { importPath } from './sales-import-pages.js';
 import { allowedCampaignActions, CAMPAIGN_ACTIONS, CAMPAIGN_STATUSES, canMove, isFinalStatus } from '../campaigns/campaign-states.js';
 import { confirmationPage, confirmProperty, isConfirmed } from './confirmation.js';
 import { hidden, sendPage as send, statusLabel } from './admin-common.js';
@@ -162,6 +163,7 @@ ${paysPerSale(campaign) ? html`<p class="help">${t('rev.terms.summary', { attrib
 ${pauseSection(request, pause, pauseFigures, form.done)}
 ${campaignFigures(request, campaign.id, report)}
 ${salesAdminSection(request, sales, 'partner')}
+<p><a href="${importPath(campaign.id)}">${t('import.link')}</a></p>
 ${conversionKeySection(request, campaign, form.secret)}
 ${postsSection(request, campaign, templates, { form: form.posts, done: form.done, images })}
 <form method="post" action="/admin/campaigns/${campaign.id}" class="card" novalidate>
